@@ -1,0 +1,195 @@
+/**
+ * The shapes that cross the contract. Plain JSON: no classes, no Dates (ISO strings instead),
+ * so the same values travel over Electron IPC, a WebSocket and the CLI's --json output.
+ */
+
+export const PERSON_TYPES = ['resident', 'staff', 'visitor', 'member'] as const;
+export type PersonType = (typeof PERSON_TYPES)[number];
+
+/** Normalised lease / membership status; sources map their own words onto these. */
+export const PERSON_STATUSES = [
+  'applicant',
+  'future',
+  'current',
+  'notice',
+  'past',
+  'active',
+  'inactive',
+  'unknown',
+] as const;
+export type PersonStatus = (typeof PERSON_STATUSES)[number];
+
+export const SOURCE_KINDS = [
+  'demo',
+  'yardi',
+  'realpage',
+  'entrata',
+  'mri',
+  'appfolio',
+  'member',
+  'cctv',
+  'csv',
+  'scim',
+] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/** Sources are grouped in two blocks, each with its own switch (integrations vs CCTV). */
+export type SourceBlock = 'integrations' | 'cctv';
+
+export const ACCESS_SYSTEM_KINDS = ['demo', 'seam', 'scim', 'alarm-panel'] as const;
+export type AccessSystemKind = (typeof ACCESS_SYSTEM_KINDS)[number];
+
+export type RequireIdentifier = 'emailOrPhone' | 'email' | 'phone' | 'both';
+
+export interface SiteSettings {
+  requireIdentifier: RequireIdentifier;
+  /** Statuses that sync; everything else is skipped as "excluded status". */
+  includedStatuses: PersonStatus[];
+  /** ISO 3166 region used to read local phone numbers, e.g. "US". */
+  phoneRegion: string;
+  integrationsEnabled: boolean;
+  cctvEnabled: boolean;
+  /** Minutes between scheduled passes; 0 turns the schedule off. */
+  scheduleMinutes: number;
+  guardMinPeople: number;
+  guardPercent: number;
+  activityRetentionDays: number;
+}
+
+export interface SiteDto {
+  id: string;
+  name: string;
+  isDemo: boolean;
+  timezone: string;
+  settings: SiteSettings;
+  lastSyncAt: string | null;
+  lastSyncStatus: SyncRunStatus | null;
+  peopleCount: number;
+  openAlerts: number;
+}
+
+export interface SourceConnectionDto {
+  id: string;
+  siteId: string;
+  kind: SourceKind;
+  block: SourceBlock;
+  name: string;
+  enabled: boolean;
+  config: Record<string, unknown>;
+  hasSecret: boolean;
+  lastRunAt: string | null;
+  lastCounts: OutcomeCounts | null;
+}
+
+export interface AccessSystemDto {
+  id: string;
+  siteId: string;
+  kind: AccessSystemKind;
+  name: string;
+  enabled: boolean;
+  config: Record<string, unknown>;
+  hasSecret: boolean;
+}
+
+/** Which system last wrote a field, and when. */
+export interface FieldProvenance {
+  by: string;
+  at: string;
+}
+
+export interface PersonRow {
+  id: string;
+  siteId: string;
+  type: PersonType;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  phone: string | null;
+  unit: string | null;
+  status: PersonStatus;
+  externalId: string | null;
+  sourceConnectionId: string | null;
+  /** Display name of the source ("Demo PMS", "Manual"). */
+  sourceName: string;
+  accessEnabled: boolean;
+  /** Disabled because the source no longer lists them (set by sync, not an admin). */
+  removedAtSource: boolean;
+  decoupled: boolean;
+  /** Set when the last pass held this person back (e.g. duplicate email, needs review). */
+  heldReason: string | null;
+  lastSyncedAt: string | null;
+  openAlerts: number;
+}
+
+export interface PersonDetail extends PersonRow {
+  notes: string;
+  appMessage: string;
+  customTags: string[];
+  syncedTags: string[];
+  grants: string[];
+  disabledBy: 'sync' | 'admin' | null;
+  disabledAt: string | null;
+  provenance: Record<string, FieldProvenance>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Outcome = 'added' | 'updated' | 'skipped' | 'disabled' | 'processed' | 'error';
+export type OutcomeCounts = Partial<Record<Outcome, number>>;
+
+export type SyncTrigger = 'manual' | 'schedule' | 'nightly' | 'continuous' | 'cli' | 'demo';
+export type SyncRunStatus = 'running' | 'complete' | 'failed' | 'held' | 'discarded';
+
+export interface SyncRunDto {
+  id: string;
+  siteId: string;
+  trigger: SyncTrigger;
+  dryRun: boolean;
+  status: SyncRunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  total: number;
+  done: number;
+  counts: OutcomeCounts;
+  error: string | null;
+}
+
+export interface ActivityEntryDto {
+  id: number;
+  siteId: string;
+  runId: string | null;
+  at: string;
+  outcome: Outcome;
+  personId: string | null;
+  personName: string;
+  externalId: string | null;
+  sourceConnectionId: string | null;
+  sourceName: string | null;
+  reasonCode: string | null;
+  reason: string | null;
+  /** The full record as the source sent it, plus ids for support. */
+  detail: Record<string, unknown> | null;
+}
+
+export const ALERT_TYPES = ['duplicate_accounts', 'name_mismatch', 'email_mismatch', 'duplicate_emails'] as const;
+export type AlertType = (typeof ALERT_TYPES)[number];
+export type AlertStatus = 'open' | 'resolved' | 'resolved_at_source' | 'dismissed';
+
+export interface AlertDto {
+  id: string;
+  siteId: string;
+  type: AlertType;
+  fingerprint: string;
+  status: AlertStatus;
+  title: string;
+  personIds: string[];
+  /** Side-by-side view: the source record and the access-system account, field by field. */
+  detail: Record<string, unknown>;
+  openedAt: string;
+  updatedAt: string;
+}
+
+export interface Page<T> {
+  total: number;
+  rows: T[];
+}

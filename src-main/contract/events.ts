@@ -1,0 +1,21 @@
+import type { SyncRunDto } from './dto';
+
+/** Pushed from the core to every window. Payloads are small; the UI re-asks for details. */
+export interface EventMap {
+  'sync.progress': { siteId: string; runId: string; done: number; total: number };
+  'sync.finished': { siteId: string; run: SyncRunDto };
+  'activity.appended': { siteId: string; count: number };
+  'alerts.changed': { siteId: string; open: number };
+  'people.changed': { siteId: string };
+  'sites.changed': Record<string, never>;
+}
+
+export type EventName = keyof EventMap;
+export const EVENT_NAMES: readonly EventName[] = [
+  'sync.progress',
+  'sync.finished',
+  'activity.appended',
+  'alerts.changed',
+  'people.changed',
+  'sites.changed',
+];
