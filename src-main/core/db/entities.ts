@@ -318,7 +318,39 @@ export const AlertEntity = new EntitySchema<Alert>({
   },
 });
 
+export type HeldKind = 'duplicate_email' | 'name_mismatch' | 'email_changed' | 'disputed';
+
+export interface HeldRecord {
+  id: number;
+  siteId: string;
+  sourceConnectionId: string;
+  externalId: string;
+  kind: HeldKind;
+  runId: string | null;
+  /** The normalised record as the source sent it. */
+  record: Record<string, unknown>;
+  candidatePersonIds: string[];
+  heldAt: string;
+}
+
+export const HeldRecordEntity = new EntitySchema<HeldRecord>({
+  name: 'HeldRecord',
+  tableName: 'held_record',
+  columns: {
+    id: { type: 'integer', primary: true, generated: 'increment' },
+    siteId: { type: 'text', name: 'site_id' },
+    sourceConnectionId: { type: 'text', name: 'source_connection_id' },
+    externalId: { type: 'text', name: 'external_id' },
+    kind: { type: 'text' },
+    runId: { type: 'text', name: 'run_id', nullable: true },
+    record: { type: 'simple-json' },
+    candidatePersonIds: { type: 'simple-json', name: 'candidate_person_ids' },
+    heldAt: { type: 'text', name: 'held_at' },
+  },
+});
+
 export const ENTITIES = [
+  HeldRecordEntity,
   SiteEntity,
   SourceConnectionEntity,
   AccessSystemEntity,

@@ -129,6 +129,22 @@ export class InitialSchema1763900000000 implements MigrationInterface {
     await q.query(`CREATE INDEX idx_activity_site_id ON activity_entry(site_id, id)`);
     await q.query(`CREATE INDEX idx_activity_person ON activity_entry(person_id)`);
     await q.query(`CREATE INDEX idx_activity_at ON activity_entry(at)`);
+    // Source records the last pass held back instead of syncing (duplicate email, name differs
+    // from the matching person, several candidates...). Replaced per source connection on each
+    // pass; the alert detectors read it.
+    await q.query(`CREATE TABLE held_record (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      site_id TEXT NOT NULL REFERENCES site(id) ON DELETE CASCADE,
+      source_connection_id TEXT NOT NULL REFERENCES source_connection(id) ON DELETE CASCADE,
+      external_id TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      run_id TEXT,
+      record TEXT NOT NULL,
+      candidate_person_ids TEXT NOT NULL DEFAULT '[]',
+      held_at TEXT NOT NULL
+    )`);
+    await q.query(`CREATE UNIQUE INDEX idx_held_record_key ON held_record(source_connection_id, external_id)`);
+    await q.query(`CREATE INDEX idx_held_record_site ON held_record(site_id, kind)`);
     await q.query(`CREATE TABLE alert (
       id TEXT PRIMARY KEY NOT NULL,
       site_id TEXT NOT NULL REFERENCES site(id) ON DELETE CASCADE,
@@ -148,7 +164,7 @@ export class InitialSchema1763900000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['alert', 'activity_entry', 'sync_run', 'access_account', 'person', 'access_system', 'source_connection', 'site']) {
+    for (const t of ['alert', 'held_record', 'activity_entry', 'sync_run', 'access_account', 'person', 'access_system', 'source_connection', 'site']) {
       await q.query(`DROP TABLE ${t}`);
     }
   }
