@@ -2,6 +2,8 @@ import type { SyncRunDto } from './dto';
 
 /** Pushed from the core to every window. Payloads are small; the UI re-asks for details. */
 export interface EventMap {
+  /** Sent once by the core process when it can take calls; hosts wait for it. */
+  'core.ready': { version: string };
   'sync.progress': { siteId: string; runId: string; done: number; total: number };
   'sync.finished': { siteId: string; run: SyncRunDto };
   'activity.appended': { siteId: string; count: number };
@@ -12,6 +14,7 @@ export interface EventMap {
 
 export type EventName = keyof EventMap;
 export const EVENT_NAMES: readonly EventName[] = [
+  'core.ready',
   'sync.progress',
   'sync.finished',
   'activity.appended',

@@ -1,0 +1,28 @@
+import type { AccessPanel, SourceConnector } from './adapters/types';
+import { UpstreamError } from './adapters/types';
+import type { AccessSystem, SourceConnection } from './db/entities';
+import type { DemoUpstreams } from './demo/demo-upstreams';
+
+/**
+ * Turns a stored connection into a live adapter. The demo's fake systems listen on a new port
+ * each launch, so demo connections are resolved against the running demo rather than stored URLs.
+ */
+export class Upstreams {
+  demo: DemoUpstreams | null = null;
+
+  sourceFor(conn: SourceConnection): SourceConnector {
+    if (conn.kind === 'demo') {
+      if (!this.demo) throw new UpstreamError('The demo property system is not running.');
+      return this.demo.sourceConnector();
+    }
+    throw new UpstreamError(`No adapter is installed for ${conn.kind} sources yet.`);
+  }
+
+  panelFor(system: AccessSystem): AccessPanel {
+    if (system.kind === 'demo') {
+      if (!this.demo) throw new UpstreamError('The demo access system is not running.');
+      return this.demo.accessPanel();
+    }
+    throw new UpstreamError(`No adapter is installed for ${system.kind} access systems yet.`);
+  }
+}

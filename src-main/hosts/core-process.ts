@@ -1,0 +1,67 @@
+/**
+ * Entry point of the core process. The Electron host forks it with utilityProcess and the
+ * browser host with child_process.fork: either way the core's synchronous SQLite work never
+ * blocks the thread that serves the window. Messages are RpcMessage objects both ways.
+ */
+import { serveOverPipe } from '../contract/rpc';
+import type { MessagePipe, RpcMessage } from '../contract/rpc';
+import type { Role } from '../contract/define';
+import { readFlag, resolveDataDir } from '../core/app-paths';
+import { createCore } from '../core/core';
+import pkg from '../../package.json';
+
+interface ParentPort {
+  postMessage(msg: unknown): void;
+  on(event: 'message', cb: (e: { data: unknown }) => void): void;
+  off?(event: 'message', cb: (e: { data: unknown }) => void): void;
+}
+
+function parentPipe(): MessagePipe {
+  const port = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (port) {
+    return {
+      send: (m) => port.postMessage(m),
+      onMessage: (cb) => {
+        const h = (e: { data: unknown }) => cb(e.data as RpcMessage);
+        port.on('message', h);
+        return () => port.off?.('message', h);
+      },
+    };
+  }
+  if (process.send) {
+    return {
+      send: (m) => process.send!(m),
+      onMessage: (cb) => {
+        const h = (m: unknown) => cb(m as RpcMessage);
+        process.on('message', h);
+        return () => process.off('message', h);
+      },
+    };
+  }
+  throw new Error('core-process must be started by a host (no parent channel).');
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const dataDir = resolveDataDir(argv);
+  const host = (readFlag(argv, '--host') ?? 'browser') as 'electron' | 'browser';
+  const role = (readFlag(argv, '--role') ?? process.env.ROLLCALL_ROLE ?? 'manager') as Role;
+  const pipe = parentPipe();
+  const core = await createCore({ dataDir, host, role, version: pkg.version });
+  const server = serveOverPipe(core.handlers, pipe, { role });
+  core.events.subscribe((name, payload) => server.emit(name, payload));
+  // Tell the host we are ready to take calls.
+  server.emit('core.ready', { version: pkg.version });
+  const shutdown = async () => {
+    await core.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('disconnect', shutdown);
+}
+
+main().catch((err) => {
+  console.error('[rollcall core] failed to start:', err);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import { api } from '../api';
+import { ALERT_TYPES } from '../contract';
+import type { AlertDto, AlertType, EventMap } from '../contract';
+import { useSitesStore } from './sites';
+
+/** The order a manager should work through them: each fix can clear alerts further down. */
+export const ALERT_TYPE_LABEL: Record<AlertType, string> = {
+  duplicate_accounts: 'Duplicate accounts',
+  name_mismatch: 'Name mismatch',
+  email_mismatch: 'Email mismatch',
+  duplicate_emails: 'Duplicate emails',
+};
+
+export const useAlertsStore = defineStore('alerts', () => {
+  const sites = useSitesStore();
+  const alerts = shallowRef<AlertDto[]>([]);
+  const loading = ref(false);
+  const loaded = ref(false);
+  const error = ref<string | null>(null);
+  /** From the last list or alerts.changed event, whichever is newer. */
+  const openCount = ref(0);
+  let generation = 0;
+
+  const open = computed(() => alerts.value.filter((a) => a.status === 'open'));
+  const groups = computed(() =>
+    ALERT_TYPES.map((type) => ({ type, label: ALERT_TYPE_LABEL[type], alerts: open.value.filter((a) => a.type === type) })).filter(
+      (g) => g.alerts.length > 0,
+    ),
+  );
+
+  async function load() {
+    const siteId = sites.currentId;
+    if (!siteId) return;
+    const gen = ++generation;
+    loading.value = true;
+    try {
+      const list = await api.invoke('alerts.list', { siteId });
+      if (gen !== generation) return;
+      alerts.value = list;
+      openCount.value = list.filter((a) => a.status === 'open').length;
+      error.value = null;
+      loaded.value = true;
+    } catch (err) {
+      if (gen === generation) error.value = err instanceof Error ? err.message : String(err);
+    } finally {
+      if (gen === generation) loading.value = false;
+    }
+  }
+
+  function onChanged(p: EventMap['alerts.changed']) {
+    if (p.siteId !== sites.currentId) return;
+    openCount.value = p.open;
+    void load();
+  }
+
+  function resetForSite() {
+    alerts.value = [];
+    loaded.value = false;
+    openCount.value = sites.current?.openAlerts ?? 0;
+    void load();
+  }
+
+  return { alerts, open, groups, loading, loaded, error, openCount, load, onChanged, resetForSite };
+});

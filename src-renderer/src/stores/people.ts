@@ -1,0 +1,196 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import { api } from '../api';
+import { PERSON_TYPES } from '../contract';
+import type { PersonDetail, PersonRow, PersonType } from '../contract';
+import { useAppStore } from './app';
+import { useSitesStore } from './sites';
+
+export type PeopleTab = PersonType | 'all';
+
+/** Rows fetched per request. Small enough to answer fast, big enough that a screen needs one or two. */
+export const PAGE_SIZE = 100;
+/** Pages kept in memory; far-away ones are dropped so 100k people never sit in the heap at once. */
+const MAX_PAGES = 40;
+
+const zeroCounts = (): Record<PersonType, number> => ({ resident: 0, staff: 0, visitor: 0, member: 0 });
+
+/**
+ * The people list is a sparse window over the core's rows: pages are fetched on demand as the
+ * list scrolls. Every filter change starts a new generation; answers from an older generation
+ * are dropped, and the old rows stay on screen until the new ones arrive (no flash of empty).
+ */
+export const usePeopleStore = defineStore('people', () => {
+  const app = useAppStore();
+  const sites = useSitesStore();
+
+  const tab = ref<PeopleTab>('all');
+  const query = ref('');
+  const total = ref(0);
+  const counts = ref<Record<PersonType, number>>(zeroCounts());
+  /** Bumped whenever `pages` changes, so computed rows re-read the plain Map. */
+  const version = ref(0);
+  const pages = new Map<number, PersonRow[]>();
+  const inflight = new Set<string>();
+  let generation = 0;
+  let shownGeneration = -1;
+  /** True until the current generation's first answer arrives. */
+  const loading = ref(false);
+  const loaded = ref(false);
+
+  const selectedId = ref<string | null>(null);
+  const detail = shallowRef<PersonDetail | null>(null);
+  const detailLoading = ref(false);
+  const detailError = ref<string | null>(null);
+
+  const countAll = computed(() => PERSON_TYPES.reduce((n, t) => n + counts.value[t], 0));
+
+  function rowAt(index: number): PersonRow | undefined {
+    void version.value;
+    return pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
+  }
+
+  async function fetchPage(page: number, gen: number) {
+    const siteId = sites.currentId;
+    if (!siteId) return;
+    const key = `${gen}:${page}`;
+    if (inflight.has(key)) return;
+    inflight.add(key);
+    try {
+      const res = await api.invoke('people.list', {
+        siteId,
+        type: tab.value === 'all' ? undefined : tab.value,
+        query: query.value.trim() || undefined,
+        offset: page * PAGE_SIZE,
+        limit: PAGE_SIZE,
+      });
+      if (gen < shownGeneration || gen !== generation) return;
+      if (gen > shownGeneration) {
+        pages.clear();
+        shownGeneration = gen;
+      }
+      pages.set(page, res.rows);
+      evict(page);
+      total.value = res.total;
+      counts.value = { ...zeroCounts(), ...res.countsByType };
+      loading.value = false;
+      loaded.value = true;
+      version.value++;
+    } catch (err) {
+      if (gen === generation) {
+        loading.value = false;
+        app.reportError(err);
+      }
+    } finally {
+      inflight.delete(key);
+    }
+  }
+
+  function evict(near: number) {
+    if (pages.size <= MAX_PAGES) return;
+    const far = [...pages.keys()].sort((a, b) => Math.abs(b - near) - Math.abs(a - near));
+    for (const p of far.slice(0, pages.size - MAX_PAGES)) pages.delete(p);
+  }
+
+  /** The rows the list last showed, so a data refresh re-fetches what is on screen. */
+  let visible = { start: 0, end: PAGE_SIZE };
+
+  /** Makes sure rows [start, end) are loaded or on their way. */
+  function ensureRange(start: number, end: number) {
+    visible = { start, end };
+    // A reload in flight already asked for what is on screen; wait for it.
+    if (shownGeneration !== generation) return;
+    const first = Math.max(0, Math.floor(start / PAGE_SIZE));
+    const last = Math.floor(Math.max(start, end - 1) / PAGE_SIZE);
+    for (let p = first; p <= last; p++) {
+      if (p * PAGE_SIZE >= total.value) break;
+      if (!pages.has(p)) void fetchPage(p, generation);
+    }
+  }
+
+  /** New filter: start a generation and fetch the rows from `start` (0 after a filter change). */
+  function reload(start = 0, end = PAGE_SIZE) {
+    generation++;
+    loading.value = true;
+    const first = Math.floor(start / PAGE_SIZE);
+    const last = Math.floor(Math.max(start, end - 1) / PAGE_SIZE);
+    for (let p = first; p <= last; p++) void fetchPage(p, generation);
+  }
+
+  /** The data changed underneath (a pass, another window): re-read what is on screen and the open person. */
+  function refresh() {
+    reload(visible.start, visible.end);
+    if (selectedId.value) void openPerson(selectedId.value);
+  }
+
+  function setTab(t: PeopleTab) {
+    if (tab.value === t) return;
+    tab.value = t;
+    reload();
+  }
+
+  function setQuery(q: string) {
+    if (query.value === q) return;
+    query.value = q;
+    reload();
+  }
+
+  /** Site switched: forget everything. */
+  function resetForSite() {
+    pages.clear();
+    shownGeneration = -1;
+    total.value = 0;
+    counts.value = zeroCounts();
+    loaded.value = false;
+    version.value++;
+    closePerson();
+    reload();
+  }
+
+  async function openPerson(id: string) {
+    selectedId.value = id;
+    detailError.value = null;
+    if (detail.value?.id !== id) detailLoading.value = true;
+    try {
+      const p = await api.invoke('people.get', { id });
+      if (selectedId.value === id) detail.value = p;
+    } catch (err) {
+      if (selectedId.value === id) {
+        detail.value = null;
+        detailError.value = err instanceof Error ? err.message : String(err);
+      }
+    } finally {
+      if (selectedId.value === id) detailLoading.value = false;
+    }
+  }
+
+  function closePerson() {
+    selectedId.value = null;
+    detail.value = null;
+    detailError.value = null;
+  }
+
+  return {
+    tab,
+    query,
+    total,
+    counts,
+    countAll,
+    version,
+    loading,
+    loaded,
+    selectedId,
+    detail,
+    detailLoading,
+    detailError,
+    rowAt,
+    ensureRange,
+    reload,
+    refresh,
+    setTab,
+    setQuery,
+    resetForSite,
+    openPerson,
+    closePerson,
+  };
+});
