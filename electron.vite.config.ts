@@ -13,6 +13,7 @@ export default defineConfig({
           index: resolve('src-main/hosts/electron/main.ts'),
           'core-process': resolve('src-main/hosts/core-process.ts'),
           'browser-host': resolve('src-main/hosts/browser/main.ts'),
+          cli: resolve('src-main/cli/main.ts'),
         },
       },
     },

@@ -2,37 +2,15 @@
 // `npm start`: build when the sources are newer than the build, then open the desktop app if
 // Electron can run here; otherwise say why in one line and serve the same console to a browser.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureBuilt, root } from './ensure-build.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const forceBrowser = args.includes('--browser') || process.env.ROLLCALL_BROWSER === '1';
 const passArgs = args.filter((a) => a !== '--browser');
 
-const outputs = ['out/main/index.js', 'out/main/browser-host.js', 'out/main/core-process.js', 'out/preload/index.cjs', 'out/renderer/index.html'];
-
-function newestMtime(path) {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = 0;
-  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
-  return newest;
-}
-
-function needsBuild() {
-  if (!outputs.every((o) => existsSync(join(root, o)))) return true;
-  const built = Math.min(...outputs.map((o) => statSync(join(root, o)).mtimeMs));
-  const inputs = ['src-main', 'src-renderer', 'src-preload', 'package.json', 'electron.vite.config.ts'];
-  return inputs.some((i) => existsSync(join(root, i)) && newestMtime(join(root, i)) > built);
-}
-
-if (needsBuild()) {
-  console.log('Building Rollcall…');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-}
+ensureBuilt();
 
 /** Returns the Electron binary's path, or the reason it cannot be had. */
 function findElectron() {

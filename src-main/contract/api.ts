@@ -7,6 +7,7 @@ import { syncCalls } from './calls/sync';
 import { activityCalls } from './calls/activity';
 import { alertsCalls } from './calls/alerts';
 import { demoCalls } from './calls/demo';
+import { settingsCalls } from './calls/settings';
 
 /**
  * The one API contract. Every call is declared here once; the core must implement all of them
@@ -20,6 +21,7 @@ export const api = {
   ...activityCalls,
   ...alertsCalls,
   ...demoCalls,
+  ...settingsCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Api = typeof api;

@@ -140,6 +140,13 @@ export type OutcomeCounts = Partial<Record<Outcome, number>>;
 export type SyncTrigger = 'manual' | 'schedule' | 'nightly' | 'continuous' | 'cli' | 'demo';
 export type SyncRunStatus = 'running' | 'complete' | 'failed' | 'held' | 'discarded';
 
+/** What a held or dry-run pass would do, for a manager to look at before anything changes. */
+export interface SyncPreview {
+  reason: string | null;
+  counts: OutcomeCounts;
+  people: Array<{ personId: string | null; externalId: string | null; name: string; outcome: Outcome; reason: string | null }>;
+}
+
 export interface SyncRunDto {
   id: string;
   siteId: string;
@@ -152,6 +159,7 @@ export interface SyncRunDto {
   done: number;
   counts: OutcomeCounts;
   error: string | null;
+  preview: SyncPreview | null;
 }
 
 export interface ActivityEntryDto {

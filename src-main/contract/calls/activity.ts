@@ -18,5 +18,9 @@ export const activityCalls = {
       })
       .strict(),
   ),
+  /** The filtered log as CSV text (cells that look like formulas are neutralised). */
+  'activity.export': call<{ fileName: string; csv: string; rows: number }>()(
+    z.object({ siteId: id, query: searchText.optional(), outcome: z.enum(outcomes).optional() }).strict(),
+  ),
   'activity.get': call<ActivityEntryDto>()(z.object({ id: z.number().int().positive() }).strict()),
 };

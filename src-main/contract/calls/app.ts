@@ -4,7 +4,7 @@ import type { Role } from '../define';
 
 export interface AppInfo {
   version: string;
-  host: 'electron' | 'browser' | 'test';
+  host: 'electron' | 'browser' | 'cli' | 'test';
   dataDir: string;
   databaseFile: string;
   role: Role;

@@ -9,6 +9,29 @@ export interface PeoplePage extends Page<PersonRow> {
   countsByType: Record<PersonType, number>;
 }
 
+/** "Why is this person (not) synced?": the rules that decided their fate in the last pass. */
+export interface PersonExplanation {
+  headline: string;
+  steps: string[];
+  outcome: string | null;
+  at: string | null;
+  personId: string | null;
+  externalId: string | null;
+}
+
+const adminPatch = z
+  .object({
+    accessEnabled: z.boolean(),
+    /** "Track source updates" is the inverse of decoupled. */
+    decoupled: z.boolean(),
+    notes: z.string().max(10_000),
+    appMessage: z.string().max(1_000),
+    customTags: z.array(z.string().min(1).max(60)).max(100),
+    grants: z.array(z.string().min(1).max(120)).max(200),
+  })
+  .partial()
+  .strict();
+
 export const peopleCalls = {
   'people.list': call<PeoplePage>()(
     z
@@ -22,4 +45,10 @@ export const peopleCalls = {
       .strict(),
   ),
   'people.get': call<PersonDetail>()(z.object({ id }).strict()),
+  /** Explain by person id, or by an external id typed at the front desk. */
+  'people.explain': call<PersonExplanation>()(
+    z.union([z.object({ personId: id }).strict(), z.object({ siteId: id, externalId: z.string().min(1).max(200) }).strict()]),
+  ),
+  /** Edits the admin-owned fields; sync never overwrites these. */
+  'people.updateAdmin': call<PersonDetail>()(z.object({ id, patch: adminPatch }).strict(), 'manager'),
 };

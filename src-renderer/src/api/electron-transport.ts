@@ -1,5 +1,5 @@
 import { ApiError } from '../contract';
-import type { CallName, CallOutput, EventName, RollcallBridge } from '../contract';
+import type { CallName, CallOutput, EventMap, EventName, RollcallBridge } from '../contract';
 import type { ApiClient } from './types';
 
 /** Electron: the preload bridge already speaks request/response; add types and ApiError. */
@@ -16,7 +16,7 @@ export function electronClient(bridge: RollcallBridge): ApiClient {
       if (res.ok) return res.result as CallOutput<K>;
       throw ApiError.from(res.error);
     },
-    on(event: EventName, cb: (payload: never) => void) {
+    on<E extends EventName>(event: E, cb: (payload: EventMap[E]) => void) {
       return bridge.on(event, cb as (payload: unknown) => void);
     },
     status: () => 'open',

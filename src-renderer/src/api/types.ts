@@ -1,7 +1,11 @@
 import type { CallInput, CallName, CallOutput, EventMap, EventName } from '../contract';
 
-/** connecting: first attempt; open: usable; reconnecting: lost and retrying; none: no way in. */
-export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'none';
+/**
+ * connecting: first attempt; open: usable; reconnecting: lost and retrying; unreachable: several
+ * attempts in a row failed (still retrying, but likely a restarted host with a new token);
+ * none: no way in at all.
+ */
+export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'unreachable' | 'none';
 
 /** The one typed client every store uses, whatever carries the messages underneath. */
 export interface ApiClient {

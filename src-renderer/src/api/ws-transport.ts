@@ -1,8 +1,10 @@
 import { ApiError, clientOverPipe } from '../contract';
-import type { CallName, CallOutput, EventName, MessagePipe, RpcMessage } from '../contract';
+import type { CallName, CallOutput, EventMap, EventName, MessagePipe, RpcMessage } from '../contract';
 import type { ApiClient, ConnectionStatus } from './types';
 
 const MAX_DELAY_MS = 10_000;
+/** After this many failed attempts in a row, tell the user it may be more than a blip. */
+const UNREACHABLE_AFTER = 5;
 
 /**
  * Browser host: RPC over one WebSocket. The pipe outlives the socket, so subscriptions made
@@ -59,7 +61,7 @@ export function webSocketClient(url: string): ApiClient {
       socket = null;
       queue = [];
       rpc.failAll({ code: 'unavailable', message: 'Lost the connection to Rollcall. Reconnecting…' });
-      setStatus('reconnecting');
+      setStatus(attempt + 1 >= UNREACHABLE_AFTER ? 'unreachable' : 'reconnecting');
       // Exponential backoff with jitter, so a restarted host is not hammered by every tab at once.
       const delay = Math.min(MAX_DELAY_MS, 300 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
       attempt++;
@@ -72,12 +74,12 @@ export function webSocketClient(url: string): ApiClient {
     transport: 'browser',
     invoke<K extends CallName>(name: K, args: unknown): Promise<CallOutput<K>> {
       // While reconnecting, fail fast instead of leaving buttons spinning; the banner says why.
-      if (status === 'reconnecting') {
+      if (status === 'reconnecting' || status === 'unreachable') {
         return Promise.reject(new ApiError('unavailable', 'Not connected to Rollcall. Reconnecting…'));
       }
       return rpc.invoke(name, (args ?? {}) as never) as Promise<CallOutput<K>>;
     },
-    on(event: EventName, cb: (payload: never) => void) {
+    on<E extends EventName>(event: E, cb: (payload: EventMap[E]) => void) {
       return rpc.on(event, cb);
     },
     status: () => status,

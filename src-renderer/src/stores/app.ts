@@ -40,7 +40,7 @@ export const useAppStore = defineStore('app', () => {
   /** Every failed call ends here unless a view shows the error inline. */
   function reportError(err: unknown) {
     // While the socket is down, the banner already explains; no toast per call.
-    if (connection.value === 'reconnecting') return;
+    if (connection.value === 'reconnecting' || connection.value === 'unreachable') return;
     notify(errorMessage(err), 'error');
   }
 

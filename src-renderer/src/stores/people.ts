@@ -12,6 +12,11 @@ export type PeopleTab = PersonType | 'all';
 export const PAGE_SIZE = 100;
 /** Pages kept in memory; far-away ones are dropped so 100k people never sit in the heap at once. */
 const MAX_PAGES = 40;
+/**
+ * Page requests in flight at once while scrolling. A fast fling passes hundreds of pages; with a
+ * cap, only the pages under the viewport when a slot frees up are asked for, not every one passed.
+ */
+const MAX_INFLIGHT = 2;
 
 const zeroCounts = (): Record<PersonType, number> => ({ resident: 0, staff: 0, visitor: 0, member: 0 });
 
@@ -83,6 +88,8 @@ export const usePeopleStore = defineStore('people', () => {
       }
     } finally {
       inflight.delete(key);
+      // A slot is free: fetch whatever is on screen now (the list may have moved on meanwhile).
+      if (gen === generation) ensureRange(visible.start, visible.end);
     }
   }
 
@@ -103,8 +110,9 @@ export const usePeopleStore = defineStore('people', () => {
     const first = Math.max(0, Math.floor(start / PAGE_SIZE));
     const last = Math.floor(Math.max(start, end - 1) / PAGE_SIZE);
     for (let p = first; p <= last; p++) {
+      if (inflight.size >= MAX_INFLIGHT) break;
       if (p * PAGE_SIZE >= total.value) break;
-      if (!pages.has(p)) void fetchPage(p, generation);
+      if (!pages.has(p) && !inflight.has(`${generation}:${p}`)) void fetchPage(p, generation);
     }
   }
 

@@ -21,6 +21,8 @@ export const useSitesStore = defineStore('sites', () => {
   const loaded = ref(false);
   const loading = ref(false);
   const busy = ref<'reset' | 'remove' | null>(null);
+  /** Bumped when a site's data was replaced wholesale (demo reset) even if its id stayed. */
+  const epoch = ref(0);
 
   const current = computed(() => sites.value.find((s) => s.id === currentId.value) ?? null);
 
@@ -57,6 +59,7 @@ export const useSitesStore = defineStore('sites', () => {
       const site = await api.invoke('demo.reset', {});
       await load();
       select(site.id);
+      epoch.value++;
       app.notify('The demo was reset.', 'success');
     } catch (err) {
       app.reportError(err);
@@ -78,5 +81,5 @@ export const useSitesStore = defineStore('sites', () => {
     }
   }
 
-  return { sites, currentId, current, loaded, loading, busy, select, load, patch, resetDemo, removeDemo };
+  return { sites, currentId, current, loaded, loading, busy, epoch, select, load, patch, resetDemo, removeDemo };
 });

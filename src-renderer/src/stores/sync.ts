@@ -3,6 +3,7 @@ import { computed, ref } from 'vue';
 import { api } from '../api';
 import type { EventMap, SyncRunDto } from '../contract';
 import { errorMessage } from '../lib/format';
+import { useAppStore } from './app';
 import { useSitesStore } from './sites';
 
 export type SyncPhase = 'idle' | 'running' | 'complete' | 'failed' | 'held';
@@ -11,6 +12,7 @@ export type SyncPhase = 'idle' | 'running' | 'complete' | 'failed' | 'held';
 const RESULT_MS = 5000;
 
 export const useSyncStore = defineStore('sync', () => {
+  const app = useAppStore();
   const sites = useSitesStore();
   const phase = ref<SyncPhase>('idle');
   const done = ref(0);
@@ -49,6 +51,14 @@ export const useSyncStore = defineStore('sync', () => {
     if (run.siteId !== sites.currentId) return;
     if (run.status === 'running') return;
     clearTimeout(resultTimer);
+    if (run.status === 'discarded') {
+      phase.value = 'idle';
+      return;
+    }
+    // Only announce a change of state: the same run can be reported twice (reply and event).
+    if (run.status === 'failed' && (phase.value !== 'failed' || error.value !== run.error)) {
+      app.notify(`Sync failed${run.error ? `: ${run.error}` : ''}`, 'error');
+    }
     phase.value = run.status === 'failed' ? 'failed' : run.status === 'held' ? 'held' : 'complete';
     error.value = run.error;
     done.value = run.done;
@@ -76,6 +86,7 @@ export const useSyncStore = defineStore('sync', () => {
       if (sites.currentId !== siteId) return;
       phase.value = 'failed';
       error.value = errorMessage(err);
+      app.reportError(err);
       resultTimer = setTimeout(() => (phase.value = 'idle'), RESULT_MS);
     }
   }

@@ -1,0 +1,158 @@
+/**
+ * The headless CLI: the same core and database as the console, for admins and scripts.
+ * Every command goes through the same validated API calls as the window, so the CLI can do
+ * nothing the window could not, and exits non-zero with the error message on failure.
+ */
+import { readFileSync } from 'node:fs';
+import { dispatch } from '../contract/rpc';
+import type { CallInput, CallName, CallOutput } from '../contract/api';
+import type { Role } from '../contract/define';
+import { resolveDataDir } from '../core/app-paths';
+import { createCore } from '../core/core';
+import type { Core } from '../core/core';
+import { flagString, parseArgs } from './cli-args';
+import type { ParsedArgs } from './cli-args';
+import { printTable } from './print-table';
+import pkg from '../../package.json';
+
+const HELP = `Rollcall CLI — the same core and database as the console.
+
+Usage: npm run cli -- <command> [options]
+
+Commands:
+  sites [--json]                                  list sites
+  sync --site <id|name> [--dry-run] [--json]      run a pass now (all sites when --site is left out)
+  import-csv <file> --site <id|name> [--mapping "email=E-mail,externalId=ID"] [--allow-bad-rows] [--dry-run] [--json]
+                                                  import people from a CSV file and run a pass
+  people --site <id|name> [--query text] [--json] list people
+  activity --site <id|name> [--query text] [--limit n] [--json]
+                                                  the sync activity log, newest first
+  why --site <id|name> <external id>              why a record is (not) synced
+  demo                                            create or reset the embedded demo
+
+Data folder: --data-dir DIR or ROLLCALL_DATA_DIR (default: the app-data folder).`;
+
+class CliError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  if (!args.command || args.flags.has('help')) {
+    console.log(HELP);
+    return args.command ? 0 : 1;
+  }
+  const role = (flagString(args, 'role') ?? process.env.ROLLCALL_ROLE ?? 'manager') as Role;
+  const core = await createCore({ dataDir: resolveDataDir(argv), host: 'cli', role, version: pkg.version, seedDemoWhenEmpty: false });
+  const call = async <K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> => {
+    const out = await dispatch(core.handlers, name, input, { role });
+    if (!out.ok) throw new CliError(out.error.message);
+    return out.result as CallOutput<K>;
+  };
+  try {
+    return await run(args, core, call);
+  } finally {
+    await core.close();
+  }
+}
+
+type Call = <K extends CallName>(name: K, input: CallInput<K>) => Promise<CallOutput<K>>;
+
+async function resolveSite(call: Call, ref: string | undefined): Promise<string> {
+  if (!ref) throw new CliError('Name the site with --site <id or name>.');
+  const sites = await call('sites.list', {});
+  const exact = sites.filter((s) => s.id === ref || s.name.toLowerCase() === ref.toLowerCase());
+  const found = exact.length ? exact : sites.filter((s) => s.name.toLowerCase().includes(ref.toLowerCase()));
+  if (found.length === 1) return found[0].id;
+  const list = sites.map((s) => `  ${s.id}  ${s.name}`).join('\n') || '  (none)';
+  throw new CliError(`${found.length ? 'Several sites match' : 'No site matches'} "${ref}". Sites:\n${list}`);
+}
+
+async function run(args: ParsedArgs, core: Core, call: Call): Promise<number> {
+  const json = args.flags.has('json');
+  const out = (value: unknown, human: () => void) => (json ? console.log(JSON.stringify(value, null, 2)) : human());
+
+  switch (args.command) {
+    case 'sites': {
+      const sites = await call('sites.list', {});
+      out(sites, () => printTable(sites, ['id', 'name', 'peopleCount', 'openAlerts', 'lastSyncAt']));
+      return 0;
+    }
+    case 'sync': {
+      const ref = flagString(args, 'site');
+      const siteId = ref ? await resolveSite(call, ref) : undefined;
+      const runs = await call('sync.runNow', { siteId, dryRun: args.flags.has('dry-run') });
+      out(runs, () => printTable(runs, ['siteId', 'status', 'total', 'counts', 'error']));
+      return runs.some((r) => r.status === 'failed') ? 2 : 0;
+    }
+    case 'import-csv': {
+      const file = args.positionals[0];
+      if (!file) throw new CliError('Name the CSV file: npm run cli -- import-csv people.csv --site "My site"');
+      const siteId = await resolveSite(call, flagString(args, 'site'));
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (err) {
+        throw new CliError(`Cannot read ${file}: ${(err as Error).message}`);
+      }
+      const result = await core.importCsv({
+        siteId,
+        fileName: file,
+        bytes,
+        mapping: flagString(args, 'mapping'),
+        allowBadRows: args.flags.has('allow-bad-rows'),
+        dryRun: args.flags.has('dry-run'),
+      });
+      out(result, () => {
+        const r = result.report;
+        console.log(`Read ${r.rows} rows (${r.encoding}, delimiter ${JSON.stringify(r.delimiter)}).`);
+        if (r.ignoredColumns.length) console.log(`Ignored columns: ${r.ignoredColumns.join(', ')}`);
+        for (const bad of r.badRows) console.log(`  line ${bad.line}: ${bad.reason}`);
+        printTable([result.run], ['status', 'total', 'counts', 'error']);
+      });
+      return result.run.status === 'failed' ? 2 : 0;
+    }
+    case 'people': {
+      const siteId = await resolveSite(call, flagString(args, 'site'));
+      const rows = [];
+      for (let offset = 0; ; offset += 1000) {
+        const page = await call('people.list', { siteId, query: flagString(args, 'query'), offset, limit: 1000 });
+        rows.push(...page.rows);
+        if (rows.length >= page.total || page.rows.length === 0) break;
+      }
+      out(rows, () => printTable(rows, ['externalId', 'firstName', 'lastName', 'type', 'email', 'phone', 'unit', 'status', 'accessEnabled']));
+      return 0;
+    }
+    case 'activity': {
+      const siteId = await resolveSite(call, flagString(args, 'site'));
+      const limit = Number(flagString(args, 'limit') ?? 100);
+      const page = await call('activity.list', { siteId, query: flagString(args, 'query'), limit });
+      out(page.rows, () => printTable(page.rows, ['at', 'outcome', 'personName', 'externalId', 'reason']));
+      return 0;
+    }
+    case 'why': {
+      const siteId = await resolveSite(call, flagString(args, 'site'));
+      const externalId = args.positionals[0];
+      if (!externalId) throw new CliError('Name the external id: npm run cli -- why --site "My site" R-10023');
+      const chain = await call('people.explain', { siteId, externalId });
+      out(chain, () => {
+        console.log(chain.headline);
+        for (const step of chain.steps) console.log(`  • ${step}`);
+      });
+      return 0;
+    }
+    case 'demo': {
+      const site = await call('demo.reset', {});
+      out(site, () => console.log(`Demo ready: ${site.name} (${site.peopleCount} people, ${site.openAlerts} open alerts).`));
+      return 0;
+    }
+    default:
+      throw new CliError(`Unknown command "${args.command}".\n\n${HELP}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err instanceof CliError ? err.message : `Error: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { AlertStatus } from '../../contract/dto';
+import type { OpenDatabase } from '../db/open-database';
+import { detectConditions } from './detectors';
+import { loadSiteSnapshot } from './site-snapshot';
+
+export interface DetectionResult {
+  /** Open alerts for the site after detection. */
+  open: number;
+  /** New alerts, plus closed ones whose condition came back (or whose records changed after a dismissal). */
+  opened: number;
+  /** Open alerts seen again and refreshed in place. */
+  updated: number;
+  /** Open alerts whose condition is gone, now resolved at source. */
+  closed: number;
+}
+
+interface ExistingAlert {
+  id: string;
+  fingerprint: string;
+  status: AlertStatus;
+  records_hash: string;
+}
+
+/**
+ * Runs the four detectors over one site and reconciles their findings with the alert table in a
+ * single transaction. The table is keyed by fingerprint, so a condition seen on every pass stays
+ * one alert; what a manager dismissed (with "remember") or resolved stays closed until the
+ * records behind it change.
+ */
+export function detectAlerts(db: OpenDatabase, siteId: string, now: Date): DetectionResult {
+  const sqlite = db.sqlite;
+  const at = now.toISOString();
+  const existingStmt = sqlite.prepare<[string], ExistingAlert>(
+    `SELECT id, fingerprint, status, records_hash FROM alert WHERE site_id = ?`,
+  );
+  const insert = sqlite.prepare(
+    `INSERT INTO alert (id, site_id, type, fingerprint, status, title, person_ids, detail, records_hash, opened_at, updated_at, closed_at)
+     VALUES (@id, @siteId, @type, @fingerprint, 'open', @title, @personIds, @detail, @recordsHash, @at, @at, NULL)`,
+  );
+  const refresh = sqlite.prepare(
+    `UPDATE alert SET title = @title, person_ids = @personIds, detail = @detail, records_hash = @recordsHash, updated_at = @at
+      WHERE id = @id`,
+  );
+  const reopen = sqlite.prepare(
+    `UPDATE alert SET status = 'open', title = @title, person_ids = @personIds, detail = @detail, records_hash = @recordsHash,
+            opened_at = @at, updated_at = @at, closed_at = NULL
+      WHERE id = @id`,
+  );
+  const close = sqlite.prepare(
+    `UPDATE alert SET status = 'resolved_at_source', updated_at = @at, closed_at = @at WHERE id = @id`,
+  );
+
+  const run = sqlite.transaction((): DetectionResult => {
+    const detected = detectConditions(loadSiteSnapshot(db, siteId));
+    const result: DetectionResult = { open: 0, opened: 0, updated: 0, closed: 0 };
+    const seen = new Set<string>();
+
+    for (const row of existingStmt.all(siteId)) {
+      const found = detected.get(row.fingerprint);
+      if (!found) {
+        // Only open alerts close themselves; a dismissal or a decision is the manager's word.
+        if (row.status === 'open') {
+          close.run({ id: row.id, at });
+          result.closed++;
+        }
+        continue;
+      }
+      seen.add(row.fingerprint);
+      const values = {
+        id: row.id,
+        title: found.title,
+        personIds: JSON.stringify(found.personIds),
+        detail: JSON.stringify(found.detail),
+        recordsHash: found.recordsHash,
+        at,
+      };
+      if (row.status === 'open') {
+        refresh.run(values);
+        result.updated++;
+        result.open++;
+      } else if (row.status === 'resolved_at_source' || row.records_hash !== found.recordsHash) {
+        // Back after the source fixed it, or the records a manager looked at have changed.
+        reopen.run(values);
+        result.opened++;
+        result.open++;
+      }
+    }
+
+    for (const found of detected.values()) {
+      if (seen.has(found.fingerprint)) continue;
+      insert.run({
+        id: randomUUID(),
+        siteId,
+        type: found.type,
+        fingerprint: found.fingerprint,
+        title: found.title,
+        personIds: JSON.stringify(found.personIds),
+        detail: JSON.stringify(found.detail),
+        recordsHash: found.recordsHash,
+        at,
+      });
+      result.opened++;
+      result.open++;
+    }
+    return result;
+  });
+  return run();
+}

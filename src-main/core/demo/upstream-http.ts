@@ -1,0 +1,182 @@
+import got, { RequestError } from 'got';
+import { UpstreamError } from '../adapters/types';
+
+/**
+ * The HTTP client both demo adapters use: got for the request, our own loop for retries so the
+ * rules are visible in one place — exponential backoff, Retry-After honoured (capped), retries
+ * only for calls that are safe to repeat, and error messages that never carry the token.
+ */
+
+export interface RetryPolicy {
+  /** Tries in total, the first one included. */
+  attempts: number;
+  /** First backoff step; doubled on each further try. */
+  baseDelayMs: number;
+  /** No wait is longer than this, whatever Retry-After asks for. */
+  maxDelayMs: number;
+  /** Per-request timeout. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 15_000 };
+
+export interface HttpCall {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | null | undefined>;
+  json?: unknown;
+  headers?: Record<string, string>;
+  /** Safe to send again (reads, and writes that carry an idempotency key). */
+  retryable: boolean;
+  /** Fewer tries than the policy allows (a connection test wants a quick answer). */
+  maxAttempts?: number;
+  signal?: AbortSignal;
+}
+
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** How many tries it took. */
+  attempts: number;
+}
+
+export interface UpstreamHttp {
+  readonly baseUrl: string;
+  request(call: HttpCall): Promise<HttpReply>;
+}
+
+const RETRY_STATUSES = new Set([429, 500, 502, 503, 504]);
+const NETWORK_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'the connection was refused',
+  ECONNRESET: 'the connection was reset',
+  ETIMEDOUT: 'it did not answer in time',
+  ENOTFOUND: 'the host name was not found',
+  EHOSTUNREACH: 'the host is unreachable',
+  EPIPE: 'the connection closed early',
+  ERR_STREAM_PREMATURE_CLOSE: 'the connection closed before the answer was complete',
+};
+
+/**
+ * @param systemName how messages name the system ("the property system", "Demo Access").
+ */
+export function createUpstreamHttp(opts: { baseUrl: string; token: string; systemName: string; retry?: Partial<RetryPolicy> }): UpstreamHttp {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+  const baseUrl = opts.baseUrl.replace(/\/+$/, '');
+
+  async function once(call: HttpCall): Promise<Omit<HttpReply, 'attempts'>> {
+    const url = new URL(baseUrl + call.path);
+    for (const [k, v] of Object.entries(call.query ?? {})) if (v !== null && v !== undefined) url.searchParams.set(k, String(v));
+    const res = await got(url, {
+      method: call.method,
+      headers: { accept: 'application/json', authorization: `Bearer ${opts.token}`, ...call.headers },
+      json: call.json,
+      responseType: 'text',
+      throwHttpErrors: false,
+      followRedirect: false,
+      retry: { limit: 0 },
+      timeout: { request: policy.timeoutMs },
+      signal: call.signal,
+    });
+    return { status: res.statusCode, headers: res.headers, text: res.body };
+  }
+
+  return {
+    baseUrl,
+    async request(call) {
+      const tries = call.retryable ? Math.max(1, Math.min(policy.attempts, call.maxAttempts ?? Infinity)) : 1;
+      for (let attempt = 1; ; attempt++) {
+        let reply: Omit<HttpReply, 'attempts'>;
+        try {
+          reply = await once(call);
+        } catch (err) {
+          if (call.signal?.aborted) throw new UpstreamError(`The request to ${opts.systemName} was cancelled.`);
+          const reason = describeNetworkError(err);
+          if (attempt >= tries) {
+            const after = attempt > 1 ? ` (after ${attempt} tries)` : '';
+            throw new UpstreamError(`Could not reach ${opts.systemName} at ${baseUrl}: ${reason}${after}.`, null, true);
+          }
+          await sleep(backoff(policy, attempt), call.signal);
+          continue;
+        }
+        if (!RETRY_STATUSES.has(reply.status) || attempt >= tries) return { ...reply, attempts: attempt };
+        const asked = retryAfterMs(reply.headers['retry-after']);
+        await sleep(asked !== null ? Math.min(asked, policy.maxDelayMs) : backoff(policy, attempt), call.signal);
+      }
+    },
+  };
+}
+
+function backoff(policy: RetryPolicy, attempt: number): number {
+  const step = policy.baseDelayMs * 2 ** (attempt - 1);
+  // A little jitter so many clients do not come back at the same instant.
+  return Math.min(policy.maxDelayMs, step + Math.random() * policy.baseDelayMs * 0.25);
+}
+
+/** Retry-After is either delay-seconds or an HTTP date. */
+export function retryAfterMs(value: string | string[] | undefined): number | null {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return null;
+  if (/^\d+(\.\d+)?$/.test(v.trim())) return Math.round(Number(v) * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+function describeNetworkError(err: unknown): string {
+  const code = err instanceof RequestError ? err.code : (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code && NETWORK_WORDS[code]) return NETWORK_WORDS[code];
+  return code ? `network error ${code}` : 'network error';
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new UpstreamError('The request was cancelled.'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new UpstreamError('The request was cancelled.'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Parses a JSON body; null when it is not JSON (cut off, HTML error page…). */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** The vendor's own error code from `{ error: { code } }`, when it sent one. */
+export function vendorErrorCode(text: string): string | null {
+  const parsed = parseJson(text);
+  if (!parsed.ok || !parsed.value || typeof parsed.value !== 'object') return null;
+  const code = (parsed.value as { error?: { code?: unknown } }).error?.code;
+  return typeof code === 'string' && /^[a-z0-9_.-]{1,64}$/i.test(code) ? code : null;
+}
+
+/** Shared wording for answers that are not the caller's business to interpret further. */
+export function statusError(systemName: string, what: string, reply: HttpReply): UpstreamError {
+  const tries = reply.attempts > 1 ? ` after ${reply.attempts} tries` : '';
+  const code = vendorErrorCode(reply.text);
+  const detail = code ? `, ${code}` : '';
+  if (reply.status === 401 || reply.status === 403) {
+    return new UpstreamError(`${capital(systemName)} rejected the API token (${reply.status}). Check the credentials in the connection settings.`, reply.status);
+  }
+  if (reply.status === 429) {
+    return new UpstreamError(`${capital(systemName)} is still limiting requests (429)${tries} while ${what}.`, 429, true);
+  }
+  if (reply.status >= 500) {
+    return new UpstreamError(`${capital(systemName)} failed (${reply.status}${detail})${tries} while ${what}.`, reply.status, true);
+  }
+  return new UpstreamError(`${capital(systemName)} answered ${reply.status}${detail} while ${what}.`, reply.status);
+}
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -1,0 +1,57 @@
+import type Database from 'better-sqlite3';
+import type { Decision } from './plan-types';
+
+export interface ActivityContext {
+  siteId: string;
+  runId: string | null;
+  at: string;
+}
+
+/**
+ * Writes activity entries with one prepared statement, inside the caller's transaction: the
+ * log is append-only and the pass already holds the write lock, so batching is just a loop.
+ * `detail` keeps the record as the source sent it, the ids support needs, and the rule chain
+ * that "why not synced?" reads back.
+ */
+export class ActivityWriter {
+  private readonly insert: Database.Statement;
+  count = 0;
+
+  constructor(sqlite: Database.Database) {
+    this.insert = sqlite.prepare(
+      `INSERT INTO activity_entry (site_id, run_id, at, outcome, person_id, person_name, external_id, source_connection_id, reason_code, reason, detail)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+  }
+
+  write(ctx: ActivityContext, d: Decision): void {
+    const detail = {
+      record: d.raw,
+      source: d.connName,
+      ids: { siteId: ctx.siteId, runId: ctx.runId, personId: d.personId, sourceConnectionId: d.connId, externalId: d.externalId },
+      steps: d.steps,
+      ...(d.held ? { held: { kind: d.held.kind, candidatePersonIds: d.held.candidates } } : {}),
+    };
+    this.insert.run(
+      ctx.siteId,
+      ctx.runId,
+      ctx.at,
+      d.outcome,
+      d.personId,
+      d.personName,
+      d.externalId,
+      d.connId,
+      d.reasonCode,
+      d.reason,
+      JSON.stringify(detail),
+    );
+    this.count++;
+  }
+}
+
+/** Drops entries past the retention period: one range DELETE on the `at` index, outside any pass. */
+export function pruneActivity(sqlite: Database.Database, siteId: string, retentionDays: number, now: Date): number {
+  if (!(retentionDays > 0)) return 0;
+  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
+  return sqlite.prepare('DELETE FROM activity_entry WHERE at < ? AND site_id = ?').run(cutoff, siteId).changes;
+}

@@ -1,0 +1,148 @@
+import type Database from 'better-sqlite3';
+import type { NormalizedRecord } from './normalize';
+import type { PassPlan, PersonWrite } from './plan-types';
+import { ActivityWriter } from './activity-writer';
+import { SOURCE_FIELDS } from './correlate';
+
+export interface ApplyContext {
+  siteId: string;
+  runId: string;
+  /** One timestamp for the whole pass: every row it touches says the same time. */
+  at: string;
+  onProgress?(done: number, total: number): void;
+}
+
+export interface ApplyResult {
+  activityCount: number;
+  personWrites: number;
+}
+
+function searchText(rec: NormalizedRecord): string {
+  return `${rec.firstName} ${rec.lastName} ${rec.email ?? ''} ${rec.phone ?? ''} ${rec.unit ?? ''} ${rec.externalId}`.toLowerCase();
+}
+
+function provenancePatch(fields: readonly string[], by: string, at: string): string {
+  const patch: Record<string, { by: string; at: string }> = {};
+  for (const f of fields) patch[f] = { by, at };
+  return JSON.stringify(patch);
+}
+
+/**
+ * Turns a plan into SQL. Must run inside the caller's transaction (the engine wraps this, the
+ * run row and the connection rows in one), so a throw anywhere leaves the mirror as it was.
+ * Every statement is prepared once; the only per-row work is binding values.
+ *
+ * The UPDATE lists only source-owned columns plus the access fields sync itself owns; admin-owned
+ * columns (grants, custom tags, notes, app message, decoupled) are not in any statement here.
+ */
+export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyContext): ApplyResult {
+  const { at, siteId } = ctx;
+  const insertPerson = sqlite.prepare(
+    `INSERT INTO person (id, site_id, type, first_name, last_name, email, phone, unit, status, source_connection_id, external_id,
+       access_enabled, synced_tags, provenance, source_hash, last_synced_at, search_text, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  // Re-enabling is decided again in SQL from the row's own disabled_by, so an admin's "off"
+  // survives even if the plan was built from stale state.
+  const updatePerson = sqlite.prepare(
+    `UPDATE person SET type = ?, first_name = ?, last_name = ?, email = ?, phone = ?, unit = ?, status = ?, synced_tags = ?,
+       provenance = json_patch(provenance, ?), source_hash = ?, last_synced_at = ?, search_text = ?, updated_at = ?,
+       source_connection_id = ?, external_id = ?, held_reason = NULL, removed_at_source = 0,
+       access_enabled = CASE WHEN @enable = 1 AND disabled_by = 'sync' THEN 1 ELSE access_enabled END,
+       disabled_at = CASE WHEN @enable = 1 AND disabled_by = 'sync' THEN NULL ELSE disabled_at END,
+       disabled_by = CASE WHEN @enable = 1 AND disabled_by = 'sync' THEN NULL ELSE disabled_by END
+     WHERE id = ? AND decoupled = 0`,
+  );
+  const setHash = sqlite.prepare('UPDATE person SET source_hash = ? WHERE id = ?');
+  const disable = sqlite.prepare(
+    `UPDATE person SET access_enabled = 0, disabled_by = 'sync', disabled_at = @at, removed_at_source = @removed, held_reason = NULL,
+       source_hash = NULL, status = coalesce(@status, status),
+       provenance = CASE WHEN @status IS NULL THEN provenance ELSE json_patch(provenance, @prov) END, updated_at = @at
+     WHERE id = @id AND access_enabled = 1 AND decoupled = 0`,
+  );
+  const markRemoved = sqlite.prepare(
+    'UPDATE person SET removed_at_source = 1, held_reason = NULL, source_hash = NULL, updated_at = ? WHERE id = ? AND decoupled = 0',
+  );
+  const hold = sqlite.prepare('UPDATE person SET held_reason = ? WHERE id = ?');
+  const clearHeld = sqlite.prepare('UPDATE person SET held_reason = NULL WHERE id = ?');
+  const deleteHeldAll = sqlite.prepare('DELETE FROM held_record WHERE source_connection_id = ?');
+  const deleteHeldOne = sqlite.prepare('DELETE FROM held_record WHERE source_connection_id = ? AND external_id = ?');
+  const insertHeld = sqlite.prepare(
+    `INSERT OR REPLACE INTO held_record (site_id, source_connection_id, external_id, kind, run_id, record, candidate_person_ids, held_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+
+  // Held rows are replaced per source: a complete read replaces them all, a changes feed only the
+  // records it touched.
+  for (const c of plan.connections) {
+    if (!c.read) continue;
+    if (c.read.complete) deleteHeldAll.run(c.conn.id);
+    else for (const ext of c.touched) deleteHeldOne.run(c.conn.id, ext);
+  }
+
+  const activity = new ActivityWriter(sqlite);
+  const actx = { siteId, runId: ctx.runId, at };
+  const total = plan.decisions.length;
+  let personWrites = 0;
+  let lastTick = Date.now();
+  const write = (w: PersonWrite, by: string, connId: string | null) => {
+    personWrites++;
+    switch (w.kind) {
+      case 'insert': {
+        const r = w.rec;
+        insertPerson.run(
+          w.personId, siteId, w.type, r.firstName, r.lastName, r.email, r.phone, r.unit, r.status, connId, r.externalId,
+          JSON.stringify(r.tags), provenancePatch(SOURCE_FIELDS, by, at), w.hash, at, searchText(r), at, at,
+        );
+        return;
+      }
+      case 'update': {
+        const r = w.rec;
+        updatePerson.run(
+          w.type, r.firstName, r.lastName, r.email, r.phone, r.unit, r.status, JSON.stringify(r.tags),
+          provenancePatch(w.changed, by, at), w.hash, at, searchText(r), at, connId, r.externalId, w.personId,
+          { enable: w.enable ? 1 : 0 },
+        );
+        return;
+      }
+      case 'hash':
+        setHash.run(w.hash, w.personId);
+        return;
+      case 'disable':
+        disable.run({
+          id: w.personId,
+          at,
+          removed: w.removedAtSource ? 1 : 0,
+          status: w.status,
+          prov: w.status ? provenancePatch(['status'], by, at) : null,
+        });
+        return;
+      case 'mark-removed':
+        markRemoved.run(at, w.personId);
+        return;
+      case 'hold':
+        hold.run(w.heldReason, w.personId);
+        return;
+      case 'clear-held':
+        clearHeld.run(w.personId);
+        return;
+    }
+  };
+
+  for (let i = 0; i < total; i++) {
+    const d = plan.decisions[i];
+    for (const w of d.writes) write(w, d.connName, d.connId);
+    if (d.held && d.connId && d.externalId) {
+      insertHeld.run(siteId, d.connId, d.externalId, d.held.kind, ctx.runId, JSON.stringify(d.held.record), JSON.stringify(d.held.candidates), at);
+    }
+    activity.write(actx, d);
+    if (ctx.onProgress && ((i + 1) % 500 === 0 || i + 1 === total)) {
+      const t = Date.now();
+      if (t - lastTick >= 100 || i + 1 === total) {
+        lastTick = t;
+        ctx.onProgress(i + 1, total);
+      }
+    }
+  }
+  return { activityCount: activity.count, personWrites };
+}

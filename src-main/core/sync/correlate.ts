@@ -1,0 +1,510 @@
+import { hash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { Outcome, PersonType, SiteSettings } from '../../contract/dto';
+import { PERSON_TYPES } from '../../contract/dto';
+import type { SourceRecord } from '../adapters/types';
+import type { HeldKind, SourceConnection } from '../db/entities';
+import { nameKey, normalizeRecord } from './normalize';
+import type { NormalizedRecord } from './normalize';
+import type { ConnectionResult, Decision, PassPlan, PersonWrite, SourceRead } from './plan-types';
+import { hasRequiredIdentifier, propertyCodes, siteMatch, statusIncluded } from './policies';
+import { REASON_TEXT } from './reasons';
+import type { ReasonCode } from './reasons';
+import type { PersonState, SiteInfo } from './site-state';
+import { connectionGate } from './site-state';
+import { mapStatus } from './status-map';
+
+/*
+ * The planner: a pure, synchronous function from (what the sources said, what the mirror holds)
+ * to one Decision per record. Nothing here writes; apply-pass turns the plan into SQL, and dry
+ * runs and held passes simply stop before that. Keeping it pure is what makes "preview exactly
+ * what would happen" honest.
+ */
+
+export function defaultPersonType(conn: SourceConnection): PersonType {
+  const configured = (conn.config ?? {}).personType;
+  if (typeof configured === 'string' && (PERSON_TYPES as readonly string[]).includes(configured)) return configured as PersonType;
+  if (conn.kind === 'member') return 'member';
+  if (conn.kind === 'cctv') return 'visitor';
+  return 'resident';
+}
+
+/**
+ * Everything that changes how a raw record is read. It is part of each record's fingerprint, so
+ * changing a policy makes the next pass re-evaluate every record instead of trusting old hashes.
+ */
+function policyKey(settings: SiteSettings, conn: SourceConnection): string {
+  return JSON.stringify([
+    settings.phoneRegion,
+    settings.requireIdentifier,
+    [...settings.includedStatuses].sort(),
+    propertyCodes(conn).sort(),
+    defaultPersonType(conn),
+  ]);
+}
+
+export function recordFingerprint(key: string, r: SourceRecord): string {
+  return hash(
+    'sha1',
+    JSON.stringify([key, r.firstName, r.lastName, r.email, r.phone, r.unit, r.status, r.type, r.tags, r.siteKey]),
+    'base64',
+  );
+}
+
+const fullName = (first: string, last: string) => `${first} ${last}`.trim();
+
+interface Indexes {
+  linked: Map<string, Map<string, PersonState>>;
+  manualByEmail: Map<string, PersonState[]>;
+  /** Hand-added people linked by an earlier connection in this same pass. */
+  claimed: Set<string>;
+}
+
+function buildIndexes(people: PersonState[]): Indexes {
+  const linked = new Map<string, Map<string, PersonState>>();
+  const manualByEmail = new Map<string, PersonState[]>();
+  for (const p of people) {
+    if (p.connId && p.externalId != null) {
+      let m = linked.get(p.connId);
+      if (!m) linked.set(p.connId, (m = new Map()));
+      m.set(p.externalId, p);
+    } else if (!p.connId && p.email) {
+      const key = p.email.trim().toLowerCase();
+      const list = manualByEmail.get(key);
+      if (list) list.push(p);
+      else manualByEmail.set(key, [p]);
+    }
+  }
+  return { linked, manualByEmail, claimed: new Set() };
+}
+
+export interface PlanInput {
+  site: SiteInfo;
+  connections: SourceConnection[];
+  /** Reads for the connections that are on; a connection that is on but absent here was not read this pass. */
+  reads: Map<string, SourceRead>;
+  people: PersonState[];
+}
+
+export function planPass(input: PlanInput): PassPlan {
+  const { site, connections, reads, people } = input;
+  const idx = buildIndexes(people);
+  const decisions: Decision[] = [];
+  const results: ConnectionResult[] = [];
+  const emptySources: PassPlan['emptySources'] = [];
+  let syncedPeople = 0;
+  for (const p of people) if (p.connId) syncedPeople++;
+
+  for (const conn of connections) {
+    const gate = connectionGate(site.settings, conn);
+    const linked = idx.linked.get(conn.id) ?? new Map<string, PersonState>();
+    if (gate !== 'on') {
+      // A switched-off source is not contacted at all; one entry says so, and its people stay as they are.
+      const blockName = conn.block === 'cctv' ? 'CCTV identification' : 'Integrations';
+      const step =
+        gate === 'source_off' ? `${blockName} sync is turned off for ${site.name}` : `${conn.name} is turned off in sync settings`;
+      decisions.push({
+        connId: conn.id,
+        connName: conn.name,
+        externalId: null,
+        personId: null,
+        personName: conn.name,
+        outcome: 'skipped',
+        reasonCode: gate,
+        reason: `${REASON_TEXT[gate]}; ${linked.size} people synced from it earlier are left as they are`,
+        steps: [step, 'Nothing was read from this source; people synced from it earlier are left as they are'],
+        raw: null,
+        writes: [],
+        held: null,
+      });
+      results.push({ conn, read: null, counts: {}, touched: [] });
+      continue;
+    }
+    const read = reads.get(conn.id);
+    if (!read) continue;
+    const before = decisions.length;
+    const touched = planConnection(site, conn, read, linked, idx, decisions);
+    const counts: Partial<Record<Outcome, number>> = {};
+    for (let i = before; i < decisions.length; i++) counts[decisions[i].outcome] = (counts[decisions[i].outcome] ?? 0) + 1;
+    results.push({ conn, read, counts, touched });
+    if (read.complete && read.records.length === 0) {
+      let active = 0;
+      for (const p of linked.values()) if (p.accessEnabled && !p.decoupled) active++;
+      if (active > 0) emptySources.push({ connId: conn.id, name: conn.name, people: active });
+    }
+  }
+  return { decisions, connections: results, syncedPeople, emptySources };
+}
+
+interface Pending {
+  rec: SourceRecord;
+  ext: string;
+  person: PersonState | undefined;
+  fingerprint: string;
+  /** Set when the record goes through the full rules (changed or new). */
+  norm: NormalizedRecord | null;
+  email: string | null;
+  steps: string[];
+}
+
+function planConnection(
+  site: SiteInfo,
+  conn: SourceConnection,
+  read: SourceRead,
+  linked: Map<string, PersonState>,
+  idx: Indexes,
+  out: Decision[],
+): string[] {
+  const settings = site.settings;
+  const key = policyKey(settings, conn);
+  const codes = propertyCodes(conn);
+  const type = defaultPersonType(conn);
+  const seen = new Set<string>();
+  const pending: Pending[] = [];
+  const base = (ext: string | null, person: PersonState | undefined, raw: Record<string, unknown> | null) => ({
+    connId: conn.id,
+    connName: conn.name,
+    externalId: ext,
+    personId: person?.id ?? null,
+    personName: person ? fullName(person.firstName, person.lastName) : '',
+    raw,
+    writes: [] as PersonWrite[],
+    held: null,
+  });
+  const skip = (d: ReturnType<typeof base>, steps: string[], code: ReasonCode, reason?: string): Decision => ({
+    ...d,
+    outcome: 'skipped',
+    reasonCode: code,
+    reason: reason ?? REASON_TEXT[code],
+    steps,
+  });
+
+  for (const rec of read.records) {
+    const raw = rec.raw ?? {};
+    const ext = rec.externalId == null ? '' : String(rec.externalId).trim();
+    if (ext === '') {
+      const d = base(null, undefined, raw);
+      d.personName = fullName(String(rec.firstName ?? '').trim(), String(rec.lastName ?? '').trim());
+      out.push(skip(d, [`Received from ${conn.name} without an external id`], 'invalid_record', 'The record has no external id, so it cannot be tracked'));
+      continue;
+    }
+    const person = linked.get(ext);
+    if (seen.has(ext)) {
+      const d = base(ext, undefined, raw);
+      d.personName = fullName(String(rec.firstName ?? '').trim(), String(rec.lastName ?? '').trim());
+      out.push(skip(d, [`Found in ${conn.name} as ${ext} a second time in the same read`], 'invalid_record', `${conn.name} sent external id ${ext} more than once; only the first copy was used`));
+      continue;
+    }
+    seen.add(ext);
+    const steps = [`Found in ${conn.name} as ${ext}`];
+    if (person) steps.push(`Linked to ${fullName(person.firstName, person.lastName) || 'a person'} here`);
+    if (person?.decoupled) {
+      steps.push('Track source updates is off for this person → skipped; edits made here stick');
+      out.push(skip(base(ext, person, raw), steps, 'decoupled'));
+      continue;
+    }
+    const fingerprint = recordFingerprint(key, rec);
+    if (
+      person &&
+      person.sourceHash === fingerprint &&
+      !person.heldReason &&
+      !person.removedAtSource &&
+      (person.accessEnabled || person.disabledBy !== 'sync')
+    ) {
+      // Unchanged since the last pass under the same rules: the stored values are the normalised
+      // ones, so nothing needs parsing again.
+      const word = rec.status == null || String(rec.status).trim() === '' ? null : String(rec.status).trim();
+      steps.push(statusIncluded(settings, mapStatus(word), word).step);
+      steps.push(hasRequiredIdentifier(settings.requireIdentifier, person.email, person.phone).step);
+      pending.push({ rec, ext, person, fingerprint, norm: null, email: person.email, steps });
+      continue;
+    }
+    const norm = normalizeRecord(rec, settings.phoneRegion);
+    norm.externalId = ext;
+    const name = fullName(norm.firstName, norm.lastName);
+    for (const problem of norm.problems) steps.push(`${problem}, so it is treated as missing`);
+    const d = base(ext, person, raw);
+    if (!d.personName) d.personName = name;
+    const where = siteMatch(codes, rec.siteKey, site.name);
+    steps.push(where.step);
+    if (where.kind !== 'ok') {
+      if (person && where.kind === 'other') {
+        out.push(disableOrSkip(d, person, steps, 'no_site', norm, `${where.step}; the person now belongs elsewhere`));
+      } else {
+        out.push(skip(d, [...steps, 'Skipped: no site on the record'], 'no_site'));
+        if (person?.heldReason) d.writes.push({ kind: 'clear-held', personId: person.id });
+      }
+      continue;
+    }
+    const st = statusIncluded(settings, norm.status, norm.statusWord);
+    steps.push(st.step);
+    if (!st.ok) {
+      if (person) out.push(disableOrSkip(d, person, steps, 'excluded_status', norm, st.step));
+      else out.push(skip(d, [...steps, 'Skipped: excluded status'], 'excluded_status', `${st.step}`));
+      continue;
+    }
+    const ident = hasRequiredIdentifier(settings.requireIdentifier, norm.email, norm.phone);
+    steps.push(ident.step);
+    if (!ident.ok) {
+      const reason = norm.problems.length ? `${ident.step} (${norm.problems.join('; ')})` : ident.step;
+      const s = skip(d, [...steps, 'Skipped: missing identifier'], 'missing_identifier', reason);
+      if (person?.heldReason) s.writes.push({ kind: 'clear-held', personId: person.id });
+      out.push(s);
+      continue;
+    }
+    pending.push({ rec, ext, person, fingerprint, norm, email: norm.email, steps });
+  }
+
+  // Several records sharing one email: none of them syncs until the source fixes it. For a
+  // changes feed, people already synced from this source with that email count too.
+  const byEmail = new Map<string, number>();
+  for (const p of pending) if (p.email) byEmail.set(p.email, (byEmail.get(p.email) ?? 0) + 1);
+  if (!read.complete) {
+    const touched = new Set([...seen, ...read.removedExternalIds]);
+    for (const p of linked.values()) {
+      if (p.email && !touched.has(p.externalId ?? '') && byEmail.has(p.email)) byEmail.set(p.email, byEmail.get(p.email)! + 1);
+    }
+  }
+
+  const held = new Set<string>();
+  for (const item of pending) {
+    const { person, ext, steps } = item;
+    const rawRec = item.rec.raw ?? {};
+    const d = base(ext, person, rawRec);
+    const norm = item.norm;
+    if (!d.personName && norm) d.personName = fullName(norm.firstName, norm.lastName);
+    const shared = item.email ? byEmail.get(item.email)! : 0;
+    if (shared > 1) {
+      const record = norm ?? normalizeRecord(item.rec, settings.phoneRegion);
+      record.externalId = ext;
+      const others = shared - 1;
+      steps.push(`Email shared with ${others} other record${others === 1 ? '' : 's'} → held as duplicate email`);
+      const s = skip(d, steps, 'duplicate_email', `Email ${item.email} is shared with ${others} other record${others === 1 ? '' : 's'} in ${conn.name}, so none of them is synced`);
+      s.held = { kind: 'duplicate_email', record, candidates: person ? [person.id] : [] };
+      if (person) s.writes.push({ kind: 'hold', personId: person.id, heldReason: 'duplicate_email' });
+      held.add(ext);
+      out.push(s);
+      continue;
+    }
+    if (!norm) {
+      steps.push('Unchanged since the last pass → nothing to do');
+      out.push({ ...d, outcome: 'processed', reasonCode: null, reason: 'No change since the last pass', steps });
+      continue;
+    }
+    if (person) {
+      if (person.email && norm.email && person.email.toLowerCase() !== norm.email) {
+        steps.push(`Email changed at the source from ${person.email} to ${norm.email} → held for review`);
+        const s = skip(d, steps, 'held_for_review', `Email changed at the source from ${person.email} to ${norm.email}; held for review`);
+        s.held = { kind: 'email_changed', record: norm, candidates: [person.id] };
+        s.writes.push({ kind: 'hold', personId: person.id, heldReason: 'email_changed' });
+        held.add(ext);
+        out.push(s);
+        continue;
+      }
+      out.push(updateDecision(d, person, norm, item.fingerprint, type, steps, false));
+      continue;
+    }
+    // Unlinked: look for exactly one hand-added person with the same email and name.
+    const candidates = norm.email ? idx.manualByEmail.get(norm.email) ?? [] : [];
+    if (candidates.length === 0) {
+      const personId = randomUUID();
+      steps.push(norm.email ? 'No person here has this email → added' : 'No email to match on → added');
+      out.push({
+        ...d,
+        personId,
+        personName: fullName(norm.firstName, norm.lastName),
+        outcome: 'added',
+        reasonCode: null,
+        reason: 'Added from the source',
+        steps,
+        writes: [{ kind: 'insert', personId, rec: norm, type: norm.type ?? type, hash: item.fingerprint }],
+      });
+      continue;
+    }
+    const candidateIds = candidates.map((c) => c.id);
+    if (candidates.length > 1 || idx.claimed.has(candidates[0].id)) {
+      const n = candidates.length;
+      const why =
+        n > 1
+          ? `Email matches ${n} people added by hand → held for review (disputed)`
+          : `Email matches ${fullName(candidates[0].firstName, candidates[0].lastName)}, who another source already claimed in this pass → held for review (disputed)`;
+      steps.push(why);
+      const s = skip(d, steps, 'held_for_review', `${why.replace(' → held for review (disputed)', '')}; held for review`);
+      s.held = { kind: 'disputed', record: norm, candidates: candidateIds };
+      held.add(ext);
+      out.push(s);
+      continue;
+    }
+    const match = candidates[0];
+    const matchName = fullName(match.firstName, match.lastName);
+    if (nameKey(match.firstName, match.lastName) !== nameKey(norm.firstName, norm.lastName)) {
+      steps.push(`Email matches ${matchName} (added by hand) but the name differs → held for review (name mismatch)`);
+      const s = skip(d, steps, 'held_for_review', `Email matches ${matchName}, added by hand, but the source says ${fullName(norm.firstName, norm.lastName)}; held for review`);
+      s.held = { kind: 'name_mismatch', record: norm, candidates: candidateIds };
+      held.add(ext);
+      out.push(s);
+      continue;
+    }
+    if (match.decoupled) {
+      steps.push(`Email and name match ${matchName}, who is managed by hand (Track source updates off) → skipped`);
+      out.push(skip({ ...d, personId: match.id, personName: matchName }, steps, 'decoupled'));
+      continue;
+    }
+    idx.claimed.add(match.id);
+    steps.push(`Email and name match ${matchName}, added by hand → linked`);
+    out.push(updateDecision({ ...d, personId: match.id, personName: matchName }, match, norm, item.fingerprint, type, steps, true));
+  }
+
+  if (read.complete) {
+    // Absent from a complete read: turn access off, never delete.
+    for (const [ext, p] of linked) {
+      if (seen.has(ext) || p.decoupled) continue;
+      out.push(removalDecision(conn, p, ext, `Not in the latest complete read of ${conn.name}`));
+    }
+  } else {
+    for (const ext of read.removedExternalIds) {
+      const id = String(ext).trim();
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const p = linked.get(id);
+      const d = base(id, p, { externalId: id, removed: true });
+      if (!p) {
+        out.push(skip(d, [`${conn.name} reported ${id} as removed`, 'No person here came from that record → nothing to do'], 'no_match'));
+      } else if (p.decoupled) {
+        out.push(skip(d, [`${conn.name} reported ${id} as removed`, 'Track source updates is off for this person → skipped'], 'decoupled'));
+      } else {
+        out.push(removalDecision(conn, p, id, `${conn.name} reported ${id} as removed`));
+      }
+    }
+  }
+  // A person held by an earlier pass whose record is no longer held: clear the badge. Records
+  // that were updated or disabled clear it in their own write.
+  const cleared = new Set<string>();
+  for (const d of out) for (const w of d.writes) if (w.kind === 'update' || w.kind === 'disable' || w.kind === 'clear-held') cleared.add(w.personId);
+  if (read.complete) {
+    const stale = [...linked.values()].filter(
+      (p) => p.heldReason && !held.has(p.externalId ?? '') && !cleared.has(p.id) && seen.has(p.externalId ?? ''),
+    );
+    if (stale.length) {
+      const byPerson = new Map<string, Decision>();
+      for (const d of out) if (d.personId && d.connId === conn.id) byPerson.set(d.personId, d);
+      for (const p of stale) byPerson.get(p.id)?.writes.push({ kind: 'clear-held', personId: p.id });
+    }
+  }
+  return [...seen];
+}
+
+function removalDecision(conn: SourceConnection, p: PersonState, ext: string, first: string): Decision {
+  const name = fullName(p.firstName, p.lastName);
+  const d: Decision = {
+    connId: conn.id,
+    connName: conn.name,
+    externalId: ext,
+    personId: p.id,
+    personName: name,
+    outcome: 'disabled',
+    reasonCode: 'removed_at_source',
+    reason: REASON_TEXT.removed_at_source,
+    steps: [first],
+    raw: { externalId: ext },
+    writes: [],
+    held: null,
+  };
+  if (p.accessEnabled) {
+    d.steps.push('Access turned off (the person is kept, with their history)');
+    d.writes.push({ kind: 'disable', personId: p.id, removedAtSource: true, status: null });
+  } else {
+    d.outcome = 'processed';
+    d.steps.push(p.removedAtSource ? 'Access was already off' : 'Access was already turned off by an admin; marked as removed at the source');
+    d.reason = p.removedAtSource ? 'Still not listed by the source; access stays off' : 'No longer listed by the source; access was already off';
+    if (!p.removedAtSource || p.heldReason) d.writes.push({ kind: 'mark-removed', personId: p.id });
+  }
+  return d;
+}
+
+/** A linked person whose record no longer qualifies (excluded status, moved to another property). */
+function disableOrSkip(
+  d: Omit<Decision, 'outcome' | 'reasonCode' | 'reason' | 'steps'>,
+  p: PersonState,
+  steps: string[],
+  code: 'excluded_status' | 'no_site',
+  norm: NormalizedRecord,
+  why: string,
+): Decision {
+  const status = norm.status !== p.status && norm.statusWord != null ? norm.status : null;
+  if (p.accessEnabled) {
+    return {
+      ...d,
+      outcome: 'disabled',
+      reasonCode: code,
+      reason: `${why}; access turned off`,
+      steps: [...steps, 'Access turned off (the person is kept, with their history)'],
+      writes: [{ kind: 'disable', personId: p.id, removedAtSource: false, status }],
+    };
+  }
+  const writes: PersonWrite[] = p.heldReason ? [{ kind: 'clear-held', personId: p.id }] : [];
+  return { ...d, outcome: 'skipped', reasonCode: code, reason: why, steps: [...steps, 'Access is already off → skipped'], writes };
+}
+
+export const SOURCE_FIELDS = ['firstName', 'lastName', 'email', 'phone', 'unit', 'status', 'type', 'syncedTags'] as const;
+
+function changedFields(p: PersonState, rec: NormalizedRecord, type: PersonType): string[] {
+  const changed: string[] = [];
+  if (p.firstName !== rec.firstName) changed.push('firstName');
+  if (p.lastName !== rec.lastName) changed.push('lastName');
+  if ((p.email ?? null) !== rec.email) changed.push('email');
+  if ((p.phone ?? null) !== rec.phone) changed.push('phone');
+  if ((p.unit ?? null) !== rec.unit) changed.push('unit');
+  if (p.status !== rec.status) changed.push('status');
+  if (p.type !== type) changed.push('type');
+  if ((p.syncedTags || '[]') !== JSON.stringify(rec.tags)) changed.push('syncedTags');
+  return changed;
+}
+
+function updateDecision(
+  d: Omit<Decision, 'outcome' | 'reasonCode' | 'reason' | 'steps'>,
+  p: PersonState,
+  rec: NormalizedRecord,
+  fingerprint: string,
+  defaultType: PersonType,
+  steps: string[],
+  link: boolean,
+): Decision {
+  const type = rec.type ?? defaultType;
+  const changed = changedFields(p, rec, type);
+  const enable = !p.accessEnabled && p.disabledBy === 'sync';
+  const visible = changed.length > 0 || link || enable || p.removedAtSource || !!p.heldReason;
+  if (!visible) {
+    steps.push('Nothing visible changed → nothing to do');
+    return {
+      ...d,
+      outcome: 'processed',
+      reasonCode: null,
+      reason: 'No visible change',
+      steps,
+      writes: p.sourceHash === fingerprint ? [] : [{ kind: 'hash', personId: p.id, hash: fingerprint }],
+    };
+  }
+  if (changed.length) steps.push(`Updated ${changed.join(', ')}`);
+  if (enable) steps.push('Back in the source, and access had been turned off by sync → access turned on again');
+  else if (!p.accessEnabled) steps.push('Access stays off: an admin turned it off');
+  let reasonCode: ReasonCode | null = null;
+  let reason = changed.length ? `Updated from the source: ${changed.join(', ')}` : 'Refreshed from the source';
+  if (link) {
+    reasonCode = 'linked';
+    reason = `${REASON_TEXT.linked}${changed.length ? `; updated ${changed.join(', ')}` : ''}`;
+  } else if (enable) {
+    reasonCode = 'reenabled';
+    reason = REASON_TEXT.reenabled;
+  }
+  return {
+    ...d,
+    outcome: 'updated',
+    reasonCode,
+    reason,
+    steps,
+    writes: [{ kind: 'update', personId: p.id, rec, type, hash: fingerprint, changed: link ? [...SOURCE_FIELDS] : changed, link, enable }],
+  };
+}
+
+export type { HeldKind };

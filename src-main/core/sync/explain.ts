@@ -1,0 +1,171 @@
+import type Database from 'better-sqlite3';
+import type { Outcome } from '../../contract/dto';
+import { ApiError } from '../../contract/errors';
+import type { OpenDatabase } from '../db/open-database';
+import { bool, parseJson } from '../sql-helpers';
+import { REASON_TEXT } from './reasons';
+import { connectionGate, loadConnections, loadSite } from './site-state';
+
+/** "Why is Ana not synced?": the rules that decided a record's fate in the last pass, in order. */
+export interface Explanation {
+  personId: string | null;
+  externalId: string | null;
+  name: string;
+  sourceName: string | null;
+  runId: string | null;
+  at: string | null;
+  outcome: Outcome | null;
+  reasonCode: string | null;
+  steps: string[];
+}
+
+type Raw = Record<string, unknown>;
+
+const ENTRY_COLUMNS = 'e.id, e.run_id, e.at, e.outcome, e.person_id, e.person_name, e.external_id, e.source_connection_id, e.reason_code, e.reason, e.detail';
+
+function fromEntry(e: Raw, sourceName: string | null): Explanation {
+  const detail = parseJson<{ steps?: string[]; source?: string } | null>(e.detail, null);
+  const steps = Array.isArray(detail?.steps) && detail.steps.length ? [...detail.steps] : [];
+  if (steps.length === 0 && e.reason) steps.push(String(e.reason));
+  return {
+    personId: (e.person_id as string | null) ?? null,
+    externalId: (e.external_id as string | null) ?? null,
+    name: (e.person_name as string) ?? '',
+    sourceName: sourceName ?? detail?.source ?? null,
+    runId: (e.run_id as string | null) ?? null,
+    at: e.at as string,
+    outcome: e.outcome as Outcome,
+    reasonCode: (e.reason_code as string | null) ?? null,
+    steps,
+  };
+}
+
+function heldAsCandidate(sqlite: Database.Database, siteId: string, personId: string): Raw[] {
+  return sqlite
+    .prepare(
+      `SELECT h.kind, h.external_id, sc.name AS source_name FROM held_record h, json_each(h.candidate_person_ids) j
+       JOIN source_connection sc ON sc.id = h.source_connection_id
+       WHERE h.site_id = ? AND j.value = ?`,
+    )
+    .all(siteId, personId) as Raw[];
+}
+
+const HELD_WORDS: Record<string, string> = {
+  name_mismatch: 'with the same email but a different name',
+  disputed: 'that matches several people by email',
+  duplicate_email: 'that shares its email with other records',
+  email_changed: 'whose email changed',
+};
+
+export function explainPerson(db: OpenDatabase, personId: string): Explanation {
+  const { sqlite } = db;
+  const p = sqlite
+    .prepare(
+      `SELECT p.id, p.site_id, p.first_name, p.last_name, p.external_id, p.source_connection_id, p.decoupled, p.access_enabled,
+              p.disabled_by, p.held_reason, sc.name AS source_name
+       FROM person p LEFT JOIN source_connection sc ON sc.id = p.source_connection_id WHERE p.id = ?`,
+    )
+    .get(personId) as Raw | undefined;
+  if (!p) throw new ApiError('not_found', 'That person no longer exists.');
+  const siteId = p.site_id as string;
+  const name = `${p.first_name} ${p.last_name}`.trim();
+  const sourceName = (p.source_name as string | null) ?? null;
+  const entry = sqlite
+    .prepare(`SELECT ${ENTRY_COLUMNS} FROM activity_entry e WHERE e.person_id = ? AND e.run_id IS NOT NULL ORDER BY e.id DESC LIMIT 1`)
+    .get(personId) as Raw | undefined;
+
+  let out: Explanation;
+  if (entry) {
+    out = fromEntry(entry, sourceName);
+    out.name = name || out.name;
+  } else {
+    out = {
+      personId,
+      externalId: (p.external_id as string | null) ?? null,
+      name,
+      sourceName,
+      runId: null,
+      at: null,
+      outcome: null,
+      reasonCode: null,
+      steps: p.source_connection_id
+        ? [`Synced from ${sourceName} as ${p.external_id}`, 'No pass in the kept activity log mentions this person']
+        : ['Added by hand: no source has been linked to this person'],
+    };
+  }
+  for (const h of heldAsCandidate(sqlite, siteId, personId)) {
+    out.steps.push(`${h.source_name} has a record (${h.external_id}) ${HELD_WORDS[h.kind as string] ?? 'held for review'} → held for review, not linked`);
+  }
+
+  // The switches as they are now matter as much as the last pass: a source turned off since.
+  if (p.source_connection_id) {
+    const site = loadSite(sqlite, siteId);
+    const conn = loadConnections(sqlite, siteId).find((c) => c.id === p.source_connection_id);
+    if (site && conn) {
+      const gate = connectionGate(site.settings, conn);
+      if (gate !== 'on') out.steps.push(`Now: ${REASON_TEXT[gate]}, so this person is left as last synced`);
+    }
+  }
+  if (bool(p.decoupled) && out.reasonCode !== 'decoupled') out.steps.push('Now: Track source updates is off, so sync skips this person');
+  if (!bool(p.access_enabled)) {
+    out.steps.push(p.disabled_by === 'admin' ? 'Access is off: an admin turned it off, and sync never turns it back on' : 'Access is off: sync turned it off');
+  }
+  return out;
+}
+
+/**
+ * For the front desk: an external id typed from the source system. A person linked to it is
+ * explained as a person; a record that never became a person (skipped, held) is looked up in
+ * the last applied pass's activity entries, a bounded range of the log.
+ */
+export function explainExternalId(db: OpenDatabase, siteId: string, externalId: string): Explanation {
+  const { sqlite } = db;
+  const ext = externalId.trim();
+  const connIds = sqlite.prepare('SELECT id FROM source_connection WHERE site_id = ?').pluck().all(siteId) as string[];
+  if (connIds.length) {
+    const marks = connIds.map(() => '?').join(',');
+    const exact = sqlite
+      .prepare(`SELECT id FROM person WHERE source_connection_id IN (${marks}) AND external_id = ? ORDER BY last_synced_at DESC LIMIT 1`)
+      .pluck()
+      .get(...connIds, ext) as string | undefined;
+    const personId =
+      exact ??
+      (sqlite
+        .prepare('SELECT id FROM person WHERE site_id = ? AND external_id = ? COLLATE NOCASE ORDER BY last_synced_at DESC LIMIT 1')
+        .pluck()
+        .get(siteId, ext) as string | undefined);
+    if (personId) return explainPerson(db, personId);
+  }
+
+  const run = sqlite
+    .prepare(`SELECT id, total, started_at FROM sync_run WHERE site_id = ? AND status = 'complete' AND dry_run = 0 ORDER BY started_at DESC, rowid DESC LIMIT 1`)
+    .get(siteId) as Raw | undefined;
+  const notFound: Explanation = {
+    personId: null,
+    externalId: ext,
+    name: '',
+    sourceName: null,
+    runId: (run?.id as string | undefined) ?? null,
+    at: (run?.started_at as string | undefined) ?? null,
+    outcome: null,
+    reasonCode: null,
+    steps: run
+      ? [`No source sent a record with external id ${ext} in the last pass`, 'Check the id, and that the record belongs to this site in the source system']
+      : ['No pass has run for this site yet'],
+  };
+  if (!run) return notFound;
+  // A pass's entries are written in one transaction, so they sit in one contiguous id range.
+  const lastId = sqlite
+    .prepare('SELECT id FROM activity_entry WHERE site_id = ? AND run_id = ? ORDER BY id DESC LIMIT 1')
+    .pluck()
+    .get(siteId, run.id) as number | undefined;
+  if (lastId == null) return notFound;
+  const from = lastId - Number(run.total) - 1;
+  const entry = sqlite
+    .prepare(
+      `SELECT ${ENTRY_COLUMNS}, sc.name AS source_name FROM activity_entry e LEFT JOIN source_connection sc ON sc.id = e.source_connection_id
+       WHERE e.site_id = ? AND e.id BETWEEN ? AND ? AND e.external_id = ? COLLATE NOCASE ORDER BY e.id DESC LIMIT 1`,
+    )
+    .get(siteId, from, lastId, ext) as Raw | undefined;
+  return entry ? fromEntry(entry, (entry.source_name as string | null) ?? null) : notFound;
+}

@@ -1,0 +1,117 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
+import type { PersonStatus, PersonType } from '../../contract/dto';
+import { PERSON_TYPES } from '../../contract/dto';
+import type { SourceRecord } from '../adapters/types';
+import { mapStatus } from './status-map';
+
+/** A source record after normalisation: what policies, correlation and the mirror see. */
+export interface NormalizedRecord {
+  externalId: string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  phone: string | null;
+  unit: string | null;
+  /** The vendor's word as sent (trimmed), kept for reasons ("Status Moved Out is excluded"). */
+  statusWord: string | null;
+  status: PersonStatus;
+  type: PersonType | null;
+  tags: string[];
+  /** Why an email or phone the source sent was not usable; shown in reasons and explanations. */
+  problems: string[];
+}
+
+/** Trimmed, inner whitespace collapsed to one space, Unicode NFC (so "é" typed two ways is one name). */
+export function normalizeName(value: string | null | undefined): string {
+  if (value == null) return '';
+  return String(value).normalize('NFC').replace(/\s+/gu, ' ').trim();
+}
+
+/** Name key for matching a source record to a hand-added person: case and accents do not count. */
+export function nameKey(first: string, last: string): string {
+  return `${first} ${last}`
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+// Deliberately practical rather than RFC 5322: one @, a dotted domain, no spaces, sane lengths.
+const EMAIL_RE = /^[^\s@"(),:;<>[\]\\]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+[\p{L}]{2,}$/u;
+
+export interface Cleaned {
+  value: string | null;
+  problem: string | null;
+}
+
+export function normalizeEmail(value: string | null | undefined): Cleaned {
+  if (value == null) return { value: null, problem: null };
+  const email = String(value).normalize('NFC').trim().toLowerCase();
+  if (email === '') return { value: null, problem: null };
+  const [local] = email.split('@');
+  if (email.length > 254 || !EMAIL_RE.test(email) || local.length > 64 || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
+    return { value: null, problem: `Email "${email}" is not a valid address` };
+  }
+  return { value: email, problem: null };
+}
+
+// North American numbers are most of what US/Canadian sites send; checking their shape directly
+// is ~50x cheaper than a full parse and gives the same E.164 answer for well-formed numbers.
+const NANP_REGIONS = new Set(['US', 'CA', 'PR', 'GU', 'VI', 'AS', 'MP']);
+const NANP_RE = /^1?([2-9]\d{2}[2-9]\d{6})$/;
+
+/** Phone to E.164 ("+14155550123") using the site's region for numbers written locally. */
+export function normalizePhone(value: string | null | undefined, region: string): Cleaned {
+  if (value == null) return { value: null, problem: null };
+  const raw = String(value).trim();
+  if (raw === '') return { value: null, problem: null };
+  const compact = raw.replace(/[\s().\-/]/g, '');
+  if (/^\+1\d{10}$/.test(compact) && NANP_RE.test(compact.slice(1))) return { value: compact, problem: null };
+  if (NANP_REGIONS.has(region.toUpperCase()) && /^\d+$/.test(compact)) {
+    const m = NANP_RE.exec(compact);
+    if (m) return { value: `+1${m[1]}`, problem: null };
+  }
+  const parsed = parsePhoneNumberFromString(raw, region.toUpperCase() as CountryCode);
+  if (parsed && parsed.isPossible()) return { value: parsed.number, problem: null };
+  return { value: null, problem: `Phone "${raw}" is not a usable number` };
+}
+
+function cleanOptional(value: string | null | undefined): string | null {
+  if (value == null) return null;
+  const v = normalizeName(String(value));
+  return v === '' ? null : v;
+}
+
+export function normalizeTags(tags: readonly unknown[] | undefined): string[] {
+  if (!tags) return [];
+  const out: string[] = [];
+  for (const t of tags) {
+    const v = normalizeName(typeof t === 'string' ? t : String(t));
+    if (v && !out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+export function normalizeRecord(rec: SourceRecord, region: string): NormalizedRecord {
+  const email = normalizeEmail(rec.email);
+  const phone = normalizePhone(rec.phone, region);
+  const problems: string[] = [];
+  if (email.problem) problems.push(email.problem);
+  if (phone.problem) problems.push(phone.problem);
+  const statusWord = cleanOptional(rec.status);
+  return {
+    externalId: String(rec.externalId ?? '').trim(),
+    firstName: normalizeName(rec.firstName),
+    lastName: normalizeName(rec.lastName),
+    email: email.value,
+    phone: phone.value,
+    unit: cleanOptional(rec.unit),
+    statusWord,
+    status: mapStatus(statusWord),
+    type: rec.type && (PERSON_TYPES as readonly string[]).includes(rec.type) ? rec.type : null,
+    tags: normalizeTags(rec.tags),
+    problems,
+  };
+}

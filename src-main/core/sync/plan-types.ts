@@ -1,0 +1,79 @@
+import type { Outcome, PersonStatus, PersonType } from '../../contract/dto';
+import type { SourceRecord } from '../adapters/types';
+import type { HeldKind, SourceConnection } from '../db/entities';
+import type { NormalizedRecord } from './normalize';
+import type { ReasonCode } from './reasons';
+
+/** What one source gave this pass. */
+export interface SourceRead {
+  conn: SourceConnection;
+  records: SourceRecord[];
+  /** External ids a changes feed reported as removed. */
+  removedExternalIds: string[];
+  /** True for a full list (absence means removal); false for a changes feed (it never does). */
+  complete: boolean;
+  /** Next changes-feed token to store, when the read came from one. */
+  nextToken: string | null;
+}
+
+/** A change to one person row. Only source-owned columns and the sync-owned access fields appear here. */
+export type PersonWrite =
+  | { kind: 'insert'; personId: string; rec: NormalizedRecord; type: PersonType; hash: string }
+  | {
+      kind: 'update';
+      personId: string;
+      rec: NormalizedRecord;
+      type: PersonType;
+      hash: string;
+      /** Source-owned fields whose value changes (for provenance). */
+      changed: string[];
+      /** Link a hand-added person to this source record. */
+      link: boolean;
+      /** Turn access back on: only ever honoured when sync itself turned it off. */
+      enable: boolean;
+    }
+  | { kind: 'hash'; personId: string; hash: string }
+  | { kind: 'disable'; personId: string; removedAtSource: boolean; status: PersonStatus | null }
+  | { kind: 'mark-removed'; personId: string }
+  | { kind: 'hold'; personId: string; heldReason: HeldKind }
+  | { kind: 'clear-held'; personId: string };
+
+export interface HeldPlan {
+  kind: HeldKind;
+  record: NormalizedRecord;
+  candidates: string[];
+}
+
+/** The fate of one record (or one removal) in a pass: becomes exactly one activity entry. */
+export interface Decision {
+  connId: string | null;
+  connName: string;
+  externalId: string | null;
+  personId: string | null;
+  personName: string;
+  outcome: Outcome;
+  reasonCode: ReasonCode | null;
+  reason: string | null;
+  /** The rules that decided it, in order, in plain words ("why not synced?"). */
+  steps: string[];
+  raw: Record<string, unknown> | null;
+  writes: PersonWrite[];
+  held: HeldPlan | null;
+}
+
+export interface ConnectionResult {
+  conn: SourceConnection;
+  read: SourceRead | null;
+  counts: Partial<Record<Outcome, number>>;
+  /** External ids this pass decided about (a delta pass only replaces held rows for these). */
+  touched: string[];
+}
+
+export interface PassPlan {
+  decisions: Decision[];
+  connections: ConnectionResult[];
+  /** People on the site that came from a source: the base of the guard's percentage. */
+  syncedPeople: number;
+  /** Sources that returned nothing although people on this site came from them. */
+  emptySources: { connId: string; name: string; people: number }[];
+}

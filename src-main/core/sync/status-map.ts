@@ -1,0 +1,43 @@
+import type { PersonStatus } from '../../contract/dto';
+
+/*
+ * Vendors spell lease and membership states many ways. The words are compared after lower-casing
+ * and turning punctuation into spaces, so "On-Notice", "on notice" and "ON NOTICE" are one word.
+ */
+const WORDS: Record<string, PersonStatus> = {};
+function add(status: PersonStatus, ...words: string[]) {
+  for (const w of words) WORDS[w] = status;
+}
+add('current', 'current', 'current resident', 'in place', 'occupied', 'resident', 'month to month', 'mtm');
+add('active', 'active', 'active member', 'in good standing', 'paid');
+add('notice', 'notice', 'on notice', 'notice given', 'notice to vacate', 'ntv', 'under notice');
+add('future', 'future', 'future resident', 'pending', 'approved', 'move in pending', 'pending move in', 'preleased', 'pre leased');
+add('past', 'past', 'past resident', 'former', 'former resident', 'moved out', 'evicted', 'vacated', 'eviction');
+add('applicant', 'applicant', 'prospect', 'applied', 'application', 'lead', 'guest card', 'waitlist', 'wait list');
+add('inactive', 'inactive', 'cancelled', 'canceled', 'expired', 'suspended', 'frozen', 'lapsed', 'terminated', 'on hold');
+add('unknown', 'unknown');
+
+export function statusKey(word: string): string {
+  return word
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** Maps a vendor status word onto our small set; anything unrecognised is 'unknown'. */
+export function mapStatus(word: string | null | undefined): PersonStatus {
+  if (word == null) return 'unknown';
+  return WORDS[statusKey(word)] ?? 'unknown';
+}
+
+/** Plain-language label of a normalised status, for reasons and explanations. */
+export const STATUS_LABEL: Record<PersonStatus, string> = {
+  applicant: 'Applicant',
+  future: 'Future / pending',
+  current: 'Current',
+  notice: 'On notice',
+  past: 'Past',
+  active: 'Active',
+  inactive: 'Inactive',
+  unknown: 'Unknown',
+};

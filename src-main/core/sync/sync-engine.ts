@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import type { SyncRunDto, SyncTrigger } from '../../contract/dto';
+import { ApiError } from '../../contract/errors';
+import type { SourceConnector, SourceRecord } from '../adapters/types';
+import type { CoreEvents } from '../core-events';
+import type { SourceConnection } from '../db/entities';
+import type { OpenDatabase } from '../db/open-database';
+import { parseJson } from '../sql-helpers';
+import { pruneActivity } from './activity-writer';
+import { applyPlan } from './apply-pass';
+import { planPass } from './correlate';
+import { buildPreview, countOutcomes, evaluateGuard } from './guard';
+import type { GuardApproval, SyncPreview } from './guard';
+import type { SourceRead } from './plan-types';
+import { finishRun, getRun, getRunRow, insertRun, lastRunOf } from './run-store';
+import { connectionGate, loadConnections, loadPeople, loadSite } from './site-state';
+import type { SiteInfo } from './site-state';
+
+export interface SyncEngineDeps {
+  db: OpenDatabase;
+  events: CoreEvents;
+  connectorFor(conn: SourceConnection): SourceConnector;
+  /** Runs after an applied (not dry, not held) pass: access mirror, alert detection. */
+  afterPass?(siteId: string, runId: string): Promise<void> | void;
+  now?(): Date;
+}
+
+export interface RunSiteOptions {
+  trigger: SyncTrigger;
+  /** Compute everything, write nothing but the run row; the result carries the preview. */
+  dryRun?: boolean;
+  /** Re-run a held pass with the guard lifted, for at most what the held preview showed. */
+  approveHeldRunId?: string;
+}
+
+/** A run as the contract shows it; `preview` is set for dry runs and held passes. */
+export type SyncRunResult = SyncRunDto;
+
+const PROGRESS_EVERY_MS = 100;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * One pass per site: read every enabled source completely (async, over the network), then decide
+ * and apply everything in one synchronous SQLite transaction. Reading first means a source that
+ * fails halfway never leaves the mirror half-updated, and the write lock is held only for the
+ * short apply phase.
+ */
+export class SyncEngine {
+  private readonly inflight = new Map<string, Promise<SyncRunResult>>();
+
+  constructor(private readonly deps: SyncEngineDeps) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** Starts a pass, or joins the one already running for this site (same promise, same result). */
+  runSite(siteId: string, opts: RunSiteOptions): Promise<SyncRunResult> {
+    const running = this.inflight.get(siteId);
+    if (running) return running;
+    const pass = this.execute(siteId, opts).finally(() => this.inflight.delete(siteId));
+    this.inflight.set(siteId, pass);
+    return pass;
+  }
+
+  /** Every site, one after another (passes share one SQLite writer, so parallel buys nothing). */
+  async runAll(opts: { trigger: SyncTrigger; dryRun?: boolean }): Promise<SyncRunResult[]> {
+    const ids = this.deps.db.sqlite.prepare('SELECT id FROM site ORDER BY name COLLATE NOCASE').pluck().all() as string[];
+    const out: SyncRunResult[] = [];
+    for (const id of ids) {
+      try {
+        out.push(await this.runSite(id, { trigger: opts.trigger, dryRun: opts.dryRun }));
+      } catch (err) {
+        // The site vanished between listing and running: nothing to report for it.
+        if (!(err instanceof ApiError && err.code === 'not_found')) throw err;
+      }
+    }
+    return out;
+  }
+
+  async lastRun(siteId: string): Promise<SyncRunDto | null> {
+    return lastRunOf(this.deps.db.sqlite, siteId);
+  }
+
+  /** Drops a held pass: nothing it would have done happens. */
+  async discardHeld(runId: string): Promise<SyncRunDto> {
+    const { sqlite } = this.deps.db;
+    const row = getRunRow(sqlite, runId);
+    if (!row) throw new ApiError('not_found', 'That sync run no longer exists.');
+    if (row.status !== 'held') throw new ApiError('conflict', 'That sync run is not waiting for approval any more.');
+    sqlite.prepare(`UPDATE sync_run SET status = 'discarded', finished_at = ? WHERE id = ? AND status = 'held'`).run(this.now().toISOString(), runId);
+    const run = getRun(sqlite, runId)!;
+    this.deps.events.emit('sync.finished', { siteId: run.siteId, run });
+    return run;
+  }
+
+  private async execute(siteId: string, opts: RunSiteOptions): Promise<SyncRunResult> {
+    const { sqlite } = this.deps.db;
+    const events = this.deps.events;
+    const site = loadSite(sqlite, siteId);
+    if (!site) throw new ApiError('not_found', 'That site does not exist (it may have been removed).');
+    const dryRun = !!opts.dryRun;
+    let approval: GuardApproval | null = null;
+    let runId: string;
+    if (opts.approveHeldRunId) {
+      const row = getRunRow(sqlite, opts.approveHeldRunId);
+      if (!row || row.site_id !== siteId) throw new ApiError('not_found', 'That held sync run no longer exists.');
+      if (row.status !== 'held') throw new ApiError('conflict', 'That sync run is not waiting for approval any more.');
+      const preview = parseJson<SyncPreview | null>(row.preview, null);
+      approval = { disableIds: preview?.guard.disableIds ?? [], emptySources: preview?.guard.emptySources ?? [] };
+      runId = row.id as string;
+      sqlite.prepare(`UPDATE sync_run SET status = 'running', finished_at = NULL, error = NULL WHERE id = ?`).run(runId);
+    } else {
+      runId = randomUUID();
+      insertRun(sqlite, { id: runId, siteId, trigger: opts.trigger, dryRun, startedAt: this.now().toISOString() });
+    }
+    events.emit('sync.progress', { siteId, runId, done: 0, total: 0 });
+
+    let applied: { activity: number; personWrites: number } | null = null;
+    try {
+      const connections = loadConnections(sqlite, siteId);
+      const reads = await this.readSources(site, connections, opts.trigger, runId);
+      const at = this.now();
+      const atIso = at.toISOString();
+      const plan = planPass({ site, connections, reads, people: loadPeople(sqlite, siteId) });
+      const guard = evaluateGuard(plan, site.settings, approval);
+      const counts = countOutcomes(plan);
+      const total = plan.decisions.length;
+      if (dryRun || guard.tripped) {
+        const preview = buildPreview(plan, guard);
+        finishRun(sqlite, runId, {
+          status: dryRun ? 'complete' : 'held',
+          finishedAt: this.now().toISOString(),
+          total,
+          done: dryRun ? total : 0,
+          counts,
+          error: null,
+          preview,
+        });
+      } else {
+        let lastEmit = 0;
+        sqlite.transaction(() => {
+          const result = applyPlan(sqlite, plan, {
+            siteId,
+            runId,
+            at: atIso,
+            onProgress: (done, tot) => {
+              const t = Date.now();
+              if (t - lastEmit >= PROGRESS_EVERY_MS || done === tot) {
+                lastEmit = t;
+                events.emit('sync.progress', { siteId, runId, done, total: tot });
+              }
+            },
+          });
+          const touchConn = sqlite.prepare(
+            'UPDATE source_connection SET last_run_at = ?, last_counts = ?, delta_token = coalesce(?, delta_token) WHERE id = ?',
+          );
+          for (const c of plan.connections) {
+            if (c.read) touchConn.run(atIso, JSON.stringify(c.counts), c.read.nextToken, c.conn.id);
+          }
+          sqlite.prepare('UPDATE site SET last_sync_at = ? WHERE id = ?').run(atIso, siteId);
+          finishRun(sqlite, runId, { status: 'complete', finishedAt: this.now().toISOString(), total, done: total, counts, error: null, preview: null });
+          applied = { activity: result.activityCount, personWrites: result.personWrites };
+        })();
+      }
+    } catch (err) {
+      // The transaction rolled back (or never started): the mirror is exactly as before.
+      finishRun(sqlite, runId, { status: 'failed', finishedAt: this.now().toISOString(), total: 0, done: 0, counts: {}, error: messageOf(err) });
+      applied = null;
+    }
+
+    const done = applied as { activity: number; personWrites: number } | null;
+    if (done) {
+      // Outside the pass: retention is housekeeping, never a reason for a pass to fail.
+      try {
+        pruneActivity(sqlite, siteId, site.settings.activityRetentionDays, this.now());
+      } catch {
+        /* a busy database can prune next time */
+      }
+      if (done.activity > 0) events.emit('activity.appended', { siteId, count: done.activity });
+      if (done.personWrites > 0) events.emit('people.changed', { siteId });
+      if (this.deps.afterPass) {
+        try {
+          await this.deps.afterPass(siteId, runId);
+        } catch (err) {
+          sqlite.prepare('UPDATE sync_run SET error = ? WHERE id = ?').run(`Synced, but the follow-up step failed: ${messageOf(err)}`, runId);
+        }
+      }
+    }
+    const run = getRun(sqlite, runId)!;
+    events.emit('sync.finished', { siteId, run });
+    return run;
+  }
+
+  /**
+   * Reads every source that is switched on, completely, before anything is decided. Any failed
+   * or malformed page fails the whole pass: deciding removals from half a list is how people
+   * get locked out.
+   */
+  private async readSources(site: SiteInfo, connections: SourceConnection[], trigger: SyncTrigger, runId: string): Promise<Map<string, SourceRead>> {
+    const reads = new Map<string, SourceRead>();
+    let seen = 0;
+    let lastEmit = 0;
+    for (const conn of connections) {
+      if (connectionGate(site.settings, conn) !== 'on') continue;
+      try {
+        const connector = this.deps.connectorFor(conn);
+        if (trigger === 'continuous') {
+          // Continuous passes only poll sources with a changes feed; the others wait for full passes.
+          if (!connector.changesSince) continue;
+          const cs = await connector.changesSince(conn.deltaToken);
+          reads.set(conn.id, { conn, records: cs.records, removedExternalIds: cs.removedExternalIds ?? [], complete: false, nextToken: cs.nextToken ?? null });
+          continue;
+        }
+        const records: SourceRecord[] = [];
+        for await (const page of connector.list()) {
+          if (!Array.isArray(page)) throw new Error('the source sent a page that is not a list of records');
+          for (const rec of page) records.push(rec);
+          seen += page.length;
+          const t = Date.now();
+          if (t - lastEmit >= PROGRESS_EVERY_MS) {
+            lastEmit = t;
+            this.deps.events.emit('sync.progress', { siteId: site.id, runId, done: 0, total: seen });
+          }
+        }
+        reads.set(conn.id, { conn, records, removedExternalIds: [], complete: true, nextToken: null });
+      } catch (err) {
+        throw new Error(`Could not read ${conn.name}: ${messageOf(err)}`);
+      }
+    }
+    return reads;
+  }
+}

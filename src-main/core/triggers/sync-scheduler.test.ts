@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../db/open-database';
+import type { OpenDatabase } from '../db/open-database';
+import type { ChangeSet, SourceConnector } from '../adapters/types';
+import type { SiteSettings, SyncRunDto, SyncTrigger } from '../../contract/dto';
+import { SyncScheduler } from './sync-scheduler';
+
+let dir: string;
+let db: OpenDatabase;
+let clock: Date;
+let runs: Array<{ siteId: string; trigger: SyncTrigger }>;
+let feed: ChangeSet[];
+const settings = { scheduleMinutes: 60 } as SiteSettings;
+
+function recordRun(siteId: string, opts: { trigger: SyncTrigger }): Promise<SyncRunDto> {
+  runs.push({ siteId, trigger: opts.trigger });
+  // What the engine leaves behind: a run row the schedule measures from.
+  db.sqlite
+    .prepare(`INSERT INTO sync_run (id, site_id, trigger, status, started_at, counts) VALUES (?, ?, ?, 'complete', ?, '{}')`)
+    .run(`run-${runs.length}`, siteId, opts.trigger, clock.toISOString());
+  return Promise.resolve({} as SyncRunDto);
+}
+
+function scheduler(connector: SourceConnector) {
+  return new SyncScheduler({
+    db,
+    runSite: recordRun,
+    connectorFor: () => connector,
+    settingsOf: () => settings,
+    now: () => clock,
+    nightlyHour: 3,
+    pollEveryMs: 60_000,
+  });
+}
+
+const feedConnector: SourceConnector = {
+  kind: 'test',
+  test: async () => ({ ok: true, message: 'ok' }),
+  async *list() {},
+  changesSince: async (token) => feed.shift() ?? { records: [], removedExternalIds: [], nextToken: token ?? 't0' },
+};
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rollcall-sched-'));
+  db = await openDatabase(join(dir, 'r.db'));
+  runs = [];
+  feed = [];
+  clock = new Date(2026, 10, 23, 10, 0, 0);
+  const at = clock.toISOString();
+  db.sqlite.prepare(`INSERT INTO site (id, name, settings, created_at) VALUES ('s1', 'One', '{}', ?), ('s2', 'No sources', '{}', ?)`).run(at, at);
+  db.sqlite.prepare(`INSERT INTO source_connection (id, site_id, kind, name, created_at) VALUES ('c1', 's1', 'demo', 'PMS', ?)`).run(at);
+});
+afterEach(async () => {
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const advance = (ms: number) => (clock = new Date(clock.getTime() + ms));
+
+describe('SyncScheduler', () => {
+  it('runs a never-synced site at once, then hourly, and never a site with no source enabled', async () => {
+    const s = scheduler({ ...feedConnector, changesSince: undefined });
+    expect(await s.tick()).toEqual([{ siteId: 's1', trigger: 'schedule' }]);
+    advance(30 * 60_000);
+    expect(await s.tick()).toEqual([]);
+    advance(30 * 60_000);
+    expect(await s.tick()).toEqual([{ siteId: 's1', trigger: 'schedule' }]);
+  });
+
+  it('runs the nightly reconciliation once, in its hour', async () => {
+    const s = scheduler({ ...feedConnector, changesSince: undefined });
+    await s.tick();
+    clock = new Date(2026, 10, 24, 3, 5, 0);
+    expect(await s.tick()).toEqual([{ siteId: 's1', trigger: 'nightly' }]);
+    advance(20 * 60_000);
+    expect(runs.filter((r) => r.trigger === 'nightly')).toHaveLength(1);
+    expect(await s.tick()).toEqual([]);
+  });
+
+  it('polls a changes feed and starts a pass as soon as the source changed', async () => {
+    const s = scheduler(feedConnector);
+    await s.tick(); // scheduled first pass; learns the feed position
+    expect(db.sqlite.prepare(`SELECT delta_token FROM source_connection WHERE id='c1'`).pluck().get()).toBe('t0');
+    advance(61_000);
+    expect(await s.tick()).toEqual([]); // feed quiet
+    feed.push({ records: [{ externalId: 'R-1', raw: {} }], removedExternalIds: [], nextToken: 't1' });
+    advance(61_000);
+    expect(await s.tick()).toEqual([{ siteId: 's1', trigger: 'continuous' }]);
+    expect(db.sqlite.prepare(`SELECT delta_token FROM source_connection WHERE id='c1'`).pluck().get()).toBe('t1');
+  });
+
+  it('keeps polling after a feed error, and a disabled source is not polled', async () => {
+    let calls = 0;
+    const s = scheduler({
+      ...feedConnector,
+      changesSince: async () => {
+        calls++;
+        throw new Error('feed down');
+      },
+    });
+    await s.tick();
+    advance(61_000);
+    await s.tick();
+    expect(calls).toBe(2);
+    db.sqlite.prepare(`UPDATE source_connection SET enabled = 0`).run();
+    advance(61_000);
+    expect(await s.tick()).toEqual([]);
+    expect(calls).toBe(2);
+  });
+});

@@ -1,0 +1,242 @@
+import { clientOverPipe } from '../../contract/rpc';
+import type { MessagePipe, RpcMessage } from '../../contract/rpc';
+import type { RpcResult } from '../../contract/bridge';
+import type { CallName } from '../../contract/api';
+import { ApiError } from '../../contract/errors';
+import type { ApiErrorShape } from '../../contract/errors';
+import type { EventMap } from '../../contract/events';
+
+/**
+ * The little we need from the process that runs the core. Electron's UtilityProcess fits it
+ * through a three-line adapter (see electron-host.ts); tests use a plain Node child process.
+ */
+export interface CoreProcess {
+  send(message: RpcMessage): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onExit(listener: (code: number | null) => void): void;
+  kill(): void;
+}
+
+/** What the windows are told (as the `core.status` event) when the core goes away or comes back. */
+export type CoreStatus = EventMap['core.status'];
+export type CoreState = CoreStatus['state'];
+
+export interface CoreSupervisorOptions {
+  /** Starts one core process. Called again for every restart. */
+  fork(): CoreProcess;
+  /** Every event the core pushes (core.ready included), to fan out to the windows. */
+  onEvent(name: string, payload: unknown): void;
+  onStatus?(status: CoreStatus): void;
+  /** Consecutive restarts before giving up. */
+  maxRestarts?: number;
+  /** Delay before restart number `attempt` (1-based). */
+  backoffMs?(attempt: number): number;
+  /** How long a starting core may take to say core.ready (the first start seeds the demo). */
+  readyTimeoutMs?: number;
+  /** A core that ran this long before stopping counts as a fresh failure, not a crash loop. */
+  stableAfterMs?: number;
+  log?(message: string): void;
+}
+
+export interface CoreSupervisor {
+  /** Runs one call; never throws. Waits while the core starts or restarts. */
+  call(name: string, args: unknown): Promise<RpcResult>;
+  start(): void;
+  /** Stops the core gracefully (SIGTERM, so it can close the database) and stops restarting. */
+  stop(): Promise<void>;
+  state(): CoreState;
+}
+
+const CRASHED_MESSAGE = 'The Rollcall core stopped while working on this request. It is restarting; try again in a moment.';
+
+export function defaultBackoffMs(attempt: number): number {
+  return Math.min(500 * 2 ** (attempt - 1), 15_000);
+}
+
+interface Running {
+  proc: CoreProcess;
+  client: ReturnType<typeof clientOverPipe>;
+  readyAt: number | null;
+  exited: boolean;
+  readyTimer: ReturnType<typeof setTimeout>;
+  exitWaiters: Array<() => void>;
+}
+
+/**
+ * Keeps one core process running behind the Electron main process. better-sqlite3 is
+ * synchronous, so the core lives in its own process; when that process dies, calls in flight
+ * fail with 'unavailable' (never hang), the windows hear about it, and the core is restarted
+ * with a growing delay, a bounded number of times.
+ */
+export function createCoreSupervisor(opts: CoreSupervisorOptions): CoreSupervisor {
+  const maxRestarts = opts.maxRestarts ?? 5;
+  const backoff = opts.backoffMs ?? defaultBackoffMs;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
+  const stableAfterMs = opts.stableAfterMs ?? 60_000;
+  const log = opts.log ?? ((m: string) => console.error(m));
+
+  let state: CoreState = 'idle';
+  let current: Running | null = null;
+  let restarts = 0;
+  let restartTimer: ReturnType<typeof setTimeout> | null = null;
+  let stopping = false;
+  const readyWaiters = new Set<{ resolve(r: Running): void; reject(e: ApiError): void }>();
+
+  const setState = (next: CoreState, message: string) => {
+    state = next;
+    opts.onStatus?.({ state: next, message, restarts });
+  };
+
+  const failWaiters = (message: string) => {
+    for (const w of readyWaiters) w.reject(new ApiError('unavailable', message));
+    readyWaiters.clear();
+  };
+
+  const spawn = () => {
+    let proc: CoreProcess;
+    try {
+      proc = opts.fork();
+    } catch (err) {
+      log(`[rollcall] could not start the core: ${err instanceof Error ? err.message : String(err)}`);
+      afterExit(null);
+      return;
+    }
+    const subs = new Set<(m: RpcMessage) => void>();
+    const pipe: MessagePipe = {
+      send: (m) => {
+        if (run.exited) return;
+        try {
+          proc.send(m);
+        } catch (err) {
+          // The process is on its way out; its exit fails whatever is pending.
+          log(`[rollcall] could not reach the core: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      },
+      onMessage: (cb) => (subs.add(cb), () => subs.delete(cb)),
+    };
+    const run: Running = {
+      proc,
+      client: clientOverPipe(pipe),
+      readyAt: null,
+      exited: false,
+      exitWaiters: [],
+      readyTimer: setTimeout(() => {
+        log(`[rollcall] the core did not get ready within ${Math.round(readyTimeoutMs / 1000)} s; stopping it.`);
+        proc.kill();
+      }, readyTimeoutMs),
+    };
+    current = run;
+    proc.onMessage((raw) => {
+      if (!isRpcMessage(raw) || run.exited) return;
+      if (raw.t === 'evt') {
+        if (raw.name === 'core.ready' && run.readyAt === null) {
+          run.readyAt = Date.now();
+          clearTimeout(run.readyTimer);
+          setState('ready', 'The Rollcall core is running.');
+          for (const w of readyWaiters) w.resolve(run);
+          readyWaiters.clear();
+        }
+        opts.onEvent(raw.name, raw.payload);
+      }
+      for (const cb of subs) cb(raw);
+    });
+    proc.onExit((code) => {
+      if (run.exited) return;
+      run.exited = true;
+      clearTimeout(run.readyTimer);
+      run.client.failAll({ code: 'unavailable', message: CRASHED_MESSAGE });
+      run.client.close();
+      if (current === run) current = null;
+      for (const done of run.exitWaiters) done();
+      if (stopping) return;
+      log(`[rollcall] the core stopped unexpectedly (exit code ${code}).`);
+      // A core that ran steadily for a while before dying is not a crash loop: start counting again.
+      if (run.readyAt !== null && Date.now() - run.readyAt >= stableAfterMs) restarts = 0;
+      afterExit(code);
+    });
+  };
+
+  const afterExit = (code: number | null) => {
+    if (stopping) return;
+    if (restarts >= maxRestarts) {
+      const message = `The Rollcall core stopped ${restarts + 1} times in a row (last exit code ${code}). Restart Rollcall; if it keeps happening, check the log.`;
+      setState('failed', message);
+      failWaiters(message);
+      return;
+    }
+    restarts += 1;
+    const delay = backoff(restarts);
+    setState('restarting', 'The Rollcall core stopped unexpectedly and is restarting.');
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      if (!stopping) spawn();
+    }, delay);
+  };
+
+  const whenReady = (): Promise<Running> => {
+    if (state === 'ready' && current && !current.exited) return Promise.resolve(current);
+    if (state === 'failed' || state === 'stopped' || state === 'idle') {
+      const why = state === 'failed' ? 'The Rollcall core has stopped and could not be restarted.' : 'The Rollcall core is not running.';
+      return Promise.reject(new ApiError('unavailable', why));
+    }
+    return new Promise<Running>((resolve, reject) => {
+      const waiter = {
+        resolve: (r: Running) => (clearTimeout(timer), resolve(r)),
+        reject: (e: ApiError) => (clearTimeout(timer), reject(e)),
+      };
+      const timer = setTimeout(() => {
+        readyWaiters.delete(waiter);
+        reject(new ApiError('unavailable', 'The Rollcall core is still starting; try again in a moment.'));
+      }, readyTimeoutMs);
+      readyWaiters.add(waiter);
+    });
+  };
+
+  return {
+    async call(name, args) {
+      try {
+        const run = await whenReady();
+        // Checked in the same tick as the send: an exited core would leave the call hanging.
+        if (run.exited) throw new ApiError('unavailable', CRASHED_MESSAGE);
+        const result = await run.client.invoke(name as CallName, args as never);
+        return { ok: true, result: result === undefined ? null : result };
+      } catch (err) {
+        return { ok: false, error: toErrorShape(err) };
+      }
+    },
+    start() {
+      if (state === 'starting' || state === 'ready' || state === 'restarting') return;
+      stopping = false;
+      restarts = 0;
+      setState('starting', 'The Rollcall core is starting.');
+      spawn();
+    },
+    async stop() {
+      stopping = true;
+      if (restartTimer) clearTimeout(restartTimer);
+      restartTimer = null;
+      failWaiters('Rollcall is shutting down.');
+      const run = current;
+      if (run && !run.exited) {
+        await new Promise<void>((done) => {
+          const timer = setTimeout(done, 5_000);
+          run.exitWaiters.push(() => (clearTimeout(timer), done()));
+          run.proc.kill();
+        });
+      }
+      setState('stopped', 'The Rollcall core has stopped.');
+    },
+    state: () => state,
+  };
+}
+
+function isRpcMessage(m: unknown): m is RpcMessage {
+  if (!m || typeof m !== 'object') return false;
+  const t = (m as { t?: unknown }).t;
+  return t === 'res' || t === 'evt' || t === 'req';
+}
+
+function toErrorShape(err: unknown): ApiErrorShape {
+  if (err instanceof ApiError) return err.toShape();
+  return { code: 'internal', message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,71 @@
+import { watch } from 'vue';
+import { api } from '../api';
+import { throttle } from '../lib/throttle';
+import { useActivityStore } from './activity';
+import { useAlertsStore } from './alerts';
+import { useAppStore } from './app';
+import { usePeopleStore } from './people';
+import { useSitesStore } from './sites';
+import { useSyncStore } from './sync';
+
+/**
+ * Called once at start-up (after Pinia is installed): loads the first data, subscribes every
+ * store to the core's events, reloads per-site data when the site changes, and catches up
+ * after a dropped connection comes back.
+ */
+export async function wireEvents(): Promise<void> {
+  const app = useAppStore();
+  const sites = useSitesStore();
+  const sync = useSyncStore();
+  const people = usePeopleStore();
+  const activity = useActivityStore();
+  const alerts = useAlertsStore();
+
+  const isCurrent = (siteId: string) => siteId === sites.currentId;
+  const refreshPeople = throttle(() => people.refresh(), 400);
+  const refreshActivity = throttle(() => void activity.refreshHead(), 400);
+  const reloadSites = throttle(() => void sites.load(), 400);
+
+  api.on('sync.progress', (p) => sync.onProgress(p));
+  api.on('sync.finished', (p) => {
+    sync.onFinished(p);
+    // The site row carries last-sync time and counts; re-read it even if no sites.changed follows.
+    if (isCurrent(p.siteId)) reloadSites();
+  });
+  api.on('activity.appended', (p) => isCurrent(p.siteId) && refreshActivity());
+  api.on('alerts.changed', (p) => {
+    alerts.onChanged(p);
+    if (isCurrent(p.siteId)) sites.patch(p.siteId, { openAlerts: p.open });
+  });
+  api.on('people.changed', (p) => isCurrent(p.siteId) && refreshPeople());
+  api.on('sites.changed', () => reloadSites());
+
+  let dropped = false;
+  api.onStatus((s) => {
+    if (s === 'reconnecting' || s === 'unreachable') dropped = true;
+    if (s === 'open' && dropped) {
+      dropped = false;
+      // Events were missed while the socket was down: re-read everything on screen.
+      void sites.load();
+      void sync.loadLastRun();
+      people.refresh();
+      void activity.load();
+      void alerts.load();
+    }
+  });
+
+  void app.loadInfo();
+  await sites.load();
+
+  watch(
+    () => [sites.currentId, sites.epoch],
+    () => {
+      sync.resetForSite();
+      void sync.loadLastRun();
+      people.resetForSite();
+      activity.resetForSite();
+      alerts.resetForSite();
+    },
+    { immediate: true },
+  );
+}
