@@ -4,9 +4,10 @@
  * nothing the window could not, and exits non-zero with the error message on failure.
  */
 import { readFileSync } from 'node:fs';
-import { dispatch } from '../contract/rpc';
+import { dispatch } from '../contract/dispatch';
 import type { CallInput, CallName, CallOutput } from '../contract/api';
 import type { Role } from '../contract/define';
+import type { PersonRow } from '../contract/dto';
 import { resolveDataDir } from '../core/app-paths';
 import { createCore } from '../core/core';
 import type { Core } from '../core/core';
@@ -21,8 +22,9 @@ Usage: npm run cli -- <command> [options]
 
 Commands:
   sites [--json]                                  list sites
+  add-site <name>                                 create a site (it syncs nothing until a source is on)
   sync --site <id|name> [--dry-run] [--json]      run a pass now (all sites when --site is left out)
-  import-csv <file> --site <id|name> [--mapping "email=E-mail,externalId=ID"] [--allow-bad-rows] [--dry-run] [--json]
+  import-csv <file> --site <id|name> [--mapping "email=E-mail,externalId=ID"] [--allow-bad-rows] [--enable-integrations] [--dry-run] [--json]
                                                   import people from a CSV file and run a pass
   people --site <id|name> [--query text] [--json] list people
   activity --site <id|name> [--query text] [--limit n] [--json]
@@ -76,6 +78,11 @@ async function run(args: ParsedArgs, core: Core, call: Call): Promise<number> {
       out(sites, () => printTable(sites, ['id', 'name', 'peopleCount', 'openAlerts', 'lastSyncAt']));
       return 0;
     }
+    case 'add-site': {
+      const site = await call('sites.create', { name: args.positionals.join(' ') });
+      out(site, () => console.log(`Created ${site.name} (${site.id}).`));
+      return 0;
+    }
     case 'sync': {
       const ref = flagString(args, 'site');
       const siteId = ref ? await resolveSite(call, ref) : undefined;
@@ -100,19 +107,21 @@ async function run(args: ParsedArgs, core: Core, call: Call): Promise<number> {
         mapping: flagString(args, 'mapping'),
         allowBadRows: args.flags.has('allow-bad-rows'),
         dryRun: args.flags.has('dry-run'),
+        enableIntegrations: args.flags.has('enable-integrations'),
       });
       out(result, () => {
         const r = result.report;
         console.log(`Read ${r.rows} rows (${r.encoding}, delimiter ${JSON.stringify(r.delimiter)}).`);
         if (r.ignoredColumns.length) console.log(`Ignored columns: ${r.ignoredColumns.join(', ')}`);
         for (const bad of r.badRows) console.log(`  line ${bad.line}: ${bad.reason}`);
+        for (const w of result.warnings) console.log(`Note: ${w}`);
         printTable([result.run], ['status', 'total', 'counts', 'error']);
       });
       return result.run.status === 'failed' ? 2 : 0;
     }
     case 'people': {
       const siteId = await resolveSite(call, flagString(args, 'site'));
-      const rows = [];
+      const rows: PersonRow[] = [];
       for (let offset = 0; ; offset += 1000) {
         const page = await call('people.list', { siteId, query: flagString(args, 'query'), offset, limit: 1000 });
         rows.push(...page.rows);

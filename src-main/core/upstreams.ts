@@ -2,6 +2,7 @@ import type { AccessPanel, SourceConnector } from './adapters/types';
 import { UpstreamError } from './adapters/types';
 import type { AccessSystem, SourceConnection } from './db/entities';
 import type { DemoUpstreams } from './demo/demo-upstreams';
+import { csvSourceFor } from './csv-import';
 
 /**
  * Turns a stored connection into a live adapter. The demo's fake systems listen on a new port
@@ -9,8 +10,15 @@ import type { DemoUpstreams } from './demo/demo-upstreams';
  */
 export class Upstreams {
   demo: DemoUpstreams | null = null;
+  /** Connector to use instead of the stored one, by connection id (dry-run previews of a new file). */
+  readonly overrides = new Map<string, SourceConnector>();
+
+  constructor(private readonly dataDir: string) {}
 
   sourceFor(conn: SourceConnection): SourceConnector {
+    const override = this.overrides.get(conn.id);
+    if (override) return override;
+    if (conn.kind === 'csv') return csvSourceFor(this.dataDir, conn);
     if (conn.kind === 'demo') {
       if (!this.demo) throw new UpstreamError('The demo property system is not running.');
       return this.demo.sourceConnector();

@@ -3,7 +3,7 @@
  * browser host with child_process.fork: either way the core's synchronous SQLite work never
  * blocks the thread that serves the window. Messages are RpcMessage objects both ways.
  */
-import { serveOverPipe } from '../contract/rpc';
+import { serveOverPipe } from '../contract/dispatch';
 import type { MessagePipe, RpcMessage } from '../contract/rpc';
 import type { Role } from '../contract/define';
 import { readFlag, resolveDataDir } from '../core/app-paths';
@@ -47,7 +47,7 @@ async function main() {
   const host = (readFlag(argv, '--host') ?? 'browser') as 'electron' | 'browser';
   const role = (readFlag(argv, '--role') ?? process.env.ROLLCALL_ROLE ?? 'manager') as Role;
   const pipe = parentPipe();
-  const core = await createCore({ dataDir, host, role, version: pkg.version });
+  const core = await createCore({ dataDir, host, role, version: pkg.version, schedule: true });
   const server = serveOverPipe(core.handlers, pipe, { role });
   core.events.subscribe((name, payload) => server.emit(name, payload));
   // Tell the host we are ready to take calls.

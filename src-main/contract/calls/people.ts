@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { call } from '../define';
 import { id, limit, offset, searchText } from './common';
 import { PERSON_TYPES } from '../dto';
-import type { Page, PersonDetail, PersonRow, PersonType } from '../dto';
+import type { Outcome, Page, PersonDetail, PersonRow, PersonType } from '../dto';
 
 export interface PeoplePage extends Page<PersonRow> {
   /** Counts per type for the tabs, under the same search. */
@@ -11,12 +11,18 @@ export interface PeoplePage extends Page<PersonRow> {
 
 /** "Why is this person (not) synced?": the rules that decided their fate in the last pass. */
 export interface PersonExplanation {
+  /** One plain sentence, e.g. "Ana Lopez was skipped: no phone or email". */
   headline: string;
+  /** The rules in the order they were applied, in plain words. */
   steps: string[];
-  outcome: string | null;
-  at: string | null;
   personId: string | null;
   externalId: string | null;
+  name: string;
+  sourceName: string | null;
+  runId: string | null;
+  at: string | null;
+  outcome: Outcome | null;
+  reasonCode: string | null;
 }
 
 const adminPatch = z

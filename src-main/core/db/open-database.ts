@@ -7,6 +7,7 @@ import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
 export interface OpenDatabase {
+  file: string;
   dataSource: DataSource;
   /** The same connection, for set-based statements on hot paths. */
   sqlite: Database.Database;
@@ -38,6 +39,7 @@ export async function openDatabase(file: string): Promise<OpenDatabase> {
   await dataSource.runMigrations({ transaction: 'each' });
   const sqlite = (dataSource.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
   return {
+    file,
     dataSource,
     sqlite,
     close: async () => {

@@ -96,13 +96,13 @@ describe('demo people generator', () => {
     }
   });
 
-  it('has unlinked accounts with the same name but another email', () => {
+  it('has linked accounts with the same name but an outdated email', () => {
     expect(data.cases.emailMismatches).toHaveLength(8);
     const sourceEmails = new Set(data.sourcePeople.map((p) => lower(p.email)));
     for (const { personId, accountId, accountEmail } of data.cases.emailMismatches) {
       const p = byId.get(personId)!;
       const a = account(accountId);
-      expect(a.external_ref).toBeNull();
+      expect(a.external_ref).toBe(personId);
       expect(`${a.first_name} ${a.last_name}`).toBe(`${tidy(p.first_name)} ${tidy(p.last_name)}`);
       expect(a.email).toBe(accountEmail);
       expect(a.email).not.toBe(lower(p.email));

@@ -23,7 +23,7 @@ import {
  *   email and phone but no external_ref (nobody linked it to us).
  * - nameMismatches: 8 whose unlinked account has the same email but a differently spelled name
  *   ("Jon"/"John", "Smith Jones"/"Smith-Jones", missing accent…).
- * - emailMismatches: 8 whose unlinked account has the same name but another email.
+ * - emailMismatches: 8 whose LINKED account (external_ref set) still has another email.
  * - leftButActive: Past residents / Inactive staff whose LINKED account is still not suspended
  *   (the first pass should suspend them).
  * - accessOnlyAccounts: accounts nobody in the source knows (front desk, fire department…).
@@ -392,7 +392,7 @@ export function generateDemoData(seed = 1): DemoData {
   for (const p of emailMismatchPeople) {
     // An address from before they moved in, on another provider.
     const old = emails.make(p.first_name, p.last_name).toLowerCase();
-    drafts.push(accountOf(p, 'email', { external_ref: null, email: old }));
+    drafts.push(accountOf(p, 'email', { email: old }));
   }
   for (const p of leftButActivePeople) drafts.push(accountOf(p, 'left'));
   for (const p of pastSuspendedPeople) drafts.push(accountOf(p, 'past-suspended', { suspended: true }));

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
-import { randomUUID } from 'node:crypto';
-import type { Outcome, PersonType, SiteSettings } from '../../contract/dto';
+import { uuidv7 } from './ids';
+import type { Outcome, PersonStatus, PersonType, SiteSettings } from '../../contract/dto';
 import { PERSON_TYPES } from '../../contract/dto';
 import type { SourceRecord } from '../adapters/types';
 import type { HeldKind, SourceConnection } from '../db/entities';
@@ -12,7 +12,7 @@ import { REASON_TEXT } from './reasons';
 import type { ReasonCode } from './reasons';
 import type { PersonState, SiteInfo } from './site-state';
 import { connectionGate } from './site-state';
-import { mapStatus } from './status-map';
+import { STATUS_LABEL, mapStatus } from './status-map';
 
 /*
  * The planner: a pure, synchronous function from (what the sources said, what the mirror holds)
@@ -43,6 +43,25 @@ function policyKey(settings: SiteSettings, conn: SourceConnection): string {
   ]);
 }
 
+/**
+ * The rule chain of a record that had not changed since the last pass, rebuilt from what the
+ * mirror holds (the pass does not spend time writing it down for every unchanged record).
+ */
+export function unchangedSteps(
+  connName: string,
+  ext: string,
+  p: { firstName: string; lastName: string; status: PersonStatus; email: string | null; phone: string | null },
+  settings: SiteSettings,
+  statusWord: string | null = STATUS_LABEL[p.status],
+): string[] {
+  return [
+    `Found in ${connName} as ${ext}`,
+    `Linked to ${fullName(p.firstName, p.lastName) || 'a person'} here`,
+    statusIncluded(settings, p.status, statusWord).step,
+    hasRequiredIdentifier(settings.requireIdentifier, p.email, p.phone).step,
+  ];
+}
+
 export function recordFingerprint(key: string, r: SourceRecord): string {
   return hash(
     'sha1',
@@ -52,6 +71,9 @@ export function recordFingerprint(key: string, r: SourceRecord): string {
 }
 
 const fullName = (first: string, last: string) => `${first} ${last}`.trim();
+
+/** The reason of a Processed entry whose record did not change; explain.ts recognises it. */
+export const UNCHANGED = 'No change since the last pass';
 
 interface Indexes {
   linked: Map<string, Map<string, PersonState>>;
@@ -196,6 +218,21 @@ function planConnection(
       continue;
     }
     seen.add(ext);
+    if (person && !person.decoupled && person.sourceHash !== null) {
+      const fingerprint = recordFingerprint(key, rec);
+      if (
+        person.sourceHash === fingerprint &&
+        !person.heldReason &&
+        !person.removedAtSource &&
+        (person.accessEnabled || person.disabledBy !== 'sync')
+      ) {
+        // Unchanged since the last pass under the same rules: the stored values are the
+        // normalised ones, so nothing needs parsing again. Explanations for these are rebuilt
+        // on demand (explain.ts) rather than stored 100k times.
+        pending.push({ rec, ext, person, fingerprint, norm: null, email: person.email, steps: [] });
+        continue;
+      }
+    }
     const steps = [`Found in ${conn.name} as ${ext}`];
     if (person) steps.push(`Linked to ${fullName(person.firstName, person.lastName) || 'a person'} here`);
     if (person?.decoupled) {
@@ -204,21 +241,6 @@ function planConnection(
       continue;
     }
     const fingerprint = recordFingerprint(key, rec);
-    if (
-      person &&
-      person.sourceHash === fingerprint &&
-      !person.heldReason &&
-      !person.removedAtSource &&
-      (person.accessEnabled || person.disabledBy !== 'sync')
-    ) {
-      // Unchanged since the last pass under the same rules: the stored values are the normalised
-      // ones, so nothing needs parsing again.
-      const word = rec.status == null || String(rec.status).trim() === '' ? null : String(rec.status).trim();
-      steps.push(statusIncluded(settings, mapStatus(word), word).step);
-      steps.push(hasRequiredIdentifier(settings.requireIdentifier, person.email, person.phone).step);
-      pending.push({ rec, ext, person, fingerprint, norm: null, email: person.email, steps });
-      continue;
-    }
     const norm = normalizeRecord(rec, settings.phoneRegion);
     norm.externalId = ext;
     const name = fullName(norm.firstName, norm.lastName);
@@ -277,6 +299,7 @@ function planConnection(
     if (shared > 1) {
       const record = norm ?? normalizeRecord(item.rec, settings.phoneRegion);
       record.externalId = ext;
+      if (!norm && person) steps.push(...unchangedSteps(conn.name, ext, person, settings, record.statusWord));
       const others = shared - 1;
       steps.push(`Email shared with ${others} other record${others === 1 ? '' : 's'} → held as duplicate email`);
       const s = skip(d, steps, 'duplicate_email', `Email ${item.email} is shared with ${others} other record${others === 1 ? '' : 's'} in ${conn.name}, so none of them is synced`);
@@ -287,8 +310,7 @@ function planConnection(
       continue;
     }
     if (!norm) {
-      steps.push('Unchanged since the last pass → nothing to do');
-      out.push({ ...d, outcome: 'processed', reasonCode: null, reason: 'No change since the last pass', steps });
+      out.push({ ...d, outcome: 'processed', reasonCode: null, reason: UNCHANGED, steps: [] });
       continue;
     }
     if (person) {
@@ -307,7 +329,7 @@ function planConnection(
     // Unlinked: look for exactly one hand-added person with the same email and name.
     const candidates = norm.email ? idx.manualByEmail.get(norm.email) ?? [] : [];
     if (candidates.length === 0) {
-      const personId = randomUUID();
+      const personId = uuidv7();
       steps.push(norm.email ? 'No person here has this email → added' : 'No email to match on → added');
       out.push({
         ...d,

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { Outcome } from '../../contract/dto';
+import type { Outcome, PersonStatus } from '../../contract/dto';
 import { ApiError } from '../../contract/errors';
 import type { OpenDatabase } from '../db/open-database';
 import { bool, parseJson } from '../sql-helpers';
+import { UNCHANGED, unchangedSteps } from './correlate';
 import { REASON_TEXT } from './reasons';
 import { connectionGate, loadConnections, loadSite } from './site-state';
 
@@ -62,7 +63,7 @@ export function explainPerson(db: OpenDatabase, personId: string): Explanation {
   const p = sqlite
     .prepare(
       `SELECT p.id, p.site_id, p.first_name, p.last_name, p.external_id, p.source_connection_id, p.decoupled, p.access_enabled,
-              p.disabled_by, p.held_reason, sc.name AS source_name
+              p.disabled_by, p.held_reason, p.status, p.email, p.phone, sc.name AS source_name
        FROM person p LEFT JOIN source_connection sc ON sc.id = p.source_connection_id WHERE p.id = ?`,
     )
     .get(personId) as Raw | undefined;
@@ -74,10 +75,22 @@ export function explainPerson(db: OpenDatabase, personId: string): Explanation {
     .prepare(`SELECT ${ENTRY_COLUMNS} FROM activity_entry e WHERE e.person_id = ? AND e.run_id IS NOT NULL ORDER BY e.id DESC LIMIT 1`)
     .get(personId) as Raw | undefined;
 
+  const site = loadSite(sqlite, siteId);
   let out: Explanation;
   if (entry) {
     out = fromEntry(entry, sourceName);
     out.name = name || out.name;
+    if (entry.reason === UNCHANGED && site) {
+      // Unchanged records are logged without their rule chain; rebuild it from the person row.
+      const person = {
+        firstName: p.first_name as string,
+        lastName: p.last_name as string,
+        status: p.status as PersonStatus,
+        email: (p.email as string | null) ?? null,
+        phone: (p.phone as string | null) ?? null,
+      };
+      out.steps = [...unchangedSteps(sourceName ?? 'the source', String(entry.external_id ?? p.external_id), person, site.settings), 'Unchanged since the previous pass → nothing to do'];
+    }
   } else {
     out = {
       personId,
@@ -99,7 +112,6 @@ export function explainPerson(db: OpenDatabase, personId: string): Explanation {
 
   // The switches as they are now matter as much as the last pass: a source turned off since.
   if (p.source_connection_id) {
-    const site = loadSite(sqlite, siteId);
     const conn = loadConnections(sqlite, siteId).find((c) => c.id === p.source_connection_id);
     if (site && conn) {
       const gate = connectionGate(site.settings, conn);

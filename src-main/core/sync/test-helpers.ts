@@ -100,7 +100,7 @@ export class ArraySource implements SourceConnector {
   readonly kind = 'test';
   records: SourceRecord[];
   pageSize = 3;
-  /** Throw while serving this page (0-based), after serving the ones before it. */
+  /** Throw while serving this page (0-based), after serving the ones before it; the page count means "at the very end". */
   failOnPage: number | null = null;
   listCalls = 0;
   /** Resolved before each page: lets a test hold a read open. */
@@ -118,11 +118,13 @@ export class ArraySource implements SourceConnector {
   async *list(): AsyncIterable<SourceRecord[]> {
     this.listCalls++;
     const snapshot = [...this.records];
-    for (let i = 0, page = 0; i < snapshot.length || page === 0; i += this.pageSize, page++) {
+    const pages = Math.ceil(snapshot.length / this.pageSize);
+    // Page index `pages` is the request that would find the end of the list: it can fail too.
+    for (let page = 0; page <= pages; page++) {
       if (this.gate) await this.gate;
       if (this.failOnPage === page) throw new Error('upstream answered 502 Bad Gateway');
-      if (snapshot.length === 0) return;
-      yield snapshot.slice(i, i + this.pageSize);
+      if (page === pages) return;
+      yield snapshot.slice(page * this.pageSize, (page + 1) * this.pageSize);
     }
   }
 }

@@ -89,7 +89,8 @@ describe('SyncScheduler', () => {
     feed.push({ records: [{ externalId: 'R-1', raw: {} }], removedExternalIds: [], nextToken: 't1' });
     advance(61_000);
     expect(await s.tick()).toEqual([{ siteId: 's1', trigger: 'continuous' }]);
-    expect(db.sqlite.prepare(`SELECT delta_token FROM source_connection WHERE id='c1'`).pluck().get()).toBe('t1');
+    // The pass, not the peek, moves the feed position on.
+    expect(db.sqlite.prepare(`SELECT delta_token FROM source_connection WHERE id='c1'`).pluck().get()).toBe('t0');
   });
 
   it('keeps polling after a feed error, and a disabled source is not polled', async () => {

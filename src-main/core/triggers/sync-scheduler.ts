@@ -19,9 +19,8 @@ export interface SchedulerDeps {
 /**
  * Decides when passes run without anyone pressing Sync now: the per-site schedule (hourly by
  * default), one nightly full reconciliation of every site, and continuous sync for sources with
- * a changes feed. A change seen on the feed triggers a full pass of that site rather than a
- * partial one: a full pass over an unchanged mirror costs little, and it keeps every rule
- * (removal, guard, alerts) in one place. `tick()` is driven by a timer in the host and directly
+ * a changes feed. The scheduler only peeks at the feed; when it moved, it starts a 'continuous'
+ * pass, in which the engine reads the changes from the stored position and moves it on. `tick()` is driven by a timer in the host and directly
  * by tests with a fake clock.
  */
 export class SyncScheduler {
@@ -107,9 +106,13 @@ export class SyncScheduler {
       if (!connector.changesSince) continue;
       try {
         const changes = await connector.changesSince(conn.deltaToken);
-        this.deps.db.sqlite.prepare('UPDATE source_connection SET delta_token = ? WHERE id = ?').run(changes.nextToken, conn.id);
-        // The first poll only learns where the feed is; everything before it was seen by a full pass.
-        if (conn.deltaToken !== null && (changes.records.length > 0 || changes.removedExternalIds.length > 0)) changed = true;
+        if (conn.deltaToken === null) {
+          // The first poll only learns where the feed is; full passes cover everything before it.
+          this.deps.db.sqlite.prepare('UPDATE source_connection SET delta_token = ? WHERE id = ?').run(changes.nextToken, conn.id);
+        } else if (changes.records.length > 0 || changes.removedExternalIds.length > 0) {
+          // Only a peek: the continuous pass reads the feed from the same position and moves it on.
+          changed = true;
+        }
       } catch (err) {
         this.deps.onError?.(siteId, err);
       }

@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startConsoleServer } from './console-server';
-import { clientOverPipe, pipePair, serveOverPipe } from '../../contract/rpc';
+import { dispatch } from '../../contract/dispatch';
 import type { Handlers } from '../../contract/rpc';
 import { api } from '../../contract/api';
 
@@ -18,10 +18,11 @@ beforeEach(async () => {
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Rollcall</title>');
   writeFileSync(join(tmpdir(), 'rollcall-secret.txt'), 'outside');
   const handlers = Object.fromEntries(Object.keys(api).map((k) => [k, () => ({ call: k })])) as unknown as Handlers;
-  const [hostSide, coreSide] = pipePair();
-  serveOverPipe(handlers, coreSide, { role: 'frontDesk' });
-  const client = clientOverPipe(hostSide);
-  server = await startConsoleServer({ staticDir: dir, token: TOKEN, core: () => client });
+  server = await startConsoleServer({
+    staticDir: dir,
+    token: TOKEN,
+    call: (name, args) => dispatch(handlers, name, args, { role: 'frontDesk' }),
+  });
 });
 afterEach(async () => {
   await server.close();

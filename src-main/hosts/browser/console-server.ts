@@ -6,15 +6,17 @@ import { timingSafeEqual } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { WS_PATH } from '../../contract/bridge';
-import type { RpcClient, RpcMessage } from '../../contract/rpc';
-import type { CallName } from '../../contract/api';
+import { contentSecurityPolicy } from '../content-security-policy';
+import type { RpcMessage } from '../../contract/rpc';
+import type { RpcResult } from '../../contract/bridge';
 import type { EventName } from '../../contract/events';
 
 export interface ConsoleServerOptions {
   staticDir: string;
   token: string;
   port?: number;
-  core: () => RpcClient;
+  /** Runs one call in the core; never throws. */
+  call(name: string, args: unknown): Promise<RpcResult>;
 }
 
 const MIME: Record<string, string> = {
@@ -32,17 +34,7 @@ const MIME: Record<string, string> = {
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export function browserContentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    `connect-src 'self' ws://127.0.0.1:${port}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ');
+  return contentSecurityPolicy({ connectSrc: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] });
 }
 
 function tokenMatches(given: string | null, expected: string): boolean {
@@ -120,20 +112,9 @@ export async function startConsoleServer(opts: ConsoleServerOptions) {
           return; // Not our protocol: ignore rather than crash the host.
         }
         if (!msg || msg.t !== 'req' || typeof msg.id !== 'number') return;
-        try {
-          const result = await opts.core().invoke(msg.name as CallName, msg.args as never);
-          ws.send(JSON.stringify({ t: 'res', id: msg.id, ok: true, result }));
-        } catch (err) {
-          const e = err as { code?: string; message?: string; issues?: string[] };
-          ws.send(
-            JSON.stringify({
-              t: 'res',
-              id: msg.id,
-              ok: false,
-              error: { code: e.code ?? 'internal', message: e.message ?? String(err), ...(e.issues ? { issues: e.issues } : {}) },
-            }),
-          );
-        }
+        const out = await opts.call(msg.name, msg.args);
+        if (ws.readyState !== ws.OPEN) return;
+        ws.send(JSON.stringify(out.ok ? { t: 'res', id: msg.id, ok: true, result: out.result } : { t: 'res', id: msg.id, ok: false, error: out.error }));
       });
     });
   });

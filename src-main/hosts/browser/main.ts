@@ -6,9 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFlag, resolveDataDir } from '../../core/app-paths';
-import { startCoreChild } from '../core-child';
-import type { CoreChild } from '../core-child';
+import { createCoreSupervisor } from '../core-supervisor';
+import { childCoreProcess } from '../child-core-process';
 import { startConsoleServer } from './console-server';
+import type { EventName } from '../../contract/events';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -16,36 +17,22 @@ async function main() {
   const argv = process.argv.slice(2);
   const dataDir = resolveDataDir(argv);
   const port = Number(readFlag(argv, '--port') ?? process.env.ROLLCALL_PORT ?? 0);
-  const token = randomBytes(24).toString('base64url');
   const role = readFlag(argv, '--role') ?? process.env.ROLLCALL_ROLE ?? 'manager';
-  let stopping = false;
-  let core: CoreChild | null = null;
+  const token = randomBytes(24).toString('base64url');
 
-  const server = await startConsoleServer({
-    staticDir: join(here, '../renderer'),
-    token,
-    port,
-    core: () => {
-      if (!core) throw Object.assign(new Error('The Rollcall core is restarting; try again in a moment.'), { code: 'unavailable' });
-      return core.client;
-    },
+  let broadcast: (name: EventName, payload: unknown) => void = () => {};
+  const core = createCoreSupervisor({
+    fork: () => childCoreProcess(join(here, 'core-process.js'), ['--data-dir', dataDir, '--host', 'browser', '--role', role]),
+    onEvent: (name, payload) => broadcast(name as EventName, payload),
+    onStatus: (status) => broadcast('core.status', status),
   });
+  core.start();
+  // The first start may seed the demo and run its first pass: wait for the core before printing the URL.
+  const ready = await core.call('app.info', {});
+  if (!ready.ok) throw new Error(ready.error.message);
 
-  const spawnCore = async (): Promise<void> => {
-    core = await startCoreChild({
-      entry: join(here, 'core-process.js'),
-      args: ['--data-dir', dataDir, '--host', 'browser', '--role', role],
-      onEvent: (name, payload) => server.broadcast(name, payload),
-      onExit: (code, signal) => {
-        core = null;
-        if (stopping) return;
-        // A crashed core is restarted; the database is transactional, so nothing half-written stays.
-        console.error(`[rollcall] the core stopped (code ${code}, signal ${signal}); restarting it.`);
-        setTimeout(() => spawnCore().catch((e) => console.error('[rollcall] restart failed:', e)), 500);
-      },
-    });
-  };
-  await spawnCore();
+  const server = await startConsoleServer({ staticDir: join(here, '../renderer'), token, port, call: core.call });
+  broadcast = server.broadcast;
 
   console.log(`Rollcall console: ${server.url}`);
   console.log(`Data folder: ${dataDir}`);
@@ -53,8 +40,7 @@ async function main() {
   console.log(`ROLLCALL_URL=${server.url}`);
 
   const shutdown = async () => {
-    stopping = true;
-    await core?.stop();
+    await core.stop();
     await server.close();
     process.exit(0);
   };

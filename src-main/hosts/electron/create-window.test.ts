@@ -7,7 +7,7 @@ vi.mock('electron', async () => (await import('./testing/fake-electron')).electr
 import { FakeBrowserWindow, defaultSession, shell } from './testing/fake-electron';
 import { createMainWindow } from './create-window';
 import { rendererTarget } from './app-url';
-import { parseContentSecurityPolicy } from './content-security-policy';
+import { parseContentSecurityPolicy } from '../content-security-policy';
 
 const mainDir = join('/opt', 'Rollcall', 'resources', 'app', 'out', 'main');
 const preloadPath = join(mainDir, '..', 'preload', 'index.cjs');

@@ -2,7 +2,7 @@ import { BrowserWindow, shell } from 'electron';
 import type { Session, WebContents, WebPreferences } from 'electron';
 import { isExternalLinkAllowed } from './app-url';
 import type { RendererTarget } from './app-url';
-import { contentSecurityPolicy } from './content-security-policy';
+import { contentSecurityPolicy } from '../content-security-policy';
 
 export interface CreateWindowOptions {
   target: RendererTarget;

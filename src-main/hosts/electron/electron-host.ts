@@ -4,8 +4,8 @@ import type { UtilityProcess } from 'electron';
 import type { EventName } from '../../contract/events';
 import { APP_NAME, resolveDataDir } from '../../core/app-paths';
 import { rendererTarget } from './app-url';
-import { createCoreSupervisor } from './core-supervisor';
-import type { CoreProcess, CoreSupervisor } from './core-supervisor';
+import { createCoreSupervisor } from '../core-supervisor';
+import type { CoreProcess, CoreSupervisor } from '../core-supervisor';
 import { createMainWindow } from './create-window';
 import { broadcastEvent, installIpcBridge } from './ipc-bridge';
 

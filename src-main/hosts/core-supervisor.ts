@@ -1,10 +1,10 @@
-import { clientOverPipe } from '../../contract/rpc';
-import type { MessagePipe, RpcMessage } from '../../contract/rpc';
-import type { RpcResult } from '../../contract/bridge';
-import type { CallName } from '../../contract/api';
-import { ApiError } from '../../contract/errors';
-import type { ApiErrorShape } from '../../contract/errors';
-import type { EventMap } from '../../contract/events';
+import { clientOverPipe } from '../contract/rpc';
+import type { MessagePipe, RpcMessage } from '../contract/rpc';
+import type { RpcResult } from '../contract/bridge';
+import type { CallName } from '../contract/api';
+import { ApiError } from '../contract/errors';
+import type { ApiErrorShape } from '../contract/errors';
+import type { EventMap } from '../contract/events';
 
 /**
  * The little we need from the process that runs the core. Electron's UtilityProcess fits it

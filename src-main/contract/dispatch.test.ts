@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { clientOverPipe, dispatch, pipePair, serveOverPipe } from './rpc';
+import { clientOverPipe, pipePair } from './rpc';
 import type { Handlers } from './rpc';
+import { dispatch, serveOverPipe } from './dispatch';
 import { ApiError } from './errors';
 import { api } from './api';
 

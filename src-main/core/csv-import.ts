@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SyncRunDto } from '../contract/dto';
+import { ApiError } from '../contract/errors';
+import { createCsvSource } from './adapters/csv';
+import type { CsvReport } from './adapters/csv';
+import type { SourceConnection } from './db/entities';
+import type { CoreContext } from './handlers/core-context';
+import { settingsView } from './handlers/settings-handlers';
+
+export interface CsvImportInput {
+  siteId: string;
+  fileName: string;
+  bytes: Uint8Array;
+  mapping?: string;
+  allowBadRows?: boolean;
+  dryRun?: boolean;
+  /** Turn the site's integrations block on if it is off (an explicit admin choice). */
+  enableIntegrations?: boolean;
+}
+
+export interface CsvImportResult {
+  report: CsvReport;
+  run: SyncRunDto;
+  warnings: string[];
+}
+
+function importsDir(ctx: CoreContext) {
+  return join(ctx.dataDir, 'imports');
+}
+
+
+/**
+ * A CSV source is "the last file imported for this site": the file is copied into the data
+ * folder, so later scheduled passes see the same list and the original can be moved or deleted.
+ */
+export function csvSourceFor(dataDir: string, conn: SourceConnection) {
+  const stored = join(dataDir, 'imports', `${conn.id}.csv`);
+  const cfg = conn.config as { fileName?: string; mapping?: string; allowBadRows?: boolean };
+  return createCsvSource({
+    bytes: async () => readFileSync(stored),
+    fileName: cfg.fileName ?? 'import.csv',
+    mapping: cfg.mapping,
+    allowBadRows: cfg.allowBadRows === true,
+  });
+}
+
+export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promise<CsvImportResult> {
+  const { sqlite } = ctx.db;
+  const warnings: string[] = [];
+  // Read and report before anything is stored: a file that cannot be read changes nothing.
+  const preview = createCsvSource({ bytes: input.bytes, fileName: input.fileName, mapping: input.mapping, allowBadRows: input.allowBadRows });
+  let report: CsvReport;
+  try {
+    report = await preview.inspect();
+  } catch (err) {
+    throw new ApiError('invalid_input', (err as Error).message);
+  }
+
+  const view = settingsView(ctx, input.siteId);
+  if (!view.settings.integrationsEnabled) {
+    if (input.enableIntegrations && !input.dryRun) {
+      sqlite.prepare(`UPDATE site SET settings = json_set(settings, '$.integrationsEnabled', json('true')) WHERE id = ?`).run(input.siteId);
+      warnings.push('Integrations were off for this site; they are on now.');
+    } else {
+      warnings.push('Integrations are off for this site, so nothing from the file will sync. Turn them on in Sync settings or pass --enable-integrations.');
+    }
+  }
+
+  let conn = sqlite.prepare(`SELECT id FROM source_connection WHERE site_id = ? AND kind = 'csv'`).pluck().get(input.siteId) as string | undefined;
+  const config = JSON.stringify({ fileName: input.fileName.split(/[\\/]/).pop(), mapping: input.mapping ?? null, allowBadRows: !!input.allowBadRows });
+  if (input.dryRun) {
+    // A dry run previews this file without storing it or replacing the last import.
+    const id = conn ?? `dry-${randomUUID()}`;
+    if (!conn) {
+      sqlite
+        .prepare(`INSERT INTO source_connection (id, site_id, kind, block, name, enabled, config, created_at) VALUES (?, ?, 'csv', 'integrations', 'CSV import', 1, ?, ?)`)
+        .run(id, input.siteId, config, ctx.now().toISOString());
+    }
+    ctx.upstreams.overrides.set(id, preview);
+    try {
+      const run = await ctx.engine.runSite(input.siteId, { trigger: 'cli', dryRun: true });
+      return { report, run, warnings };
+    } finally {
+      ctx.upstreams.overrides.delete(id);
+      if (!conn) sqlite.prepare('DELETE FROM source_connection WHERE id = ?').run(id);
+    }
+  }
+  if (!conn) {
+    conn = randomUUID();
+    sqlite
+      .prepare(`INSERT INTO source_connection (id, site_id, kind, block, name, enabled, config, created_at) VALUES (?, ?, 'csv', 'integrations', 'CSV import', 1, ?, ?)`)
+      .run(conn, input.siteId, config, ctx.now().toISOString());
+  } else {
+    sqlite.prepare('UPDATE source_connection SET config = ?, enabled = 1 WHERE id = ?').run(config, conn);
+  }
+  const dir = importsDir(ctx);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `${conn}.csv.tmp`);
+  writeFileSync(tmp, input.bytes);
+  renameSync(tmp, join(dir, `${conn}.csv`));
+  const run = await ctx.engine.runSite(input.siteId, { trigger: 'cli' });
+  return { report, run, warnings };
+}

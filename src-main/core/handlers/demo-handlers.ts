@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import type { Handlers } from '../../contract/rpc';
+import { ApiError } from '../../contract/errors';
+import { listSites } from '../sites/site-queries';
+import { createDemoSite, deleteDemoSites, findDemoSiteId } from '../sites/demo-site';
+import { resetDemoState, startDemoUpstreams } from '../demo/demo-upstreams';
+import type { CoreContext } from './core-context';
+
+/** The embedded demo: its fake upstreams run inside the core while a demo site exists. */
+export class DemoControl {
+  constructor(private readonly ctx: CoreContext) {}
+
+  private get stateDir() {
+    return join(this.ctx.dataDir, 'demo');
+  }
+
+  async startIfPresent(): Promise<void> {
+    if (findDemoSiteId(this.ctx.db)) await this.startUpstreams();
+  }
+
+  private async startUpstreams(): Promise<void> {
+    if (!this.ctx.upstreams.demo) this.ctx.upstreams.demo = await startDemoUpstreams({ stateDir: this.stateDir });
+  }
+
+  private async stopUpstreams(): Promise<void> {
+    await this.ctx.upstreams.demo?.close();
+    this.ctx.upstreams.demo = null;
+  }
+
+  /** Creates the demo site and runs its first pass, so a newcomer sees people, alerts and activity. */
+  async seed(): Promise<string> {
+    await this.startUpstreams();
+    const siteId = createDemoSite(this.ctx.db, this.ctx.upstreams.demo!, this.ctx.now());
+    this.ctx.events.emit('sites.changed', {});
+    await this.ctx.engine.runSite(siteId, { trigger: 'demo' });
+    return siteId;
+  }
+
+  async remove(): Promise<boolean> {
+    const removed = deleteDemoSites(this.ctx.db) > 0;
+    await this.stopUpstreams();
+    resetDemoState(this.stateDir);
+    this.ctx.events.emit('sites.changed', {});
+    return removed;
+  }
+
+  handlers(): Pick<Handlers, 'demo.reset' | 'demo.remove'> {
+    return {
+      'demo.reset': async () => {
+        await this.remove();
+        const siteId = await this.seed();
+        const site = listSites(this.ctx.db.sqlite).find((s) => s.id === siteId);
+        if (!site) throw new ApiError('internal', 'The demo site was not created.');
+        return site;
+      },
+      'demo.remove': async () => ({ removed: await this.remove() }),
+    };
+  }
+}

@@ -1,0 +1,76 @@
+import type { Handlers } from '../../contract/rpc';
+import type { PersonExplanation } from '../../contract/calls/people';
+import { ApiError } from '../../contract/errors';
+import { getPerson, listPeople } from '../people/people-queries';
+import { explainExternalId, explainPerson } from '../sync/explain';
+import type { Explanation } from '../sync/explain';
+import { requireSite } from './core-context';
+import type { CoreContext } from './core-context';
+
+const OUTCOME_WORDS: Record<string, string> = {
+  added: 'was added',
+  updated: 'was updated',
+  skipped: 'was skipped',
+  disabled: 'was disabled',
+  processed: 'is in sync (nothing changed)',
+  error: 'could not be processed',
+};
+
+function withHeadline(e: Explanation): PersonExplanation {
+  const who = e.name || e.externalId || 'This record';
+  let headline: string;
+  if (!e.outcome) headline = `${who} has not been through a sync pass yet.`;
+  else {
+    const last = e.steps[e.steps.length - 1];
+    headline = `${who} ${OUTCOME_WORDS[e.outcome] ?? e.outcome}${e.outcome === 'skipped' && last ? `: ${last}` : '.'}`;
+  }
+  return { headline, ...e };
+}
+
+export function peopleHandlers(ctx: CoreContext): Pick<Handlers, 'people.list' | 'people.get' | 'people.explain' | 'people.updateAdmin'> {
+  const { sqlite } = ctx.db;
+  return {
+    'people.list': (input) => {
+      requireSite(ctx, input.siteId);
+      return listPeople(sqlite, input);
+    },
+    'people.get': (input) => getPerson(sqlite, input.id),
+    'people.explain': (input) => {
+      if ('personId' in input) return withHeadline(explainPerson(ctx.db, input.personId));
+      requireSite(ctx, input.siteId);
+      return withHeadline(explainExternalId(ctx.db, input.siteId, input.externalId.trim()));
+    },
+    'people.updateAdmin': (input) => {
+      const before = getPerson(sqlite, input.id);
+      const p = input.patch;
+      const at = ctx.now().toISOString();
+      const provenance = { ...before.provenance };
+      for (const key of Object.keys(p)) provenance[key] = { by: 'admin', at };
+      sqlite.transaction(() => {
+        const sets: string[] = ['updated_at = ?', 'provenance = ?'];
+        const args: unknown[] = [at, JSON.stringify(provenance)];
+        if (p.accessEnabled !== undefined && p.accessEnabled !== before.accessEnabled) {
+          // An admin's choice: sync will not turn this back on when the person returns at the source.
+          sets.push('access_enabled = ?', 'disabled_by = ?', 'disabled_at = ?');
+          args.push(p.accessEnabled ? 1 : 0, p.accessEnabled ? null : 'admin', p.accessEnabled ? null : at);
+        }
+        const plain: Array<[keyof typeof p, string, unknown]> = [
+          ['decoupled', 'decoupled', p.decoupled === undefined ? undefined : p.decoupled ? 1 : 0],
+          ['notes', 'notes', p.notes],
+          ['appMessage', 'app_message', p.appMessage],
+          ['customTags', 'custom_tags', p.customTags && JSON.stringify([...new Set(p.customTags)])],
+          ['grants', 'grants', p.grants && JSON.stringify([...new Set(p.grants)])],
+        ];
+        for (const [key, column, value] of plain) {
+          if (p[key] === undefined) continue;
+          sets.push(`${column} = ?`);
+          args.push(value);
+        }
+        const changed = sqlite.prepare(`UPDATE person SET ${sets.join(', ')} WHERE id = ?`).run(...args, input.id).changes;
+        if (changed !== 1) throw new ApiError('not_found', 'That person no longer exists.');
+      })();
+      ctx.events.emit('people.changed', { siteId: before.siteId });
+      return getPerson(sqlite, input.id);
+    },
+  };
+}

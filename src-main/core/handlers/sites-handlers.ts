@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import type { Handlers } from '../../contract/rpc';
+import { ApiError } from '../../contract/errors';
+import { listSites } from '../sites/site-queries';
+import { defaultSiteSettings } from '../sync/site-defaults';
+import { listAlerts } from '../alerts/alert-queries';
+import { requireSite } from './core-context';
+import type { CoreContext } from './core-context';
+
+export function sitesHandlers(ctx: CoreContext): Pick<Handlers, 'app.info' | 'sites.list' | 'sites.create' | 'alerts.list'> {
+  const { sqlite } = ctx.db;
+  return {
+    'app.info': () => ({
+      version: ctx.version,
+      host: ctx.host,
+      dataDir: ctx.dataDir,
+      databaseFile: ctx.db.file,
+      role: ctx.role,
+    }),
+    'sites.list': () => listSites(sqlite),
+    'sites.create': (input) => {
+      const taken = sqlite.prepare('SELECT 1 FROM site WHERE lower(name) = lower(?)').get(input.name);
+      if (taken) throw new ApiError('conflict', `A site named "${input.name}" already exists.`);
+      const id = randomUUID();
+      sqlite
+        .prepare('INSERT INTO site (id, name, is_demo, timezone, settings, created_at) VALUES (?, ?, 0, ?, ?, ?)')
+        .run(id, input.name, input.timezone ?? 'UTC', JSON.stringify(defaultSiteSettings()), ctx.now().toISOString());
+      ctx.events.emit('sites.changed', {});
+      return listSites(sqlite).find((s) => s.id === id)!;
+    },
+    'alerts.list': (input) => {
+      requireSite(ctx, input.siteId);
+      return listAlerts(ctx.db, input.siteId, { status: 'open' });
+    },
+  };
+}
