@@ -54,8 +54,8 @@ function searchClause(query: string | undefined): { sql: string; params: string[
   ];
   const params = [like, like, like, like, like];
   const digits = q.replace(/\D/g, '');
-  // Only treat it as a phone search when the input is mostly a number.
-  if (digits.length >= 3 && digits.length >= q.replace(/\s/g, '').length - 2) {
+  // Only treat it as a phone search when the input is written like a number: "(415) 555-0123".
+  if (digits.length >= 3 && /^[\d\s()+.\-]+$/.test(q)) {
     parts.push(`coalesce(p.phone, '') LIKE ?`);
     params.push(`%${digits}%`);
   }

@@ -21,7 +21,24 @@ function searchText(rec: NormalizedRecord): string {
   return `${rec.firstName} ${rec.lastName} ${rec.email ?? ''} ${rec.phone ?? ''} ${rec.unit ?? ''} ${rec.externalId}`.toLowerCase();
 }
 
+const fullPatchCache = new Map<string, string>();
+
 function provenancePatch(fields: readonly string[], by: string, at: string): string {
+  // Every insert of a pass carries the same full patch: build it once per source.
+  if (fields === SOURCE_FIELDS) {
+    const key = `${by}\u0000${at}`;
+    let cached = fullPatchCache.get(key);
+    if (!cached) {
+      if (fullPatchCache.size > 100) fullPatchCache.clear();
+      cached = buildPatch(fields, by, at);
+      fullPatchCache.set(key, cached);
+    }
+    return cached;
+  }
+  return buildPatch(fields, by, at);
+}
+
+function buildPatch(fields: readonly string[], by: string, at: string): string {
   const patch: Record<string, { by: string; at: string }> = {};
   for (const f of fields) patch[f] = { by, at };
   return JSON.stringify(patch);
@@ -92,7 +109,7 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
         const r = w.rec;
         insertPerson.run(
           w.personId, siteId, w.type, r.firstName, r.lastName, r.email, r.phone, r.unit, r.status, connId, r.externalId,
-          JSON.stringify(r.tags), provenancePatch(SOURCE_FIELDS, by, at), w.hash, at, searchText(r), at, at,
+          r.tags.length ? JSON.stringify(r.tags) : '[]', provenancePatch(SOURCE_FIELDS, by, at), w.hash, at, searchText(r), at, at,
         );
         return;
       }

@@ -525,7 +525,7 @@ function updateDecision(
     reasonCode,
     reason,
     steps,
-    writes: [{ kind: 'update', personId: p.id, rec, type, hash: fingerprint, changed: link ? [...SOURCE_FIELDS] : changed, link, enable }],
+    writes: [{ kind: 'update', personId: p.id, rec, type, hash: fingerprint, changed: link ? SOURCE_FIELDS : changed, link, enable }],
   };
 }
 

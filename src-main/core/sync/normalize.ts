@@ -23,9 +23,14 @@ export interface NormalizedRecord {
 }
 
 /** Trimmed, inner whitespace collapsed to one space, Unicode NFC (so "é" typed two ways is one name). */
+// Plain ASCII with single inner spaces is already normal: most names, and the hot path of a pass.
+const TIDY_ASCII = /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/;
+
 export function normalizeName(value: string | null | undefined): string {
   if (value == null) return '';
-  return String(value).normalize('NFC').replace(/\s+/gu, ' ').trim();
+  const s = String(value);
+  if (TIDY_ASCII.test(s)) return s;
+  return s.normalize('NFC').replace(/\s+/gu, ' ').trim();
 }
 
 /** Name key for matching a source record to a hand-added person: case and accents do not count. */
@@ -40,6 +45,7 @@ export function nameKey(first: string, last: string): string {
 
 // Deliberately practical rather than RFC 5322: one @, a dotted domain, no spaces, sane lengths.
 const EMAIL_RE = /^[^\s@"(),:;<>[\]\\]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+[\p{L}]{2,}$/u;
+const EMAIL_ASCII_RE = /^[!#-'*+\-./0-9=?A-Z^-~]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 
 export interface Cleaned {
   value: string | null;
@@ -50,8 +56,9 @@ export function normalizeEmail(value: string | null | undefined): Cleaned {
   if (value == null) return { value: null, problem: null };
   const email = String(value).normalize('NFC').trim().toLowerCase();
   if (email === '') return { value: null, problem: null };
-  const [local] = email.split('@');
-  if (email.length > 254 || !EMAIL_RE.test(email) || local.length > 64 || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
+  const local = email.slice(0, email.indexOf('@'));
+  // The ASCII pattern settles almost every address; the Unicode one handles the rest.
+  if (email.length > 254 || !(EMAIL_ASCII_RE.test(email) || EMAIL_RE.test(email)) || local.length > 64 || local.startsWith('.') || local.endsWith('.') || local.includes('..')) {
     return { value: null, problem: `Email "${email}" is not a valid address` };
   }
   return { value: email, problem: null };

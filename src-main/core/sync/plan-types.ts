@@ -26,7 +26,7 @@ export type PersonWrite =
       type: PersonType;
       hash: string;
       /** Source-owned fields whose value changes (for provenance). */
-      changed: string[];
+      changed: readonly string[];
       /** Link a hand-added person to this source record. */
       link: boolean;
       /** Turn access back on: only ever honoured when sync itself turned it off. */

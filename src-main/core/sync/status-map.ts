@@ -25,9 +25,17 @@ export function statusKey(word: string): string {
 }
 
 /** Maps a vendor status word onto our small set; anything unrecognised is 'unknown'. */
+// A source uses a handful of distinct words: remember each one's answer.
+const memo = new Map<string, PersonStatus>();
+
 export function mapStatus(word: string | null | undefined): PersonStatus {
   if (word == null) return 'unknown';
-  return WORDS[statusKey(word)] ?? 'unknown';
+  let status = memo.get(word);
+  if (status === undefined) {
+    status = WORDS[statusKey(word)] ?? 'unknown';
+    if (memo.size < 10_000) memo.set(word, status);
+  }
+  return status;
 }
 
 /** Plain-language label of a normalised status, for reasons and explanations. */
