@@ -11,6 +11,7 @@ export { ApiError } from '../../src-main/contract/errors';
 export type { ApiErrorShape } from '../../src-main/contract/errors';
 export { clientOverPipe } from '../../src-main/contract/rpc';
 export type { MessagePipe, RpcMessage } from '../../src-main/contract/rpc';
-export type { PeoplePage } from '../../src-main/contract/calls/people';
+export type { PeoplePage, PersonExplanation } from '../../src-main/contract/calls/people';
+export type { SyncSettingsView, SourceBlockState } from '../../src-main/contract/calls/settings';
 export type { AppInfo } from '../../src-main/contract/calls/app';
 export * from '../../src-main/contract/dto';

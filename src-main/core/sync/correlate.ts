@@ -12,7 +12,7 @@ import { REASON_TEXT } from './reasons';
 import type { ReasonCode } from './reasons';
 import type { PersonState, SiteInfo } from './site-state';
 import { connectionGate } from './site-state';
-import { STATUS_LABEL, mapStatus } from './status-map';
+import { STATUS_LABEL } from './status-map';
 
 /*
  * The planner: a pure, synchronous function from (what the sources said, what the mirror holds)

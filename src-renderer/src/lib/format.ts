@@ -1,4 +1,4 @@
-import type { Outcome, PersonStatus, PersonType } from '../contract';
+import type { Outcome, OutcomeCounts, PersonStatus, PersonType, RequireIdentifier, SourceBlock } from '../contract';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -115,4 +115,54 @@ export function fieldLabel(key: string): string {
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return typeof err === 'string' ? err : 'Something went wrong.';
+}
+
+/** Status words for settings, where each one is a choice and must read on its own. */
+export const STATUS_CHOICE_LABEL: Record<PersonStatus, string> = {
+  applicant: 'Applicant',
+  future: 'Future / pending',
+  current: 'Current',
+  notice: 'On notice',
+  past: 'Past',
+  active: 'Active member',
+  inactive: 'Inactive member',
+  unknown: 'Unknown',
+};
+
+export const REQUIRE_IDENTIFIER_LABEL: Record<RequireIdentifier, string> = {
+  emailOrPhone: 'Email or phone (default)',
+  email: 'Email required',
+  phone: 'Phone required',
+  both: 'Both required',
+};
+
+export const BLOCK_LABEL: Record<SourceBlock, string> = {
+  integrations: 'Integrations',
+  cctv: 'CCTV identification',
+};
+
+/** Short words for activity reason codes, for counts ("12 no phone or email"). */
+export const REASON_CODE_LABEL: Record<string, string> = {
+  source_off: 'source off',
+  integration_off: 'integration off',
+  missing_identifier: 'no phone or email',
+  decoupled: 'decoupled',
+  no_site: 'no site on the record',
+  no_match: 'no matching person',
+  excluded_status: 'excluded status',
+  duplicate_email: 'duplicate email',
+  held_for_review: 'held for review',
+  invalid_record: 'unusable record',
+  linked: 'linked to a hand-added person',
+  reenabled: 'access turned back on',
+  removed_at_source: 'removed at the source',
+};
+
+/** The order outcomes are listed in summaries: what changed first, then what did not. */
+export const OUTCOME_ORDER: Outcome[] = ['added', 'updated', 'disabled', 'skipped', 'processed', 'error'];
+
+/** Outcome counts as [outcome, n] pairs in display order, zeros left out. */
+export function countPairs(counts: OutcomeCounts | null | undefined): Array<[Outcome, number]> {
+  if (!counts) return [];
+  return OUTCOME_ORDER.filter((o) => (counts[o] ?? 0) > 0).map((o) => [o, counts[o]!]);
 }

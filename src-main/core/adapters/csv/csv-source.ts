@@ -392,7 +392,8 @@ function toRecord(
     status: get('status'),
     type,
     ...(tagsCell !== null ? { tags: splitTags(tagsCell) } : {}),
-    siteKey: get('siteKey'),
+    // Without a property column the file belongs wholly to the site it is imported into.
+    ...(columns.siteKey !== undefined ? { siteKey: get('siteKey') } : {}),
     raw,
   };
 }
