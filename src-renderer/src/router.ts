@@ -2,6 +2,7 @@ import { createRouter, createWebHashHistory } from 'vue-router';
 import PeopleView from './views/PeopleView.vue';
 import ActivityView from './views/ActivityView.vue';
 import AlertsView from './views/AlertsView.vue';
+import SettingsView from './views/SettingsView.vue';
 
 // Hash history: the same build is loaded from file:// in Electron and from the browser host.
 export const router = createRouter({
@@ -11,6 +12,7 @@ export const router = createRouter({
     { path: '/people', name: 'people', component: PeopleView, meta: { title: 'People' } },
     { path: '/activity', name: 'activity', component: ActivityView, meta: { title: 'Activity' } },
     { path: '/alerts', name: 'alerts', component: AlertsView, meta: { title: 'Alerts' } },
+    { path: '/settings', name: 'settings', component: SettingsView, meta: { title: 'Sync settings' } },
     { path: '/:rest(.*)*', redirect: '/people' },
   ],
 });

@@ -1,8 +1,8 @@
 import { onBeforeUnmount, onMounted } from 'vue';
 import { useRouter } from 'vue-router';
 
-const ROUTES: Record<string, string> = { p: '/people', a: '/activity', l: '/alerts' };
-const ALT_ROUTES: Record<string, string> = { Digit1: '/people', Digit2: '/activity', Digit3: '/alerts' };
+const ROUTES: Record<string, string> = { p: '/people', a: '/activity', l: '/alerts', s: '/settings' };
+const ALT_ROUTES: Record<string, string> = { Digit1: '/people', Digit2: '/activity', Digit3: '/alerts', Digit4: '/settings' };
 
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -10,7 +10,7 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 /**
- * App-wide keys: "g" then p/a/l (or Alt+1..3) to switch screens, "/" to jump to the screen's
+ * App-wide keys: "g" then p/a/l/s (or Alt+1..4) to switch screens, "/" to jump to the screen's
  * search box. Keys typed into a field are left alone, except Escape, which leaves the field.
  */
 export function useShortcuts() {

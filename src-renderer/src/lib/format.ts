@@ -1,4 +1,4 @@
-import type { Outcome, OutcomeCounts, PersonStatus, PersonType, RequireIdentifier, SourceBlock } from '../contract';
+import type { Outcome, OutcomeCounts, PersonStatus, PersonType, RequireIdentifier, SourceBlock, SourceKind } from '../contract';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -166,3 +166,16 @@ export function countPairs(counts: OutcomeCounts | null | undefined): Array<[Out
   if (!counts) return [];
   return OUTCOME_ORDER.filter((o) => (counts[o] ?? 0) > 0).map((o) => [o, counts[o]!]);
 }
+
+export const SOURCE_KIND_LABEL: Record<SourceKind, string> = {
+  demo: 'Demo',
+  yardi: 'Yardi',
+  realpage: 'RealPage',
+  entrata: 'Entrata',
+  mri: 'MRI',
+  appfolio: 'AppFolio',
+  member: 'Member database',
+  cctv: 'CCTV',
+  csv: 'CSV file',
+  scim: 'SCIM',
+};

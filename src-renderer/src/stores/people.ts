@@ -2,7 +2,8 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { api } from '../api';
 import { PERSON_TYPES } from '../contract';
-import type { PersonDetail, PersonRow, PersonType } from '../contract';
+import type { CallInput, PersonDetail, PersonExplanation, PersonRow, PersonType } from '../contract';
+import { errorMessage } from '../lib/format';
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
 
@@ -47,6 +48,17 @@ export const usePeopleStore = defineStore('people', () => {
   const detail = shallowRef<PersonDetail | null>(null);
   const detailLoading = ref(false);
   const detailError = ref<string | null>(null);
+
+  /** "Why this status?" for the open person, from the last pass. */
+  const explanation = shallowRef<PersonExplanation | null>(null);
+  const explainLoading = ref(false);
+  const explainError = ref<string | null>(null);
+  let explainGen = 0;
+
+  /** Admin-owned field saves for the open person. */
+  const adminSaving = ref<string | null>(null);
+  const adminError = ref<string | null>(null);
+  const adminSaved = ref<{ what: string; at: number } | null>(null);
 
   const countAll = computed(() => PERSON_TYPES.reduce((n, t) => n + counts.value[t], 0));
 
@@ -156,12 +168,20 @@ export const usePeopleStore = defineStore('people', () => {
   }
 
   async function openPerson(id: string) {
+    if (selectedId.value !== id) {
+      adminSaved.value = null;
+      adminError.value = null;
+    }
     selectedId.value = id;
     detailError.value = null;
     if (detail.value?.id !== id) detailLoading.value = true;
     try {
       const p = await api.invoke('people.get', { id });
-      if (selectedId.value === id) detail.value = p;
+      if (selectedId.value !== id) return;
+      const changed = detail.value?.id !== id || detail.value.updatedAt !== p.updatedAt || detail.value.lastSyncedAt !== p.lastSyncedAt;
+      detail.value = p;
+      // A new person, or the same one after a pass or an edit: the reasons may have changed too.
+      if (changed || !explanation.value) void explain(id);
     } catch (err) {
       if (selectedId.value === id) {
         detail.value = null;
@@ -176,6 +196,50 @@ export const usePeopleStore = defineStore('people', () => {
     selectedId.value = null;
     detail.value = null;
     detailError.value = null;
+    explanation.value = null;
+    explainError.value = null;
+    adminError.value = null;
+    adminSaved.value = null;
+    explainGen++;
+  }
+
+  async function explain(id: string) {
+    const gen = ++explainGen;
+    if (explanation.value?.personId !== id) explanation.value = null;
+    explainLoading.value = true;
+    explainError.value = null;
+    try {
+      const e = await api.invoke('people.explain', { personId: id });
+      if (gen === explainGen) explanation.value = e;
+    } catch (err) {
+      if (gen === explainGen) explainError.value = errorMessage(err);
+    } finally {
+      if (gen === explainGen) explainLoading.value = false;
+    }
+  }
+
+  type AdminPatch = CallInput<'people.updateAdmin'>['patch'];
+
+  /** Saves admin-owned fields of the open person; `what` names the change for the "Saved" line. */
+  async function updateAdmin(patch: AdminPatch, what: string): Promise<boolean> {
+    const id = selectedId.value;
+    if (!id) return false;
+    adminSaving.value = what;
+    adminError.value = null;
+    try {
+      const p = await api.invoke('people.updateAdmin', { id, patch });
+      if (selectedId.value === id) {
+        detail.value = p;
+        adminSaved.value = { what, at: Date.now() };
+        void explain(id);
+      }
+      return true;
+    } catch (err) {
+      if (selectedId.value === id) adminError.value = errorMessage(err);
+      return false;
+    } finally {
+      adminSaving.value = null;
+    }
   }
 
   return {
@@ -191,6 +255,12 @@ export const usePeopleStore = defineStore('people', () => {
     detail,
     detailLoading,
     detailError,
+    explanation,
+    explainLoading,
+    explainError,
+    adminSaving,
+    adminError,
+    adminSaved,
     rowAt,
     ensureRange,
     reload,
@@ -200,5 +270,7 @@ export const usePeopleStore = defineStore('people', () => {
     resetForSite,
     openPerson,
     closePerson,
+    explain,
+    updateAdmin,
   };
 });

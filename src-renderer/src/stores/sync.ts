@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, shallowRef } from 'vue';
 import { api } from '../api';
 import type { EventMap, SyncRunDto } from '../contract';
 import { errorMessage } from '../lib/format';
@@ -8,7 +8,7 @@ import { useSitesStore } from './sites';
 
 export type SyncPhase = 'idle' | 'running' | 'complete' | 'failed' | 'held';
 
-/** How long "Sync complete" / "Sync failed" stays in the header. */
+/** How long "Sync complete" / "Sync failed" stays in the header. "Held for review" stays until decided. */
 const RESULT_MS = 5000;
 
 export const useSyncStore = defineStore('sync', () => {
@@ -18,10 +18,24 @@ export const useSyncStore = defineStore('sync', () => {
   const done = ref(0);
   const total = ref(0);
   const error = ref<string | null>(null);
+  /** The last real (not dry-run) pass per site. */
   const lastRuns = ref<Record<string, SyncRunDto | null>>({});
+  /** The pass the progress bar is following, so a dry run's end does not end a real pass's bar. */
+  let followingRunId: string | null = null;
   let resultTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** A dry run started from this window: its answer is the preview, not a sync. */
+  const dryRunning = ref(false);
+  const dryRunResult = shallowRef<SyncRunDto | null>(null);
+  const dryRunError = ref<string | null>(null);
+
+  /** Approve / discard of a held pass in flight. */
+  const deciding = ref<'approve' | 'discard' | null>(null);
+  const reviewOpen = ref(false);
+
   const lastRun = computed(() => (sites.currentId ? (lastRuns.value[sites.currentId] ?? null) : null));
+  /** The site's last pass, when the mass-change guard stopped it and a manager has to decide. */
+  const heldRun = computed(() => (lastRun.value?.status === 'held' ? lastRun.value : null));
 
   /** The newer of the site's stored time and the last finished run we heard about. */
   const lastSyncAt = computed<string | null>(() => {
@@ -35,15 +49,29 @@ export const useSyncStore = defineStore('sync', () => {
 
   const percent = computed(() => (total.value > 0 ? Math.min(100, (done.value / total.value) * 100) : 0));
 
+  /** What the header shows when no pass is running: a held pass keeps saying so. */
+  function restingPhase(): SyncPhase {
+    return heldRun.value ? 'held' : 'idle';
+  }
+
   function resetForSite() {
     clearTimeout(resultTimer);
     phase.value = 'idle';
     done.value = 0;
     total.value = 0;
     error.value = null;
+    followingRunId = null;
+    dryRunResult.value = null;
+    dryRunError.value = null;
+    reviewOpen.value = false;
   }
 
   function finish(run: SyncRunDto) {
+    if (run.dryRun) {
+      // A preview changes nothing; it only ends the progress bar if that bar was following it.
+      if (run.siteId === sites.currentId && phase.value === 'running' && followingRunId === run.id) phase.value = restingPhase();
+      return;
+    }
     // A "running" snapshot can arrive after the finished event for the same pass; keep the newer.
     const known = lastRuns.value[run.siteId];
     if (run.status === 'running' && known?.id === run.id && known.status !== 'running') return;
@@ -53,6 +81,7 @@ export const useSyncStore = defineStore('sync', () => {
     clearTimeout(resultTimer);
     if (run.status === 'discarded') {
       phase.value = 'idle';
+      reviewOpen.value = false;
       return;
     }
     // Only announce a change of state: the same run can be reported twice (reply and event).
@@ -64,8 +93,10 @@ export const useSyncStore = defineStore('sync', () => {
     done.value = run.done;
     total.value = run.total;
     if (run.status === 'complete' && run.finishedAt) sites.patch(run.siteId, { lastSyncAt: run.finishedAt, lastSyncStatus: run.status });
+    if (run.status === 'held') return;
+    if (reviewOpen.value) reviewOpen.value = false;
     resultTimer = setTimeout(() => {
-      if (phase.value !== 'running') phase.value = 'idle';
+      if (phase.value !== 'running') phase.value = restingPhase();
     }, RESULT_MS);
   }
 
@@ -87,7 +118,74 @@ export const useSyncStore = defineStore('sync', () => {
       phase.value = 'failed';
       error.value = errorMessage(err);
       app.reportError(err);
-      resultTimer = setTimeout(() => (phase.value = 'idle'), RESULT_MS);
+      resultTimer = setTimeout(() => (phase.value = restingPhase()), RESULT_MS);
+    }
+  }
+
+  /** Runs the whole pass without applying it and keeps what it would have done. */
+  async function dryRun() {
+    const siteId = sites.currentId;
+    if (!siteId || dryRunning.value) return;
+    dryRunning.value = true;
+    dryRunError.value = null;
+    try {
+      const runs = await api.invoke('sync.runNow', { siteId, dryRun: true });
+      if (sites.currentId !== siteId) return;
+      const run = runs.find((r) => r.siteId === siteId) ?? null;
+      if (run && !run.dryRun) {
+        // A real pass was already running and the request joined it: that is not a preview.
+        finish(run);
+        dryRunError.value = 'A sync was already running, so nothing was previewed. Try again now that it has finished.';
+      } else if (run?.status === 'failed') {
+        dryRunError.value = run.error ?? 'The preview failed.';
+      } else {
+        dryRunResult.value = run;
+      }
+    } catch (err) {
+      if (sites.currentId === siteId) dryRunError.value = errorMessage(err);
+    } finally {
+      dryRunning.value = false;
+    }
+  }
+
+  function clearDryRun() {
+    dryRunResult.value = null;
+    dryRunError.value = null;
+  }
+
+  async function approveHeld(): Promise<boolean> {
+    const run = heldRun.value;
+    if (!run || deciding.value) return false;
+    deciding.value = 'approve';
+    try {
+      const result = await api.invoke('sync.approveHeld', { runId: run.id });
+      finish(result);
+      if (result.status === 'complete') app.notify('Approved: the held pass was applied.', 'success');
+      else if (result.status === 'held') app.notify('Held again: the sources changed since the preview. Review it once more.', 'info');
+      return true;
+    } catch (err) {
+      app.reportError(err);
+      void loadLastRun();
+      return false;
+    } finally {
+      deciding.value = null;
+    }
+  }
+
+  async function discardHeld(): Promise<boolean> {
+    const run = heldRun.value;
+    if (!run || deciding.value) return false;
+    deciding.value = 'discard';
+    try {
+      finish(await api.invoke('sync.discardHeld', { runId: run.id }));
+      app.notify('Discarded: nothing from the held pass was applied.', 'success');
+      return true;
+    } catch (err) {
+      app.reportError(err);
+      void loadLastRun();
+      return false;
+    } finally {
+      deciding.value = null;
     }
   }
 
@@ -97,11 +195,17 @@ export const useSyncStore = defineStore('sync', () => {
     try {
       const run = await api.invoke('sync.lastRun', { siteId });
       lastRuns.value = { ...lastRuns.value, [siteId]: run };
+      if (sites.currentId !== siteId) return;
       // A pass started elsewhere (schedule, CLI, another window) shows as running here too.
-      if (run?.status === 'running' && sites.currentId === siteId) {
+      if (run?.status === 'running') {
         phase.value = 'running';
+        followingRunId = run.id;
         done.value = run.done;
         total.value = run.total;
+      } else if (run?.status === 'held' && phase.value !== 'running') {
+        phase.value = 'held';
+      } else if (phase.value === 'held') {
+        phase.value = 'idle';
       }
     } catch {
       // The header falls back to the site's own last-sync time; nothing worth a toast.
@@ -110,8 +214,11 @@ export const useSyncStore = defineStore('sync', () => {
 
   function onProgress(p: EventMap['sync.progress']) {
     if (p.siteId !== sites.currentId) return;
+    // Our own preview reports progress too; it is not a sync, so the header stays as it is.
+    if (dryRunning.value && phase.value !== 'running') return;
     clearTimeout(resultTimer);
     phase.value = 'running';
+    followingRunId = p.runId;
     done.value = p.done;
     total.value = p.total;
   }
@@ -127,8 +234,18 @@ export const useSyncStore = defineStore('sync', () => {
     percent,
     error,
     lastRun,
+    heldRun,
     lastSyncAt,
+    dryRunning,
+    dryRunResult,
+    dryRunError,
+    deciding,
+    reviewOpen,
     runNow,
+    dryRun,
+    clearDryRun,
+    approveHeld,
+    discardHeld,
     loadLastRun,
     resetForSite,
     onProgress,

@@ -5,6 +5,7 @@ import { useActivityStore } from './activity';
 import { useAlertsStore } from './alerts';
 import { useAppStore } from './app';
 import { usePeopleStore } from './people';
+import { useSettingsStore } from './settings';
 import { useSitesStore } from './sites';
 import { useSyncStore } from './sync';
 
@@ -20,17 +21,23 @@ export async function wireEvents(): Promise<void> {
   const people = usePeopleStore();
   const activity = useActivityStore();
   const alerts = useAlertsStore();
+  const settings = useSettingsStore();
 
   const isCurrent = (siteId: string) => siteId === sites.currentId;
   const refreshPeople = throttle(() => people.refresh(), 400);
   const refreshActivity = throttle(() => void activity.refreshHead(), 400);
   const reloadSites = throttle(() => void sites.load(), 400);
+  // Block last-run times and counts change with every pass; switches can change in another window.
+  const reloadSettings = throttle(() => void settings.load(), 400);
 
   api.on('sync.progress', (p) => sync.onProgress(p));
   api.on('sync.finished', (p) => {
     sync.onFinished(p);
     // The site row carries last-sync time and counts; re-read it even if no sites.changed follows.
-    if (isCurrent(p.siteId)) reloadSites();
+    if (isCurrent(p.siteId)) {
+      reloadSites();
+      if (!p.run.dryRun) reloadSettings();
+    }
   });
   api.on('activity.appended', (p) => isCurrent(p.siteId) && refreshActivity());
   api.on('alerts.changed', (p) => {
@@ -38,7 +45,10 @@ export async function wireEvents(): Promise<void> {
     if (isCurrent(p.siteId)) sites.patch(p.siteId, { openAlerts: p.open });
   });
   api.on('people.changed', (p) => isCurrent(p.siteId) && refreshPeople());
-  api.on('sites.changed', () => reloadSites());
+  api.on('sites.changed', () => {
+    reloadSites();
+    reloadSettings();
+  });
 
   let dropped = false;
   api.onStatus((s) => {
@@ -51,6 +61,7 @@ export async function wireEvents(): Promise<void> {
       people.refresh();
       void activity.load();
       void alerts.load();
+      void settings.load();
     }
   });
 
@@ -65,6 +76,7 @@ export async function wireEvents(): Promise<void> {
       people.resetForSite();
       activity.resetForSite();
       alerts.resetForSite();
+      settings.resetForSite();
     },
     { immediate: true },
   );
