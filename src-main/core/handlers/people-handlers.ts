@@ -4,6 +4,8 @@ import { ApiError } from '../../contract/errors';
 import { getPerson, listPeople } from '../people/people-queries';
 import { explainExternalId, explainPerson } from '../sync/explain';
 import type { Explanation } from '../sync/explain';
+import { REASON_TEXT } from '../sync/reasons';
+import type { ReasonCode } from '../sync/reasons';
 import { requireSite } from './core-context';
 import type { CoreContext } from './core-context';
 
@@ -21,8 +23,9 @@ function withHeadline(e: Explanation): PersonExplanation {
   let headline: string;
   if (!e.outcome) headline = `${who} has not been through a sync pass yet.`;
   else {
-    const last = e.steps[e.steps.length - 1];
-    headline = `${who} ${OUTCOME_WORDS[e.outcome] ?? e.outcome}${e.outcome === 'skipped' && last ? `: ${last}` : '.'}`;
+    const reason = e.reasonCode && e.reasonCode in REASON_TEXT ? REASON_TEXT[e.reasonCode as ReasonCode] : null;
+    const why = (e.outcome === 'skipped' || e.outcome === 'disabled') && reason ? `: ${reason.charAt(0).toLowerCase()}${reason.slice(1)}.` : '.';
+    headline = `${who} ${OUTCOME_WORDS[e.outcome] ?? e.outcome}${why}`;
   }
   return { headline, ...e };
 }

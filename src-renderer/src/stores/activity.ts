@@ -2,6 +2,8 @@ import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { api } from '../api';
 import type { ActivityEntryDto, Outcome } from '../contract';
+import { downloadText } from '../lib/download';
+import { plural } from '../lib/format';
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
 
@@ -25,6 +27,8 @@ export const useActivityStore = defineStore('activity', () => {
   const selectedId = ref<number | null>(null);
   const detailLoading = ref(false);
   const detailError = ref<string | null>(null);
+
+  const exporting = ref(false);
 
   function filters() {
     return {
@@ -123,6 +127,22 @@ export const useActivityStore = defineStore('activity', () => {
     detailError.value = null;
   }
 
+  /** The log under the current filters, as a CSV file the browser saves. */
+  async function exportCsv() {
+    const siteId = sites.currentId;
+    if (!siteId || exporting.value) return;
+    exporting.value = true;
+    try {
+      const out = await api.invoke('activity.export', { siteId, ...filters() });
+      downloadText(out.fileName, out.csv);
+      app.notify(`Exported ${plural(out.rows, 'entry', 'entries')} to ${out.fileName}.`, 'success');
+    } catch (err) {
+      app.reportError(err);
+    } finally {
+      exporting.value = false;
+    }
+  }
+
   function resetForSite() {
     entries.value = [];
     total.value = 0;
@@ -144,12 +164,14 @@ export const useActivityStore = defineStore('activity', () => {
     selectedId,
     detailLoading,
     detailError,
+    exporting,
     load,
     loadMore,
     refreshHead,
     setFilters,
     open,
     close,
+    exportCsv,
     resetForSite,
   };
 });

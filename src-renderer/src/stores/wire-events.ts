@@ -29,6 +29,8 @@ export async function wireEvents(): Promise<void> {
   const reloadSites = throttle(() => void sites.load(), 400);
   // Block last-run times and counts change with every pass; switches can change in another window.
   const reloadSettings = throttle(() => void settings.load(), 400);
+  // A pass can skip the open person without writing to them (decoupled, held): re-ask why anyway.
+  const reExplain = throttle(() => people.selectedId && void people.explain(people.selectedId), 400);
 
   api.on('sync.progress', (p) => sync.onProgress(p));
   api.on('sync.finished', (p) => {
@@ -36,7 +38,10 @@ export async function wireEvents(): Promise<void> {
     // The site row carries last-sync time and counts; re-read it even if no sites.changed follows.
     if (isCurrent(p.siteId)) {
       reloadSites();
-      if (!p.run.dryRun) reloadSettings();
+      if (!p.run.dryRun) {
+        reloadSettings();
+        reExplain();
+      }
     }
   });
   api.on('activity.appended', (p) => isCurrent(p.siteId) && refreshActivity());

@@ -1,0 +1,62 @@
+import Database from 'better-sqlite3';
+import type { SourceRecord } from '../src-main/core/adapters/types';
+
+/*
+ * The yardstick every pass is compared with: what better-sqlite3 alone needs to upsert the same
+ * rows — one prepared INSERT ... ON CONFLICT DO UPDATE, one transaction, a plain table with the
+ * person table's source columns and its correlation index, the same pragmas the app uses. No
+ * normalisation, no decisions, no activity log: the floor the engine's time is measured against.
+ */
+
+export function rawUpsertMs(file: string, records: SourceRecord[]): number {
+  const db = new Database(file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(`CREATE TABLE raw_person (
+      id INTEGER PRIMARY KEY,
+      source_connection_id TEXT NOT NULL,
+      external_id TEXT NOT NULL,
+      type TEXT,
+      first_name TEXT NOT NULL DEFAULT '',
+      last_name TEXT NOT NULL DEFAULT '',
+      email TEXT,
+      phone TEXT,
+      unit TEXT,
+      status TEXT,
+      synced_tags TEXT NOT NULL DEFAULT '[]',
+      updated_at TEXT NOT NULL
+    )`);
+    db.exec('CREATE UNIQUE INDEX raw_person_key ON raw_person(source_connection_id, external_id)');
+    const t0 = performance.now();
+    const upsert = db.prepare(
+      `INSERT INTO raw_person (source_connection_id, external_id, type, first_name, last_name, email, phone, unit, status, synced_tags, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (source_connection_id, external_id) DO UPDATE SET
+         type = excluded.type, first_name = excluded.first_name, last_name = excluded.last_name, email = excluded.email,
+         phone = excluded.phone, unit = excluded.unit, status = excluded.status, synced_tags = excluded.synced_tags,
+         updated_at = excluded.updated_at`,
+    );
+    const at = new Date().toISOString();
+    db.transaction(() => {
+      for (const r of records) {
+        upsert.run(
+          'bench',
+          r.externalId,
+          r.type ?? 'resident',
+          r.firstName ?? '',
+          r.lastName ?? '',
+          r.email ?? null,
+          r.phone ?? null,
+          r.unit ?? null,
+          r.status ?? null,
+          r.tags?.length ? JSON.stringify(r.tags) : '[]',
+          at,
+        );
+      }
+    })();
+    return performance.now() - t0;
+  } finally {
+    db.close();
+  }
+}
