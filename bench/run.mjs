@@ -34,5 +34,6 @@ await build({
   },
 });
 
-const child = spawn(process.execPath, [join(outDir, 'sync-bench.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
+// --expose-gc: the worker collects the data generator's garbage before the first pass.
+const child = spawn(process.execPath, ['--expose-gc', join(outDir, 'sync-bench.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

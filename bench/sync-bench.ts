@@ -124,7 +124,7 @@ function runSize(n: number, profile: boolean, pragmas: string[]): Promise<SizeRe
 /** `--full`: each size in a fresh process, so the 1M run's RSS is not the 100k run's leftovers. */
 function runChild(n: number, args: Args): Promise<SizeReport> {
   const script = fileURLToPath(import.meta.url);
-  const argv = [script, '--n', String(n), '--json', ...(args.profile ? ['--profile'] : []), ...args.pragmas.flatMap((p) => ['--pragma', p])];
+  const argv = ['--expose-gc', script, '--n', String(n), '--json', ...(args.profile ? ['--profile'] : []), ...args.pragmas.flatMap((p) => ['--pragma', p])];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

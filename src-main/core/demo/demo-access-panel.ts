@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { UpstreamError } from '../adapters/types';
 import type { AccessPanel, AccountInput, ListOptions, RemoteAccount, TestResult, WriteOptions } from '../adapters/types';
-import { createUpstreamHttp, parseJson, statusError, vendorErrorCode } from './upstream-http';
-import type { HttpCall, HttpReply, RetryPolicy } from './upstream-http';
+import { createUpstreamHttp, parseJson, statusError, vendorErrorCode } from '../adapters/http/upstream-http';
+import type { HttpCall, HttpReply, RetryPolicy } from '../adapters/http/upstream-http';
 
 /**
  * Talks to Demo Access. Every write carries the caller's idempotency key, so every call is safe

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DemoAccessUser } from './demo-people';
-import { REPLAY_HEADER, jsonError, listShapers, startFakeServer } from './http-fake-kit';
-import type { FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from './http-fake-kit';
+import { REPLAY_HEADER, jsonError, listShapers, startFakeServer } from '../adapters/http/fake-server';
+import type { FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../adapters/http/fake-server';
 
 /**
  * "Demo Access": a fake cloud access-control system with the habits of the real ones —

@@ -3,8 +3,8 @@ import { PERSON_TYPES } from '../../contract/dto';
 import type { PersonType } from '../../contract/dto';
 import { UpstreamError } from '../adapters/types';
 import type { ChangeSet, ListOptions, SourceConnector, SourceRecord, TestResult } from '../adapters/types';
-import { createUpstreamHttp, parseJson, statusError } from './upstream-http';
-import type { HttpReply, RetryPolicy } from './upstream-http';
+import { createUpstreamHttp, parseJson, statusError } from '../adapters/http/upstream-http';
+import type { HttpReply, RetryPolicy } from '../adapters/http/upstream-http';
 
 /**
  * Reads the demo property-management API. Every page is checked before anything is yielded:

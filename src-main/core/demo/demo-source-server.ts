@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { DEMO_PROPERTY_CODE, DEMO_PROPERTY_NAME } from './demo-people';
 import type { DemoSourcePerson } from './demo-people';
-import { jsonError, listShapers, startFakeServer } from './http-fake-kit';
-import type { FakeReply, Misbehaviour, RequestLogEntry } from './http-fake-kit';
+import { jsonError, listShapers, startFakeServer } from '../adapters/http/fake-server';
+import type { FakeReply, Misbehaviour, RequestLogEntry } from '../adapters/http/fake-server';
 
 /**
  * A fake property-management system with a JSON API in the style most PMS vendors use:

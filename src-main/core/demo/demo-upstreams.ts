@@ -10,7 +10,7 @@ import type { DemoCases } from './demo-people';
 import { startDemoSourceServer } from './demo-source-server';
 import type { DemoSourceServer } from './demo-source-server';
 import { createDemoSourceConnector } from './demo-source-connector';
-import type { RetryPolicy } from './upstream-http';
+import type { RetryPolicy } from '../adapters/http/upstream-http';
 
 /**
  * The embedded demo's two fake upstream systems, started together on loopback ports that change

@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 
 /**
- * The small bit of plumbing both demo upstream servers share: routing, bearer auth, JSON bodies
- * with a size limit, a request log, and injectable faults ("misbehave") so tests and the demo UI
- * can show what Rollcall does when a vendor has a bad day.
+ * The plumbing every upstream fake shares (the demo's and each vendor adapter's): routing, auth,
+ * bodies with a size limit, a request log, and injectable faults ("misbehave") so tests and the
+ * demo UI can show what Rollcall does when a vendor has a bad day. Bodies are JSON by default;
+ * a fake that speaks XML/SOAP passes its own `encode` and reads `rawBody`.
  */
 
 /** A fault applied to the next matching request(s). Fields combine (e.g. delay then 500). */
@@ -41,7 +42,10 @@ export interface FakeRequest {
   params: Record<string, string>;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** Parsed JSON when the request was JSON, else undefined. */
   body: unknown;
+  /** The request body as text, whatever its type. */
+  rawBody: string;
   header(name: string): string | undefined;
 }
 
@@ -87,7 +91,12 @@ export interface FakeServer {
 }
 
 export interface FakeServerOptions {
+  /** The bearer token the default check expects. */
   token: string;
+  /** Replaces the bearer check (Basic auth, API-key headers, credentials inside a SOAP body…). */
+  authorize?(req: { headers: IncomingHttpHeaders; rawBody: string; path: string }): boolean;
+  /** Turns a reply body into bytes on the wire (default: JSON). Faults bend the body before this. */
+  encode?(body: unknown, status: number): { contentType: string; text: string };
   routes: FakeRoute[];
   shapers: BodyShapers;
   /** Largest request body accepted, in bytes. */
@@ -130,8 +139,11 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
     };
 
     let body: unknown;
+    let rawBody: string;
     try {
-      body = await readJsonBody(req, maxBody);
+      rawBody = await readBody(req, maxBody);
+      const isJson = /json/i.test(headerValue(req.headers, 'content-type') ?? '') || (!opts.encode && rawBody !== '');
+      body = isJson && rawBody !== '' ? JSON.parse(rawBody) : undefined;
     } catch (err) {
       const reply = (err as Error).message === 'too_large'
         ? jsonError(413, 'body_too_large', `Request bodies are limited to ${maxBody} bytes.`)
@@ -143,7 +155,8 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
     if (fault?.delayMs) await sleep(fault.delayMs);
     if (res.destroyed) return;
 
-    if (!authorised(req.headers, opts.token)) {
+    const allowed = opts.authorize ? opts.authorize({ headers: req.headers, rawBody, path }) : authorised(req.headers, opts.token);
+    if (!allowed) {
       log(401);
       return send(res, jsonError(401, 'unauthorized', 'Missing or invalid bearer token.'));
     }
@@ -173,6 +186,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
           query: url.searchParams,
           headers: req.headers,
           body,
+          rawBody,
           header: (name) => headerValue(req.headers, name),
         });
       } catch (err) {
@@ -191,7 +205,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
       if (fault?.malformed) reply = { ...reply, body: opts.shapers.malformed(reply.body) };
     }
     log(reply.status, replayed);
-    send(res, reply, fault?.truncate === true);
+    send(res, reply, fault?.truncate === true, opts.encode);
   };
 
   const server = createServer((req, res) => {
@@ -225,7 +239,10 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
   };
 }
 
-function send(res: ServerResponse, reply: FakeReply, truncate = false): void {
+type Encoder = NonNullable<FakeServerOptions['encode']>;
+const encodeJson: Encoder = (body) => ({ contentType: 'application/json; charset=utf-8', text: JSON.stringify(body) });
+
+function send(res: ServerResponse, reply: FakeReply, truncate = false, encode: Encoder = encodeJson): void {
   if (res.destroyed || res.writableEnded) return;
   const headers: Record<string, string> = { ...(reply.headers ?? {}) };
   if (reply.status === 204 || reply.body === undefined) {
@@ -233,8 +250,8 @@ function send(res: ServerResponse, reply: FakeReply, truncate = false): void {
     res.end();
     return;
   }
-  const text = JSON.stringify(reply.body);
-  headers['Content-Type'] = 'application/json; charset=utf-8';
+  const { contentType, text } = encode(reply.body, reply.status);
+  headers['Content-Type'] = contentType;
   if (truncate) {
     // No Content-Length: the response ends cleanly, the JSON inside it does not.
     res.writeHead(reply.status, headers);
@@ -260,7 +277,7 @@ function authorised(headers: IncomingHttpHeaders, token: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   let tooLarge = false;
@@ -271,8 +288,7 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
     else chunks.push(chunk as Buffer);
   }
   if (tooLarge) throw new Error('too_large');
-  if (size === 0) return undefined;
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function match(

@@ -1,11 +1,19 @@
 import got, { RequestError } from 'got';
-import { UpstreamError } from '../adapters/types';
+import { UpstreamError } from '../types';
 
 /**
- * The HTTP client both demo adapters use: got for the request, our own loop for retries so the
+ * The HTTP client every adapter uses: got for the request, our own loop for retries so the
  * rules are visible in one place — exponential backoff, Retry-After honoured (capped), retries
- * only for calls that are safe to repeat, and error messages that never carry the token.
+ * only for calls that are safe to repeat, and error messages that never carry a credential.
  */
+
+/** How a vendor wants to be authenticated. Credentials never appear in messages or logs. */
+export type UpstreamAuth =
+  | { kind: 'bearer'; token: string }
+  | { kind: 'basic'; username: string; password: string }
+  | { kind: 'header'; name: string; value: string }
+  /** Credentials travel in the body (SOAP vendors); nothing in the headers. */
+  | { kind: 'none' };
 
 export interface RetryPolicy {
   /** Tries in total, the first one included. */
@@ -21,10 +29,12 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 15_000 };
 
 export interface HttpCall {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   query?: Record<string, string | number | null | undefined>;
   json?: unknown;
+  /** A non-JSON body (XML/SOAP), sent as is. */
+  body?: { contentType: string; text: string };
   headers?: Record<string, string>;
   /** Safe to send again (reads, and writes that carry an idempotency key). */
   retryable: boolean;
@@ -60,7 +70,25 @@ const NETWORK_WORDS: Record<string, string> = {
 /**
  * @param systemName how messages name the system ("the property system", "Demo Access").
  */
-export function createUpstreamHttp(opts: { baseUrl: string; token: string; systemName: string; retry?: Partial<RetryPolicy> }): UpstreamHttp {
+export function createUpstreamHttp(opts: {
+  baseUrl: string;
+  /** Shorthand for bearer auth. */
+  token?: string;
+  auth?: UpstreamAuth;
+  systemName: string;
+  retry?: Partial<RetryPolicy>;
+  /** Default Accept header (JSON unless said otherwise). */
+  accept?: string;
+}): UpstreamHttp {
+  const auth: UpstreamAuth = opts.auth ?? (opts.token !== undefined ? { kind: 'bearer', token: opts.token } : { kind: 'none' });
+  const authHeaders: Record<string, string> =
+    auth.kind === 'bearer'
+      ? { authorization: `Bearer ${auth.token}` }
+      : auth.kind === 'basic'
+        ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` }
+        : auth.kind === 'header'
+          ? { [auth.name.toLowerCase()]: auth.value }
+          : {};
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
 
@@ -69,8 +97,14 @@ export function createUpstreamHttp(opts: { baseUrl: string; token: string; syste
     for (const [k, v] of Object.entries(call.query ?? {})) if (v !== null && v !== undefined) url.searchParams.set(k, String(v));
     const res = await got(url, {
       method: call.method,
-      headers: { accept: 'application/json', authorization: `Bearer ${opts.token}`, ...call.headers },
+      headers: {
+        accept: opts.accept ?? 'application/json',
+        ...authHeaders,
+        ...(call.body ? { 'content-type': call.body.contentType } : {}),
+        ...call.headers,
+      },
       json: call.json,
+      body: call.body?.text,
       responseType: 'text',
       throwHttpErrors: false,
       followRedirect: false,
