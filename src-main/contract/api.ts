@@ -8,6 +8,9 @@ import { activityCalls } from './calls/activity';
 import { alertsCalls } from './calls/alerts';
 import { demoCalls } from './calls/demo';
 import { settingsCalls } from './calls/settings';
+import { connectionsCalls } from './calls/connections';
+import { locationsCalls } from './calls/locations';
+import { decisionsCalls } from './calls/decisions';
 
 /**
  * The one API contract. Every call is declared here once; the core must implement all of them
@@ -22,6 +25,9 @@ export const api = {
   ...alertsCalls,
   ...demoCalls,
   ...settingsCalls,
+  ...connectionsCalls,
+  ...locationsCalls,
+  ...decisionsCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Api = typeof api;

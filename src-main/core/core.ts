@@ -19,6 +19,9 @@ import { peopleHandlers } from './handlers/people-handlers';
 import { syncHandlers } from './handlers/sync-handlers';
 import { activityHandlers } from './handlers/activity-handlers';
 import { settingsHandlers } from './handlers/settings-handlers';
+import { connectionsHandlers } from './handlers/connections-handlers';
+import { locationsHandlers } from './handlers/locations-handlers';
+import { decisionsHandlers } from './handlers/decisions-handlers';
 import { parseJson } from './sql-helpers';
 
 export interface CoreOptions {
@@ -94,6 +97,9 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...syncHandlers(ctx),
     ...activityHandlers(ctx),
     ...settingsHandlers(ctx),
+    ...connectionsHandlers(ctx),
+    ...locationsHandlers(ctx),
+    ...decisionsHandlers(ctx),
     ...demo.handlers(),
   };
 

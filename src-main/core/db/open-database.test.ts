@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from './open-database';
+import { MIGRATIONS } from './migrations';
 
 const dirs: string[] = [];
 function tempFile() {
@@ -24,7 +25,7 @@ describe('openDatabase', () => {
     await db.close();
     const again = await openDatabase(file);
     const ran = again.sqlite.prepare('SELECT count(*) FROM migrations').pluck().get();
-    expect(ran).toBe(1);
+    expect(ran).toBe(MIGRATIONS.length);
     await again.close();
   });
 

@@ -1,0 +1,2 @@
+/** Alert decisions, the offline outbox, pushing, and the audit trail. */
+export const decisionsCalls = {};
