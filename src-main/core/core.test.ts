@@ -104,6 +104,16 @@ describe('the core on a fresh data folder', () => {
     expect(why.steps.length).toBeGreaterThan(0);
   });
 
+  it('shows the full record for an unchanged entry, from the last entry that carried it', async () => {
+    const { call } = await start();
+    const [site] = await call('sites.list', {});
+    await call('sync.runNow', { siteId: site.id });
+    const [processed] = (await call('activity.list', { siteId: site.id, outcome: 'processed', limit: 1 })).rows;
+    const detail = (await call('activity.get', { id: processed.id })).detail as Record<string, unknown>;
+    expect(detail.record).toBeTruthy();
+    expect(detail.unchangedSince).toMatch(/^\d{4}-/);
+  });
+
   it('exports the activity log as CSV', async () => {
     const { call } = await start();
     const [site] = await call('sites.list', {});

@@ -65,5 +65,13 @@ export function getActivity(sqlite: Database.Database, id: number): ActivityEntr
     )
     .get(id) as Raw | undefined;
   if (!r) throw new ApiError('not_found', 'That activity entry is no longer kept (it may have passed the retention period).');
-  return toDto(r, true);
+  const dto = toDto(r, true);
+  if (dto.detail === null && dto.personId) {
+    // Entries for unchanged records point back to the last entry that carried the record.
+    const last = sqlite
+      .prepare(`SELECT id, at, detail FROM activity_entry WHERE person_id = ? AND id < ? AND detail IS NOT NULL ORDER BY id DESC LIMIT 1`)
+      .get(dto.personId, dto.id) as Raw | undefined;
+    if (last) dto.detail = { ...parseJson<Record<string, unknown>>(last.detail, {}), unchangedSince: last.at, recordFromEntry: Number(last.id) };
+  }
+  return dto;
 }

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Decision } from './plan-types';
+import { UNCHANGED } from './correlate';
 
 export interface ActivityContext {
   siteId: string;
@@ -25,6 +26,14 @@ export class ActivityWriter {
   }
 
   write(ctx: ActivityContext, d: Decision): void {
+    // An unchanged record's entry carries no copy of the record: it is the same as in the person's
+    // last changing entry, which the detail view shows instead. At 100k people a no-change pass
+    // would otherwise rewrite the whole source into the log every hour.
+    if (d.outcome === 'processed' && d.reason === UNCHANGED && !d.held) {
+      this.insert.run(ctx.siteId, ctx.runId, ctx.at, d.outcome, d.personId, d.personName, d.externalId, d.connId, d.reasonCode, d.reason, null);
+      this.count++;
+      return;
+    }
     // Built as a string: at 100k entries a pass, skipping the intermediate object is measurable.
     let detail = `{"record":${JSON.stringify(d.raw)},"source":${JSON.stringify(d.connName)},"ids":${JSON.stringify({
       personId: d.personId,
