@@ -69,7 +69,7 @@ export function getActivity(sqlite: Database.Database, id: number): ActivityEntr
   if (dto.detail === null && dto.personId) {
     // Entries for unchanged records point back to the last entry that carried the record.
     const last = sqlite
-      .prepare(`SELECT id, at, detail FROM activity_entry WHERE person_id = ? AND id < ? AND detail IS NOT NULL ORDER BY id DESC LIMIT 1`)
+      .prepare(`SELECT id, at, detail FROM activity_entry WHERE person_id = ? AND outcome <> 'processed' AND id < ? AND detail IS NOT NULL ORDER BY id DESC LIMIT 1`)
       .get(dto.personId, dto.id) as Raw | undefined;
     if (last) dto.detail = { ...parseJson<Record<string, unknown>>(last.detail, {}), unchangedSince: last.at, recordFromEntry: Number(last.id) };
   }

@@ -136,8 +136,6 @@ export interface Person {
   /** Hash of the last normalised source record, so an unchanged record costs one comparison. */
   sourceHash: string | null;
   lastSyncedAt: string | null;
-  /** Lower-cased name, email, phone, unit and external id, for one LIKE per search. */
-  searchText: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -171,7 +169,6 @@ export const PersonEntity = new EntitySchema<Person>({
     provenance: { type: 'simple-json' },
     sourceHash: { type: 'text', name: 'source_hash', nullable: true },
     lastSyncedAt: { type: 'text', name: 'last_synced_at', nullable: true },
-    searchText: { type: 'text', name: 'search_text', default: '' },
     createdAt: { type: 'text', name: 'created_at' },
     updatedAt: { type: 'text', name: 'updated_at' },
   },

@@ -60,9 +60,22 @@ export class ActivityWriter {
   }
 }
 
-/** Drops entries past the retention period: one range DELETE on the `at` index, outside any pass. */
+/**
+ * Drops entries past the retention period, outside any pass. Ids grow with time, so the cut is
+ * the first id still inside the period, found by walking the (site, id) index from the oldest:
+ * the walk costs as many rows as it deletes, and no index on the timestamp is kept up per insert.
+ */
 export function pruneActivity(sqlite: Database.Database, siteId: string, retentionDays: number, now: Date): number {
   if (!(retentionDays > 0)) return 0;
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
-  return sqlite.prepare('DELETE FROM activity_entry WHERE at < ? AND site_id = ?').run(cutoff, siteId).changes;
+  const oldest = sqlite.prepare('SELECT at FROM activity_entry WHERE site_id = ? ORDER BY id LIMIT 1').pluck().get(siteId) as string | undefined;
+  if (!oldest || oldest >= cutoff) return 0;
+  const keepFrom = sqlite
+    .prepare('SELECT id FROM activity_entry WHERE site_id = ? AND at >= ? ORDER BY id LIMIT 1')
+    .pluck()
+    .get(siteId, cutoff) as number | undefined;
+  const stmt = keepFrom === undefined
+    ? sqlite.prepare('DELETE FROM activity_entry WHERE site_id = ?').bind(siteId)
+    : sqlite.prepare('DELETE FROM activity_entry WHERE site_id = ? AND id < ?').bind(siteId, keepFrom);
+  return stmt.run().changes;
 }

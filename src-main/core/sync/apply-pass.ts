@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import type { NormalizedRecord } from './normalize';
 import type { PassPlan, PersonWrite } from './plan-types';
 import { ActivityWriter } from './activity-writer';
 import { SOURCE_FIELDS } from './correlate';
@@ -17,9 +16,6 @@ export interface ApplyResult {
   personWrites: number;
 }
 
-function searchText(rec: NormalizedRecord): string {
-  return `${rec.firstName} ${rec.lastName} ${rec.email ?? ''} ${rec.phone ?? ''} ${rec.unit ?? ''} ${rec.externalId}`.toLowerCase();
-}
 
 const fullPatchCache = new Map<string, string>();
 
@@ -56,20 +52,23 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
   const { at, siteId } = ctx;
   const insertPerson = sqlite.prepare(
     `INSERT INTO person (id, site_id, type, first_name, last_name, email, phone, unit, status, source_connection_id, external_id,
-       access_enabled, synced_tags, provenance, source_hash, last_synced_at, search_text, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`,
+       access_enabled, synced_tags, provenance, source_hash, last_synced_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
   );
   // Re-enabling is decided again in SQL from the row's own disabled_by, so an admin's "off"
   // survives even if the plan was built from stale state.
-  const updatePerson = sqlite.prepare(
+  const updateSql = (link: boolean) =>
     `UPDATE person SET type = ?, first_name = ?, last_name = ?, email = ?, phone = ?, unit = ?, status = ?, synced_tags = ?,
-       provenance = json_patch(provenance, ?), source_hash = ?, last_synced_at = ?, search_text = ?, updated_at = ?,
-       source_connection_id = ?, external_id = ?, held_reason = NULL, removed_at_source = 0,
+       provenance = json_patch(provenance, ?), source_hash = ?, last_synced_at = ?, updated_at = ?,
+       ${link ? 'source_connection_id = @conn, external_id = @ext,' : ''} held_reason = NULL, removed_at_source = 0,
        access_enabled = CASE WHEN @enable = 1 AND disabled_by = 'sync' THEN 1 ELSE access_enabled END,
        disabled_at = CASE WHEN @enable = 1 AND disabled_by = 'sync' THEN NULL ELSE disabled_at END,
        disabled_by = CASE WHEN @enable = 1 AND disabled_by = 'sync' THEN NULL ELSE disabled_by END
-     WHERE id = ? AND decoupled = 0`,
-  );
+     WHERE id = ? AND decoupled = 0`;
+  // Only a link rewrites the (source, external id) columns: leaving them out of ordinary updates
+  // spares the unique index a delete and re-insert per row.
+  const updatePerson = sqlite.prepare(updateSql(false));
+  const linkPerson = sqlite.prepare(updateSql(true));
   const setHash = sqlite.prepare('UPDATE person SET source_hash = ? WHERE id = ?');
   const disable = sqlite.prepare(
     `UPDATE person SET access_enabled = 0, disabled_by = 'sync', disabled_at = @at, removed_at_source = @removed, held_reason = NULL,
@@ -109,17 +108,18 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
         const r = w.rec;
         insertPerson.run(
           w.personId, siteId, w.type, r.firstName, r.lastName, r.email, r.phone, r.unit, r.status, connId, r.externalId,
-          r.tags.length ? JSON.stringify(r.tags) : '[]', provenancePatch(SOURCE_FIELDS, by, at), w.hash, at, searchText(r), at, at,
+          r.tags.length ? JSON.stringify(r.tags) : '[]', provenancePatch(SOURCE_FIELDS, by, at), w.hash, at, at, at,
         );
         return;
       }
       case 'update': {
         const r = w.rec;
-        updatePerson.run(
+        const args = [
           w.type, r.firstName, r.lastName, r.email, r.phone, r.unit, r.status, JSON.stringify(r.tags),
-          provenancePatch(w.changed, by, at), w.hash, at, searchText(r), at, connId, r.externalId, w.personId,
-          { enable: w.enable ? 1 : 0 },
-        );
+          provenancePatch(w.changed, by, at), w.hash, at, at, w.personId,
+        ];
+        if (w.link) linkPerson.run(...args, { enable: w.enable ? 1 : 0, conn: connId, ext: r.externalId });
+        else updatePerson.run(...args, { enable: w.enable ? 1 : 0 });
         return;
       }
       case 'hash':

@@ -71,16 +71,33 @@ export function explainPerson(db: OpenDatabase, personId: string): Explanation {
   const siteId = p.site_id as string;
   const name = `${p.first_name} ${p.last_name}`.trim();
   const sourceName = (p.source_name as string | null) ?? null;
+  // The last entry that changed something (the person index leaves unchanged entries out).
   const entry = sqlite
-    .prepare(`SELECT ${ENTRY_COLUMNS} FROM activity_entry e WHERE e.person_id = ? AND e.run_id IS NOT NULL ORDER BY e.id DESC LIMIT 1`)
+    .prepare(
+      `SELECT ${ENTRY_COLUMNS} FROM activity_entry e WHERE e.person_id = ? AND e.outcome <> 'processed' AND e.run_id IS NOT NULL ORDER BY e.id DESC LIMIT 1`,
+    )
     .get(personId) as Raw | undefined;
+  // A later applied pass that logged nothing else for this linked person found them unchanged.
+  const lastRun = sqlite
+    .prepare(`SELECT id, finished_at FROM sync_run WHERE site_id = ? AND status = 'complete' AND dry_run = 0 ORDER BY started_at DESC, rowid DESC LIMIT 1`)
+    .get(siteId) as Raw | undefined;
+  const unchangedSince =
+    entry && lastRun && entry.run_id !== lastRun.id && p.source_connection_id && !bool(p.decoupled) && entry.outcome !== 'skipped'
+      ? { runId: lastRun.id as string, at: lastRun.finished_at as string }
+      : null;
 
   const site = loadSite(sqlite, siteId);
   let out: Explanation;
   if (entry) {
     out = fromEntry(entry, sourceName);
     out.name = name || out.name;
-    if (entry.reason === UNCHANGED && site) {
+    if (unchangedSince) {
+      out.outcome = 'processed';
+      out.reasonCode = null;
+      out.runId = unchangedSince.runId;
+      out.at = unchangedSince.at;
+    }
+    if ((entry.reason === UNCHANGED || unchangedSince) && site) {
       // Unchanged records are logged without their rule chain; rebuild it from the person row.
       const person = {
         firstName: p.first_name as string,

@@ -65,12 +65,13 @@ export function loadConnections(sqlite: Database.Database, siteId: string): Sour
 }
 
 export function loadPeople(sqlite: Database.Database, siteId: string): PersonState[] {
-  // raw() rows are arrays: noticeably cheaper than objects at 100k rows.
+  // raw() rows are arrays: noticeably cheaper than objects at 100k rows. NOT INDEXED: a straight
+  // table scan beats walking an index and fetching every row by rowid in random order.
   const rows = sqlite
     .prepare(
       `SELECT id, source_connection_id, external_id, type, first_name, last_name, email, phone, unit, status, synced_tags,
               access_enabled, disabled_by, removed_at_source, decoupled, held_reason, source_hash
-       FROM person WHERE site_id = ?`,
+       FROM person NOT INDEXED WHERE site_id = ?`,
     )
     .raw(true)
     .all(siteId) as unknown[][];
