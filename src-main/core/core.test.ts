@@ -124,6 +124,16 @@ describe('the core on a fresh data folder', () => {
     expect(lines.slice(1).every((l) => l.split(',')[1] === 'added')).toBe(true);
   });
 
+  it('lets the demo play an edit made in the access system behind our back', async () => {
+    const { core, call } = await start();
+    const [account] = core.upstreams.demo!.access.users.list();
+    const before = account.version;
+    const out = await call('demo.editAccessAccount', { remoteId: account.id, patch: { lastName: 'Edited' } });
+    expect(out.version).not.toBe(String(before));
+    expect(core.upstreams.demo!.access.users.get(account.id)?.last_name).toBe('Edited');
+    await expect(call('demo.editAccessAccount', { remoteId: 'nope', patch: {} })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
   it('removes and resets the demo from the API', async () => {
     const { call } = await start();
     expect(await call('demo.remove', {})).toEqual({ removed: true });

@@ -44,7 +44,7 @@ export class DemoControl {
     return removed;
   }
 
-  handlers(): Pick<Handlers, 'demo.reset' | 'demo.remove'> {
+  handlers(): Pick<Handlers, 'demo.reset' | 'demo.remove' | 'demo.editAccessAccount'> {
     return {
       'demo.reset': async () => {
         await this.remove();
@@ -54,6 +54,17 @@ export class DemoControl {
         return site;
       },
       'demo.remove': async () => ({ removed: await this.remove() }),
+      'demo.editAccessAccount': ({ remoteId, patch }) => {
+        const access = this.ctx.upstreams.demo?.access;
+        if (!access || !access.users.get(remoteId)) throw new ApiError('not_found', 'The demo access system has no such account.');
+        const u = access.users.update(remoteId, {
+          ...(patch.firstName !== undefined ? { first_name: patch.firstName } : {}),
+          ...(patch.lastName !== undefined ? { last_name: patch.lastName } : {}),
+          ...(patch.email !== undefined ? { email: patch.email } : {}),
+          ...(patch.phone !== undefined ? { phone: patch.phone } : {}),
+        });
+        return { remoteId: u.id, version: String(u.version) };
+      },
     };
   }
 }
