@@ -122,6 +122,29 @@ export const useSyncStore = defineStore('sync', () => {
     }
   }
 
+  /** One pass per site, one after another; the header shows how the current site's went. */
+  async function runAll() {
+    if (phase.value === 'running') return;
+    const siteId = sites.currentId;
+    clearTimeout(resultTimer);
+    phase.value = 'running';
+    done.value = 0;
+    total.value = 0;
+    error.value = null;
+    try {
+      const runs = await api.invoke('sync.runNow', {});
+      const failed = runs.filter((r) => r.status === 'failed');
+      const run = runs.find((r) => r.siteId === siteId);
+      if (run) finish(run);
+      if (failed.length) app.reportError(new Error(`${failed.length} of ${runs.length} sites failed to sync.`));
+    } catch (err) {
+      phase.value = 'failed';
+      error.value = errorMessage(err);
+      app.reportError(err);
+      resultTimer = setTimeout(() => (phase.value = restingPhase()), RESULT_MS);
+    }
+  }
+
   /** Runs the whole pass without applying it and keeps what it would have done. */
   async function dryRun() {
     const siteId = sites.currentId;
@@ -228,6 +251,7 @@ export const useSyncStore = defineStore('sync', () => {
   }
 
   return {
+    runAll,
     phase,
     done,
     total,
