@@ -14,6 +14,10 @@ import type { Core } from '../core/core';
 import { flagString, parseArgs } from './cli-args';
 import type { ParsedArgs } from './cli-args';
 import { printTable } from './print-table';
+import { ALERT_TYPES } from '../contract/dto';
+import type { AlertType } from '../contract/dto';
+import { MERGE_FIELDS, RESOLUTIONS } from '../contract/calls/decisions';
+import type { AlertReviewRow, DecisionOptions, Resolution } from '../contract/calls/decisions';
 import pkg from '../../package.json';
 
 const HELP = `Rollcall CLI — the same core and database as the console.
@@ -31,6 +35,15 @@ Commands:
                                                   the sync activity log, newest first
   why --site <id|name> <external id>              why a record is (not) synced
   demo                                            create or reset the embedded demo
+  alerts --site <id|name> [--type t] [--query text] [--json]
+                                                  open alerts: type, fingerprint, involved records and ids
+  decide --alert <id|fingerprint> --resolution <r> [--option k=v ...] [--actor who] [--json]
+  decide --all --site <id|name> --type <t> --resolution <r> [--option k=v ...] [--json]
+                                                  record a decision (works offline; writes wait in the outbox)
+                                                  options: remember=true, oldAccount=delete|suspend, recreate=false,
+                                                  keep=<remote id>, firstName|lastName|email|phone=source|access
+  push [--site <id|name>] [--json]                send waiting decisions upstream; exits 3 on conflicts/failures
+  outbox [--offline|--online] [--json]            show (or switch) the online/offline mode and the queue
 
 Data folder: --data-dir DIR or ROLLCALL_DATA_DIR (default: the app-data folder).`;
 
@@ -56,7 +69,7 @@ export async function runCli(argv: string[], io: CliIo = { out: (l) => console.l
     return out.result as CallOutput<K>;
   };
   try {
-    return await run(args, core, call, io);
+    return await run(args, core, call, io, argv);
   } finally {
     await core.close();
   }
@@ -74,7 +87,7 @@ async function resolveSite(call: Call, ref: string | undefined): Promise<string>
   throw new CliError(`${found.length ? 'Several sites match' : 'No site matches'} "${ref}". Sites:\n${list}`);
 }
 
-async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo): Promise<number> {
+async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo, argv: string[] = []): Promise<number> {
   const json = args.flags.has('json');
   const out = (value: unknown, human: () => void) => (json ? io.out(JSON.stringify(value, null, 2)) : human());
   const table = (rows: readonly object[], columns: string[]) => printTable(rows, columns, io.out);
@@ -160,8 +173,141 @@ async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo): Promise
       out(site, () => io.out(`Demo ready: ${site.name} (${site.peopleCount} people, ${site.openAlerts} open alerts).`));
       return 0;
     }
+    case 'alerts': {
+      const siteId = await resolveSite(call, flagString(args, 'site'));
+      const type = flagString(args, 'type');
+      if (type && !(ALERT_TYPES as readonly string[]).includes(type)) throw new CliError(`Unknown alert type "${type}". Types: ${ALERT_TYPES.join(', ')}`);
+      const rows = await call('alerts.query', { siteId, type: type as AlertType | undefined, text: flagString(args, 'query') });
+      const listed = rows.map(alertForCli);
+      out(listed, () => table(listed, ['type', 'fingerprint', 'title', 'decision']));
+      return 0;
+    }
+    case 'decide': {
+      const resolution = flagString(args, 'resolution');
+      if (!resolution || !(RESOLUTIONS as readonly string[]).includes(resolution)) {
+        throw new CliError(`Name the resolution with --resolution: one of ${RESOLUTIONS.join(', ')}.`);
+      }
+      const options = decisionOptionsFromArgv(argv);
+      const actor = flagString(args, 'actor') ?? `cli:${io.env.USER ?? io.env.USERNAME ?? 'unknown'}`;
+      let alertIds: string[];
+      if (args.flags.has('all')) {
+        const siteId = await resolveSite(call, flagString(args, 'site'));
+        const type = flagString(args, 'type');
+        if (!type || !(ALERT_TYPES as readonly string[]).includes(type)) throw new CliError(`With --all, name the alert type with --type: one of ${ALERT_TYPES.join(', ')}.`);
+        const rows = await call('alerts.query', { siteId, type: type as AlertType, text: flagString(args, 'query') });
+        alertIds = rows.map((r) => r.id);
+        if (alertIds.length === 0) {
+          out({ recorded: 0, tasks: 0, dismissed: 0, skipped: 0, errors: 0, results: [] }, () => io.out(`No open ${type} alerts.`));
+          return 0;
+        }
+      } else {
+        const ref = flagString(args, 'alert');
+        if (!ref) throw new CliError('Name the alert with --alert <id or fingerprint>, or use --all --type <type>.');
+        alertIds = [await resolveAlert(call, ref, flagString(args, 'site'))];
+      }
+      const result = await call('decisions.decideMany', { alertIds, resolution: resolution as Resolution, options, actor });
+      out(result, () => {
+        io.out(`Recorded ${result.recorded}, fix-at-source tasks ${result.tasks}, dismissed ${result.dismissed}, skipped ${result.skipped}, errors ${result.errors}.`);
+        for (const r of result.results.filter((x) => !x.ok)) io.out(`  ${r.alertId}: ${r.error}`);
+      });
+      return result.errors > 0 ? 2 : 0;
+    }
+    case 'push': {
+      const ref = flagString(args, 'site');
+      const siteId = ref ? await resolveSite(call, ref) : undefined;
+      const summary = await call('outbox.pushNow', { siteId });
+      out(summary, () => {
+        io.out(`Applied ${summary.applied}, conflicts ${summary.conflicts}, failed ${summary.failed}, still waiting ${summary.waiting}.`);
+        for (const i of summary.items.filter((x) => x.result !== 'applied')) io.out(`  ${i.result}: ${i.personName}: ${i.description}: ${i.error ?? ''}`);
+      });
+      return summary.conflicts > 0 || summary.failed > 0 ? 3 : 0;
+    }
+    case 'outbox': {
+      const status =
+        args.flags.has('offline') || args.flags.has('online')
+          ? await call('outbox.setOffline', { offline: args.flags.has('offline') })
+          : await call('outbox.status', {});
+      out(status, () => {
+        io.out(`Mode: ${status.mode}${status.reason ? ` (${status.reason})` : ''}`);
+        io.out(`${status.pendingDecisions} decision(s) waiting to push (${status.pending} write(s)); ${status.conflicts} conflict(s), ${status.failed} failed.`);
+      });
+      return 0;
+    }
     default:
       throw new CliError(`Unknown command "${args.command}".\n\n${HELP}`);
   }
 }
 
+
+/** An alert as `alerts --json` prints it: the condition, and every record involved with its ids. */
+function alertForCli(a: AlertReviewRow) {
+  // The detail's shape depends on the alert type (see alert-detail.ts); read it loosely here.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const d = a.detail as Record<string, any>;
+  const records: Array<Record<string, unknown>> = [];
+  if (d.source) {
+    records.push({ system: d.source.sourceName, side: 'source', personId: d.source.personId, externalId: d.source.externalId, name: `${d.source.firstName} ${d.source.lastName}`.trim(), email: d.source.email });
+  }
+  if (d.account) {
+    records.push({ system: d.account.accessSystemName, side: 'access', remoteId: d.account.remoteId, personId: d.account.personId, version: d.account.version, name: `${d.account.firstName} ${d.account.lastName}`.trim(), email: d.account.email });
+  }
+  if (d.person) records.push({ system: 'Rollcall', side: 'person', personId: d.person.personId, name: `${d.person.firstName} ${d.person.lastName}`.trim(), email: d.person.email });
+  for (const r of Array.isArray(d.records) ? d.records : []) {
+    records.push({ system: r.sourceName, side: 'source', personId: r.personId, externalId: r.externalId, name: `${r.firstName} ${r.lastName}`.trim(), email: r.email });
+  }
+  return {
+    id: a.id,
+    type: a.type,
+    fingerprint: a.fingerprint,
+    title: a.title,
+    openedAt: a.openedAt,
+    differing: d.differing ?? [],
+    records,
+    resolutions: a.resolutions,
+    decision: a.decision ? `${a.decision.resolution} (${a.decision.status})` : null,
+  };
+}
+
+async function resolveAlert(call: Call, ref: string, siteRef: string | undefined): Promise<string> {
+  if (/^[A-Za-z0-9_-]+$/.test(ref) && !ref.includes(':')) {
+    // Looks like an id; a fingerprint always has a colon.
+    return ref;
+  }
+  const sites = siteRef ? [await resolveSite(call, siteRef)] : (await call('sites.list', {})).map((s) => s.id);
+  for (const siteId of sites) {
+    const found = (await call('alerts.query', { siteId, status: 'all' })).find((a) => a.fingerprint === ref);
+    if (found) return found.id;
+  }
+  throw new CliError(`No alert has the fingerprint "${ref}".`);
+}
+
+/** Every `--option k=v` (repeatable; also `--option k=v,k2=v2`) as decision options. */
+export function decisionOptionsFromArgv(argv: string[]): DecisionOptions {
+  const pairs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--option' && i + 1 < argv.length) pairs.push(...argv[++i].split(','));
+    else if (argv[i].startsWith('--option=')) pairs.push(...argv[i].slice('--option='.length).split(','));
+  }
+  const options: DecisionOptions = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError(`--option wants key=value, got "${pair}".`);
+    const key = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    const flag = () => {
+      if (value !== 'true' && value !== 'false') throw new CliError(`--option ${key} wants true or false.`);
+      return value === 'true';
+    };
+    if (key === 'remember') options.remember = flag();
+    else if (key === 'recreate') options.recreate = flag();
+    else if (key === 'keep') options.keep = value;
+    else if (key === 'oldAccount' || key === 'old') {
+      if (value !== 'delete' && value !== 'suspend') throw new CliError('--option oldAccount wants delete or suspend.');
+      options.oldAccount = value;
+    } else if ((MERGE_FIELDS as readonly string[]).includes(key)) {
+      if (value !== 'source' && value !== 'access') throw new CliError(`--option ${key} wants source or access.`);
+      options.winners = { ...options.winners, [key]: value };
+    } else throw new CliError(`Unknown option "${key}".`);
+  }
+  return options;
+}

@@ -1,4 +1,6 @@
 import type { SyncRunDto } from './dto';
+import type { OutboxMode } from './calls/decisions';
+import type { LocationAction } from './calls/locations';
 
 /** Pushed from the core to every window. Payloads are small; the UI re-asks for details. */
 export interface EventMap {
@@ -12,6 +14,22 @@ export interface EventMap {
   'alerts.changed': { siteId: string; open: number };
   'people.changed': { siteId: string };
   'sites.changed': Record<string, never>;
+  /** One location's step of a Sync users / Sync panel / Refresh run (one or all locations). */
+  'locations.progress': {
+    siteId: string;
+    runId: string;
+    action: LocationAction;
+    locationId: string;
+    locationName: string;
+    state: 'running' | 'done' | 'failed';
+    done: number;
+    total: number;
+    message: string;
+  };
+  /** A location's status, users, differences or event log changed; the UI re-asks. */
+  'locations.changed': { siteId: string; locationId: string | null };
+  /** A decision was recorded or withdrawn, the outbox moved, or the online/offline mode changed. */
+  'outbox.changed': { mode: OutboxMode; pending: number; pendingDecisions: number };
 }
 
 export type EventName = keyof EventMap;
@@ -24,4 +42,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'alerts.changed',
   'people.changed',
   'sites.changed',
+  'locations.progress',
+  'locations.changed',
+  'outbox.changed',
 ];

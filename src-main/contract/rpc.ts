@@ -21,6 +21,8 @@ export type RpcMessage =
 
 export interface CallContext {
   role: Role;
+  /** Who is calling, for the audit trail ("ana (electron)"); hosts that know fill it in. */
+  actor?: string;
 }
 
 /** What the core must implement: one handler per call. A missing one does not compile. */

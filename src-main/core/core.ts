@@ -6,6 +6,7 @@ import { CoreEvents } from './core-events';
 import { openDatabase } from './db/open-database';
 import type { OpenDatabase } from './db/open-database';
 import { Upstreams } from './upstreams';
+import { alarmPanelDemoFor, attachAlarmPanelDemo } from './adapters/alarm-panel';
 import { SyncEngine } from './sync/sync-engine';
 import { SyncScheduler } from './triggers/sync-scheduler';
 import { resolveSiteSettings } from './sync/site-defaults';
@@ -23,6 +24,10 @@ import { connectionsHandlers } from './handlers/connections-handlers';
 import { locationsHandlers } from './handlers/locations-handlers';
 import { decisionsHandlers } from './handlers/decisions-handlers';
 import { parseJson } from './sql-helpers';
+import type { SecretStore } from './secrets/secret-store';
+import { ConnectionSecrets } from './secrets/connection-secrets';
+import { createFileSecretStore } from './secrets/file-secret-store';
+import { allSecretRefs } from './connections/connection-store';
 
 export interface CoreOptions {
   dataDir: string;
@@ -34,6 +39,8 @@ export interface CoreOptions {
   /** Run scheduled, nightly and continuous passes (the long-running hosts do; the CLI does not). */
   schedule?: boolean;
   now?: () => Date;
+  /** Where connection secrets live (the desktop host passes its keychain-backed one); an encrypted file in dataDir otherwise. */
+  secretStore?: SecretStore;
 }
 
 export interface Core {
@@ -54,7 +61,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const now = opts.now ?? (() => new Date());
   const db = await openDatabase(databaseFile(opts.dataDir));
   const events = new CoreEvents();
-  const upstreams = new Upstreams(opts.dataDir);
+  const secrets = new ConnectionSecrets(opts.secretStore ?? createFileSecretStore({ dataDir: opts.dataDir }));
+  // Adapters are built synchronously, so the secrets they need are read once here (see connection-secrets.ts).
+  await secrets.preload(allSecretRefs(db.sqlite));
+  const upstreams = new Upstreams(opts.dataDir, { secrets });
   const engine = new SyncEngine({
     db,
     events,
@@ -114,6 +124,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       scheduler?.stop();
       await upstreams.demo?.close();
       upstreams.demo = null;
+      await alarmPanelDemoFor(upstreams)?.close();
+      attachAlarmPanelDemo(upstreams, null);
       await db.close();
     },
   };

@@ -8,12 +8,21 @@ import type { MessagePipe, RpcMessage } from '../contract/rpc';
 import type { Role } from '../contract/define';
 import { readFlag, resolveDataDir } from '../core/app-paths';
 import { createCore } from '../core/core';
+import { createChannelSecretStore } from '../core/secrets/secret-channel';
+import type { RawPort } from '../core/secrets/secret-channel';
 import pkg from '../../package.json';
 
 interface ParentPort {
   postMessage(msg: unknown): void;
   on(event: 'message', cb: (e: { data: unknown }) => void): void;
   off?(event: 'message', cb: (e: { data: unknown }) => void): void;
+}
+
+/** The same parent channel, untyped: the secret requests of the desktop app travel on it too. */
+function parentRawPort(): RawPort {
+  const port = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (port) return { send: (m) => port.postMessage(m), onMessage: (cb) => port.on('message', (e) => cb(e.data)) };
+  return { send: (m) => process.send?.(m), onMessage: (cb) => process.on('message', cb) };
 }
 
 function parentPipe(): MessagePipe {
@@ -47,7 +56,11 @@ async function main() {
   const host = (readFlag(argv, '--host') ?? 'browser') as 'electron' | 'browser';
   const role = (readFlag(argv, '--role') ?? process.env.ROLLCALL_ROLE ?? 'manager') as Role;
   const pipe = parentPipe();
-  const core = await createCore({ dataDir, host, role, version: pkg.version, schedule: true });
+  // Secrets: the browser host's core keeps them itself (an encrypted file in the data folder, the
+  // default). Electron's safeStorage exists only in the main process, not in this utilityProcess,
+  // so the desktop core asks the main process for them (see core/secrets/secret-channel.ts).
+  const secretStore = host === 'electron' ? createChannelSecretStore(parentRawPort()) : undefined;
+  const core = await createCore({ dataDir, host, role, version: pkg.version, schedule: true, secretStore });
   const server = serveOverPipe(core.handlers, pipe, { role });
   core.events.subscribe((name, payload) => server.emit(name, payload));
   // Tell the host we are ready to take calls.

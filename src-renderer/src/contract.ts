@@ -14,4 +14,34 @@ export type { MessagePipe, RpcMessage } from '../../src-main/contract/rpc';
 export type { PeoplePage, PersonExplanation } from '../../src-main/contract/calls/people';
 export type { SyncSettingsView, SourceBlockState } from '../../src-main/contract/calls/settings';
 export type { AppInfo } from '../../src-main/contract/calls/app';
+export type { ConnectionDto, ConnectionFieldDto, ConnectionKindDto, ConnectionKinds, ConnectionRole, ConnectionTestResult, ConnectionsList, DeliveryDto, ResyncResult } from '../../src-main/contract/calls/connections';
+export type {
+  LocationAction,
+  LocationActionResult,
+  LocationDifferenceDto,
+  LocationDto,
+  LocationEventDto,
+  LocationEventResult,
+  LocationEventsPage,
+  PanelUserView,
+} from '../../src-main/contract/calls/locations';
 export * from '../../src-main/contract/dto';
+// Types only: the calls module builds zod schemas at load time, which the renderer must not bundle.
+export type {
+  Resolution,
+  MergeField,
+  DecisionOptions,
+  DecisionStatus,
+  DecisionDto,
+  DecideResult,
+  DecideManyResult,
+  FixAtSourceTask,
+  OutboxMode,
+  OutboxStatus,
+  OutboxOpDto,
+  PushItem,
+  PushSummary,
+  AuditEntryDto,
+  AlertReviewRow,
+  AccountValues,
+} from '../../src-main/contract/calls/decisions';

@@ -20,6 +20,24 @@ interface ExistingAlert {
   fingerprint: string;
   status: AlertStatus;
   records_hash: string;
+  /** Notes a decision left on the alert (JSON text): a conflict to re-review, a fix-at-source task. */
+  review: string | null;
+  task: string | null;
+}
+
+/** Keeps a decision's notes on an open alert that detection refreshes with new values. */
+function withDecisionNotes(detail: object, row: ExistingAlert): object {
+  const notes: Record<string, unknown> = {};
+  for (const key of ['review', 'task'] as const) {
+    const text = row[key];
+    if (!text) continue;
+    try {
+      notes[key] = JSON.parse(text);
+    } catch {
+      // A damaged note is dropped rather than blocking detection.
+    }
+  }
+  return Object.keys(notes).length ? { ...detail, ...notes } : detail;
 }
 
 /**
@@ -32,7 +50,8 @@ export function detectAlerts(db: OpenDatabase, siteId: string, now: Date): Detec
   const sqlite = db.sqlite;
   const at = now.toISOString();
   const existingStmt = sqlite.prepare<[string], ExistingAlert>(
-    `SELECT id, fingerprint, status, records_hash FROM alert WHERE site_id = ?`,
+    `SELECT id, fingerprint, status, records_hash, json_extract(detail, '$.review') AS review, json_extract(detail, '$.task') AS task
+       FROM alert WHERE site_id = ?`,
   );
   const insert = sqlite.prepare(
     `INSERT INTO alert (id, site_id, type, fingerprint, status, title, person_ids, detail, records_hash, opened_at, updated_at, closed_at)
@@ -76,7 +95,7 @@ export function detectAlerts(db: OpenDatabase, siteId: string, now: Date): Detec
         at,
       };
       if (row.status === 'open') {
-        refresh.run(values);
+        refresh.run({ ...values, detail: JSON.stringify(withDecisionNotes(found.detail, row)) });
         result.updated++;
         result.open++;
       } else if (row.status === 'resolved_at_source' || row.records_hash !== found.recordsHash) {

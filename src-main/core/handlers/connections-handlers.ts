@@ -1,7 +1,161 @@
+import { randomUUID } from 'node:crypto';
 import type { Handlers } from '../../contract/rpc';
-import type { connectionsCalls } from '../../contract/calls/connections';
+import type { connectionsCalls, ConnectionTestResult } from '../../contract/calls/connections';
+import { ApiError } from '../../contract/errors';
+import type { TestResult } from '../adapters/types';
+import { ConnectionSecrets, scrubSecrets } from '../secrets/connection-secrets';
+import { listKinds, missingSecrets, prepareConfig } from '../connections/config-form';
+import { asAccessSystem, asSourceConnection, listStoredConnections, readConnection, toConnectionDto } from '../connections/connection-store';
+import type { StoredConnection } from '../connections/connection-store';
+import { sourceSpecFor } from '../adapters/registry';
+import { listDeliveries } from '../connections/deliveries';
+import { resyncPerson } from '../connections/resync';
+import { requireSite } from './core-context';
 import type { CoreContext } from './core-context';
 
-export function connectionsHandlers(_ctx: CoreContext): Pick<Handlers, keyof typeof connectionsCalls> {
-  return {};
+/** A live test gets this long in all, retries included, before we say the system did not answer. */
+const TEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The connections page and per-person re-sync. Secrets come in through add / update / test and
+ * go straight to the secret store; nothing here ever returns or logs one (the DTOs carry only
+ * which secret fields are set).
+ */
+export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof typeof connectionsCalls> {
+  const { sqlite } = ctx.db;
+  const secrets = ctx.upstreams.secrets;
+
+  const dto = (c: StoredConnection) => toConnectionDto(sqlite, c, secrets);
+  const mustRead = (id: string) => {
+    const c = readConnection(sqlite, id);
+    if (!c) throw new ApiError('not_found', 'That connection does not exist (it may have been removed).');
+    return c;
+  };
+  const changed = (siteId: string) => {
+    ctx.events.emit('sites.changed', {});
+    ctx.events.emit('people.changed', { siteId });
+  };
+
+  const runTest = async (test: () => Promise<TestResult>): Promise<ConnectionTestResult> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const timeout = new Promise<TestResult>((resolve) => {
+        timer = setTimeout(() => resolve({ ok: false, message: `No answer within ${TEST_TIMEOUT_MS / 1000} seconds.` }), TEST_TIMEOUT_MS);
+      });
+      const result = await Promise.race([test(), timeout]);
+      return { ok: result.ok, message: scrubSecrets(result.message, secrets.allValues()), at: ctx.now().toISOString() };
+    } catch (err) {
+      // Building the adapter can fail too (a missing key, a bad address): that is a test result, not an error.
+      const message = err instanceof Error ? err.message : String(err);
+      return { ok: false, message: scrubSecrets(message, secrets.allValues()), at: ctx.now().toISOString() };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    'connections.kinds': () => ({ ...listKinds(), secretStorage: secrets.store.describe() }),
+
+    'connections.list': (input) => {
+      requireSite(ctx, input.siteId);
+      const { sources, access } = listStoredConnections(sqlite, input.siteId);
+      return { siteId: input.siteId, sources: sources.map(dto), access: access.map(dto), secretStorage: secrets.store.describe() };
+    },
+
+    'connections.add': async (input) => {
+      requireSite(ctx, input.siteId);
+      if (input.role === 'source' && input.kind === 'csv') {
+        throw new ApiError('invalid_input', 'A CSV source is made by importing a file, not added here.');
+      }
+      const prepared = prepareConfig(input.role, input.kind, input.config, input.secrets);
+      const missing = missingSecrets(input.role, input.kind, prepared.secrets);
+      if (missing.length) throw new ApiError('invalid_input', `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} required.`);
+      const id = randomUUID();
+      const ref = Object.keys(prepared.secrets).length ? ConnectionSecrets.refFor(id) : null;
+      // Secrets first: if the store refuses them, nothing half-made is left in the database.
+      if (ref) await secrets.save(ref, prepared.secrets);
+      const at = ctx.now().toISOString();
+      try {
+        if (input.role === 'source') {
+          const block = sourceSpecFor(input.kind)?.block ?? 'integrations';
+          sqlite
+            .prepare(
+              `INSERT INTO source_connection (id, site_id, kind, block, name, enabled, config, secret_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(id, input.siteId, input.kind, block, input.name, input.enabled ? 1 : 0, JSON.stringify(prepared.config), ref, at);
+        } else {
+          sqlite
+            .prepare(`INSERT INTO access_system (id, site_id, kind, name, enabled, config, secret_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+            .run(id, input.siteId, input.kind, input.name, input.enabled ? 1 : 0, JSON.stringify(prepared.config), ref, at);
+        }
+      } catch (err) {
+        if (ref) await secrets.remove(ref).catch(() => undefined);
+        throw err;
+      }
+      changed(input.siteId);
+      return dto(mustRead(id));
+    },
+
+    'connections.update': async (input) => {
+      const c = mustRead(input.id);
+      const typed = input.secrets ?? {};
+      const prepared = prepareConfig(c.role, c.kind, input.config ?? {}, typed, c.config);
+      const merged = { ...secrets.peek(c.secretRef), ...prepared.secrets };
+      for (const key of input.clearSecrets ?? []) delete merged[key];
+      const secretsChanged = Object.keys(prepared.secrets).length > 0 || (input.clearSecrets ?? []).length > 0;
+      let ref = c.secretRef;
+      if (secretsChanged) {
+        ref = ConnectionSecrets.refFor(c.id);
+        await secrets.save(ref, merged);
+        if (Object.keys(merged).length === 0) ref = null;
+      }
+      const table = c.role === 'source' ? 'source_connection' : 'access_system';
+      sqlite
+        .prepare(`UPDATE ${table} SET name = ?, enabled = ?, config = ?, secret_ref = ? WHERE id = ?`)
+        .run(input.name ?? c.name, (input.enabled ?? c.enabled) ? 1 : 0, JSON.stringify(prepared.config), ref, c.id);
+      changed(c.siteId);
+      return dto(mustRead(c.id));
+    },
+
+    'connections.test': async (input) => {
+      if (!('siteId' in input)) {
+        const c = mustRead(input.id);
+        return runTest(() => (c.role === 'source' ? ctx.upstreams.sourceFor(asSourceConnection(c)) : ctx.upstreams.panelFor(asAccessSystem(c))).test());
+      }
+      requireSite(ctx, input.siteId);
+      // Editing a saved connection: the secrets not typed again are the stored ones.
+      const saved = input.id ? readConnection(sqlite, input.id) : null;
+      const base = saved && saved.kind === input.kind && saved.role === input.role ? saved : null;
+      const prepared = prepareConfig(input.role, input.kind, input.config, input.secrets, base?.config ?? {});
+      const merged = { ...(base ? secrets.peek(base.secretRef) : {}), ...prepared.secrets };
+      const name = input.name ?? base?.name ?? 'this connection';
+      return runTest(() =>
+        (input.role === 'source'
+          ? ctx.upstreams.sourceFromDraft(input.kind, name, prepared.config, merged)
+          : ctx.upstreams.panelFromDraft(input.kind, name, prepared.config, merged)
+        ).test(),
+      );
+    },
+
+    'connections.remove': async (input) => {
+      const c = mustRead(input.id);
+      let peopleKept = 0;
+      if (c.role === 'source') {
+        // The people stay (a source going away is not those people leaving): the foreign key
+        // unlinks them, so they show as added by hand and no later pass disables them.
+        peopleKept = Number(sqlite.prepare('SELECT count(*) FROM person WHERE source_connection_id = ?').pluck().get(c.id));
+        sqlite.prepare('DELETE FROM source_connection WHERE id = ?').run(c.id);
+      } else {
+        // Its mirrored accounts and delivery states go with it; the people stay.
+        sqlite.prepare('DELETE FROM access_system WHERE id = ?').run(c.id);
+      }
+      if (c.secretRef) await secrets.remove(c.secretRef).catch(() => undefined);
+      changed(c.siteId);
+      return { removed: true, peopleKept };
+    },
+
+    'people.resync': (input) => resyncPerson(ctx, input.personId, input.accessSystemId),
+
+    'people.deliveries': (input) => listDeliveries(sqlite, input.personId),
+  };
 }

@@ -4,6 +4,7 @@ import { ApiError } from '../../contract/errors';
 import { listSites } from '../sites/site-queries';
 import { createDemoSite, deleteDemoSites, findDemoSiteId } from '../sites/demo-site';
 import { resetDemoState, startDemoUpstreams } from '../demo/demo-upstreams';
+import { alarmPanelDemoFor, attachAlarmPanelDemo, resetAlarmPanelDemoState, startAlarmPanelDemo } from '../adapters/alarm-panel';
 import type { CoreContext } from './core-context';
 
 /** The embedded demo: its fake upstreams run inside the core while a demo site exists. */
@@ -20,11 +21,14 @@ export class DemoControl {
 
   private async startUpstreams(): Promise<void> {
     if (!this.ctx.upstreams.demo) this.ctx.upstreams.demo = await startDemoUpstreams({ stateDir: this.stateDir });
+    if (!alarmPanelDemoFor(this.ctx.upstreams)) attachAlarmPanelDemo(this.ctx.upstreams, await startAlarmPanelDemo(this.stateDir));
   }
 
   private async stopUpstreams(): Promise<void> {
     await this.ctx.upstreams.demo?.close();
     this.ctx.upstreams.demo = null;
+    await alarmPanelDemoFor(this.ctx.upstreams)?.close();
+    attachAlarmPanelDemo(this.ctx.upstreams, null);
   }
 
   /** Creates the demo site and runs its first pass, so a newcomer sees people, alerts and activity. */
@@ -40,6 +44,7 @@ export class DemoControl {
     const removed = deleteDemoSites(this.ctx.db) > 0;
     await this.stopUpstreams();
     resetDemoState(this.stateDir);
+    resetAlarmPanelDemoState(this.stateDir);
     this.ctx.events.emit('sites.changed', {});
     return removed;
   }

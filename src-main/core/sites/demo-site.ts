@@ -33,6 +33,12 @@ export function createDemoSite(db: OpenDatabase, demo: DemoUpstreams, now: Date)
          VALUES (?, ?, 'demo', 'Demo Access', 1, '{}', ?)`,
       )
       .run(randomUUID(), siteId, at);
+    db.sqlite
+      .prepare(
+        `INSERT INTO access_system (id, site_id, kind, name, enabled, config, created_at)
+         VALUES (?, ?, 'alarm-panel', 'Demo Alarm Service', 1, '{"demo":true,"people":"staff"}', ?)`,
+      )
+      .run(randomUUID(), siteId, at);
   })();
   return siteId;
 }

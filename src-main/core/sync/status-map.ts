@@ -10,11 +10,12 @@ function add(status: PersonStatus, ...words: string[]) {
 }
 add('current', 'current', 'current resident', 'in place', 'occupied', 'resident', 'month to month', 'mtm');
 add('active', 'active', 'active member', 'in good standing', 'paid');
-add('notice', 'notice', 'on notice', 'notice given', 'notice to vacate', 'ntv', 'under notice');
-add('future', 'future', 'future resident', 'pending', 'approved', 'move in pending', 'pending move in', 'preleased', 'pre leased');
-add('past', 'past', 'past resident', 'former', 'former resident', 'moved out', 'evicted', 'vacated', 'eviction');
+// An eviction in progress (Yardi "Eviction", AppFolio "Evict") still lives there until it ends.
+add('notice', 'notice', 'on notice', 'notice given', 'notice to vacate', 'ntv', 'under notice', 'eviction', 'evict');
+add('future', 'future', 'future resident', 'pending', 'approved', 'move in pending', 'pending move in', 'preleased', 'pre leased', 'future lease', 'applicant lease signed');
+add('past', 'past', 'past resident', 'former', 'former resident', 'moved out', 'evicted', 'vacated');
 add('applicant', 'applicant', 'prospect', 'applied', 'application', 'lead', 'guest card', 'waitlist', 'wait list');
-add('inactive', 'inactive', 'cancelled', 'canceled', 'expired', 'suspended', 'frozen', 'lapsed', 'terminated', 'on hold');
+add('inactive', 'inactive', 'cancelled', 'canceled', 'expired', 'suspended', 'frozen', 'lapsed', 'terminated', 'on hold', 'denied', 'declined', 'former applicant', 'non member');
 add('unknown', 'unknown');
 
 export function statusKey(word: string): string {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, ipcMain, utilityProcess } from 'electron';
+import { app, BrowserWindow, ipcMain, safeStorage, utilityProcess } from 'electron';
 import type { UtilityProcess } from 'electron';
 import type { EventName } from '../../contract/events';
 import { APP_NAME, resolveDataDir } from '../../core/app-paths';
@@ -8,6 +8,9 @@ import { createCoreSupervisor } from '../core-supervisor';
 import type { CoreProcess, CoreSupervisor } from '../core-supervisor';
 import { createMainWindow } from './create-window';
 import { broadcastEvent, installIpcBridge } from './ipc-bridge';
+import { createSafeStorageSecretStore } from './secret-store';
+import type { SecretStore } from '../../core/secrets/secret-store';
+import { serveSecretChannel } from '../../core/secrets/secret-channel';
 
 export interface ElectronHostOptions {
   /** The folder of the built main process (out/main); the core, preload and renderer sit beside it. */
@@ -66,15 +69,27 @@ export function runElectronHost(opts: ElectronHostOptions): ElectronHost | null 
   const liveWindows = () => [...windows].filter((w) => !w.isDestroyed());
   const target = rendererTarget({ mainDir: opts.mainDir, devServerUrl: env.ELECTRON_RENDERER_URL, isPackaged: app.isPackaged });
 
+  // Connection secrets: safeStorage works only in this (main) process, so the core, in its
+  // utilityProcess, asks here over its parent port (core/secrets/secret-channel.ts). The store
+  // is made on first use, so a run that never touches a secret never touches the keychain.
+  let keychain: SecretStore | null = null;
+  const secrets = (): SecretStore => (keychain ??= createSafeStorageSecretStore({ safeStorage, dataDir, platform }));
+  const lazySecrets: SecretStore = {
+    get: (ref) => secrets().get(ref),
+    set: (ref, value) => secrets().set(ref, value),
+    delete: (ref) => secrets().delete(ref),
+    describe: () => secrets().describe(),
+  };
+
   const supervisor = createCoreSupervisor({
-    fork: () =>
-      utilityCoreProcess(
-        utilityProcess.fork(join(opts.mainDir, 'core-process.js'), ['--data-dir', dataDir, '--host', 'electron'], {
-          serviceName: 'rollcall-core',
-          stdio: 'inherit',
-        }),
-        log,
-      ),
+    fork: () => {
+      const proc = utilityProcess.fork(join(opts.mainDir, 'core-process.js'), ['--data-dir', dataDir, '--host', 'electron'], {
+        serviceName: 'rollcall-core',
+        stdio: 'inherit',
+      });
+      serveSecretChannel(lazySecrets, { send: (m) => proc.postMessage(m), onMessage: (cb) => proc.on('message', cb) });
+      return utilityCoreProcess(proc, log);
+    },
     onEvent: (name, payload) => broadcastEvent(liveWindows(), target.isAppUrl, name, payload),
     onStatus: (status) => {
       if (status.state !== 'ready') log(`[rollcall] core: ${status.state}: ${status.message}`);

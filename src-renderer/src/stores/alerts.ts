@@ -52,7 +52,8 @@ export const useAlertsStore = defineStore('alerts', () => {
   function onChanged(p: EventMap['alerts.changed']) {
     if (p.siteId !== sites.currentId) return;
     openCount.value = p.open;
-    void load();
+    // The event carries the count. The Alerts window reads its own filtered list (stores/review.ts),
+    // so a burst of decisions does not re-read every alert here as well.
   }
 
   function resetForSite() {

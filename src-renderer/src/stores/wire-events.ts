@@ -4,7 +4,10 @@ import { throttle } from '../lib/throttle';
 import { useActivityStore } from './activity';
 import { useAlertsStore } from './alerts';
 import { useAppStore } from './app';
+import { useAuditStore } from './audit';
+import { useOutboxStore } from './outbox';
 import { usePeopleStore } from './people';
+import { useReviewStore } from './review';
 import { useSettingsStore } from './settings';
 import { useSitesStore } from './sites';
 import { useSyncStore } from './sync';
@@ -22,6 +25,9 @@ export async function wireEvents(): Promise<void> {
   const activity = useActivityStore();
   const alerts = useAlertsStore();
   const settings = useSettingsStore();
+  const review = useReviewStore();
+  const outbox = useOutboxStore();
+  const audit = useAuditStore();
 
   const isCurrent = (siteId: string) => siteId === sites.currentId;
   const refreshPeople = throttle(() => people.refresh(), 400);
@@ -45,9 +51,20 @@ export async function wireEvents(): Promise<void> {
     }
   });
   api.on('activity.appended', (p) => isCurrent(p.siteId) && refreshActivity());
+  // Decisions and pushes move alerts, the outbox and the audit together; each re-asks at most ~3x a second.
+  const reloadOutbox = throttle(() => void outbox.load(), 300);
+  const reloadAudit = throttle(() => void audit.refreshHead(), 400);
   api.on('alerts.changed', (p) => {
     alerts.onChanged(p);
-    if (isCurrent(p.siteId)) sites.patch(p.siteId, { openAlerts: p.open });
+    if (isCurrent(p.siteId)) {
+      sites.patch(p.siteId, { openAlerts: p.open });
+      review.reload();
+      reloadAudit();
+    }
+  });
+  api.on('outbox.changed', () => {
+    reloadOutbox();
+    reloadAudit();
   });
   api.on('people.changed', (p) => isCurrent(p.siteId) && refreshPeople());
   api.on('sites.changed', () => {
@@ -67,6 +84,9 @@ export async function wireEvents(): Promise<void> {
       void activity.load();
       void alerts.load();
       void settings.load();
+      void review.load();
+      void outbox.load();
+      void audit.refreshHead();
     }
   });
 
@@ -82,6 +102,9 @@ export async function wireEvents(): Promise<void> {
       activity.resetForSite();
       alerts.resetForSite();
       settings.resetForSite();
+      review.resetForSite();
+      outbox.resetForSite();
+      audit.resetForSite();
     },
     { immediate: true },
   );

@@ -97,6 +97,11 @@ export interface FakeServerOptions {
   authorize?(req: { headers: IncomingHttpHeaders; rawBody: string; path: string }): boolean;
   /** Turns a reply body into bytes on the wire (default: JSON). Faults bend the body before this. */
   encode?(body: unknown, status: number): { contentType: string; text: string };
+  /**
+   * Also pass the server's own refusals (401, 404, 413) and injected status faults through
+   * `encode`, as `{ error: { code, message } }` bodies: a SOAP service answers those as SOAP Faults.
+   */
+  encodeErrors?: boolean;
   routes: FakeRoute[];
   shapers: BodyShapers;
   /** Largest request body accepted, in bytes. */
@@ -117,6 +122,8 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
   const faults: (Misbehaviour & { left: number })[] = [];
   const requestLog: RequestLogEntry[] = [];
   const compiled = opts.routes.map((r) => ({ ...r, parts: r.pattern.split('/').filter(Boolean) }));
+  // Refusals stay JSON unless the fake asked for its own wire format on them too.
+  const errorEncode = opts.encodeErrors ? opts.encode : undefined;
 
   const takeFault = (method: string, path: string): Misbehaviour | null => {
     const i = faults.findIndex((f) => (!f.method || f.method.toUpperCase() === method) && (!f.path || path.startsWith(f.path)));
@@ -149,7 +156,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
         ? jsonError(413, 'body_too_large', `Request bodies are limited to ${maxBody} bytes.`)
         : jsonError(400, 'invalid_json', 'The request body is not valid JSON.');
       log(reply.status);
-      return send(res, reply);
+      return send(res, reply, false, errorEncode);
     }
 
     if (fault?.delayMs) await sleep(fault.delayMs);
@@ -158,7 +165,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
     const allowed = opts.authorize ? opts.authorize({ headers: req.headers, rawBody, path }) : authorised(req.headers, opts.token);
     if (!allowed) {
       log(401);
-      return send(res, jsonError(401, 'unauthorized', 'Missing or invalid bearer token.'));
+      return send(res, jsonError(401, 'unauthorized', 'Missing or invalid bearer token.'), false, errorEncode);
     }
 
     const faultReply = (): FakeReply => {
@@ -170,7 +177,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
     if (fault?.status && !fault.afterApply) {
       const reply = faultReply();
       log(reply.status);
-      return send(res, reply);
+      return send(res, reply, false, errorEncode);
     }
 
     let reply: FakeReply;
@@ -197,7 +204,7 @@ export async function startFakeServer(opts: FakeServerOptions): Promise<FakeServ
 
     if (fault?.status && fault.afterApply) {
       log(fault.status, replayed);
-      return send(res, faultReply());
+      return send(res, faultReply(), false, errorEncode);
     }
     if (reply.status >= 200 && reply.status < 300 && reply.body !== undefined) {
       if (fault?.emptyList) reply = { ...reply, body: opts.shapers.emptyList(reply.body) };

@@ -40,6 +40,12 @@ export interface HttpCall {
   retryable: boolean;
   /** Fewer tries than the policy allows (a connection test wants a quick answer). */
   maxAttempts?: number;
+  /**
+   * Consulted before retrying an answer whose status allows a retry; false ends the loop with
+   * that answer. SOAP services answer 500 for every fault, including ones that blame the caller
+   * (bad credentials), which must not be sent again.
+   */
+  retryIf?(reply: Omit<HttpReply, 'attempts'>): boolean;
   signal?: AbortSignal;
 }
 
@@ -133,7 +139,7 @@ export function createUpstreamHttp(opts: {
           await sleep(backoff(policy, attempt), call.signal);
           continue;
         }
-        if (!RETRY_STATUSES.has(reply.status) || attempt >= tries) return { ...reply, attempts: attempt };
+        if (!RETRY_STATUSES.has(reply.status) || attempt >= tries || (call.retryIf && !call.retryIf(reply))) return { ...reply, attempts: attempt };
         const asked = retryAfterMs(reply.headers['retry-after']);
         await sleep(asked !== null ? Math.min(asked, policy.maxDelayMs) : backoff(policy, attempt), call.signal);
       }

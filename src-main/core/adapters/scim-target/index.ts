@@ -5,8 +5,8 @@ import { createScimPanel } from './scim-panel';
 export { createScimPanel } from './scim-panel';
 export type { ScimPanelOptions } from './scim-panel';
 export { patchOperations, toRemote as scimUserToRemote, toScimUser, userNameFor } from './scim-wire';
-export { startScimFake } from './fake-scim';
-export type { ScimFake, ScimFakeOptions, ScimQuirks, ScimStoredUser } from './fake-scim';
+// The fake is built on development-only packages; tests import it from its own file so the
+// registry (and so the app) never loads it.
 
 const scimConfig = z.object({
   /** The SCIM base URL, without /Users. */

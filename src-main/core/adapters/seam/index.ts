@@ -5,8 +5,8 @@ import { SEAM_DEFAULT_URL, createSeamPanel } from './seam-panel';
 export { createSeamPanel, SEAM_DEFAULT_URL, toRemote as seamUserToRemote } from './seam-panel';
 export type { SeamAccessGroup, SeamAcsSystem, SeamPanel, SeamPanelOptions } from './seam-panel';
 export { joinFullName, splitFullName } from './full-name';
-export { startSeamFake } from './fake-seam';
-export type { SeamFake, SeamFakeOptions, SeamFakeUser } from './fake-seam';
+// The fake is built on development-only packages; tests import it from its own file so the
+// registry (and so the app) never loads it.
 
 const seamConfig = z.object({
   baseUrl: z.url().default(SEAM_DEFAULT_URL),

@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import type { SourceRecord } from '../types';
+
+/**
+ * AppFolio Reports API v2, tenant directory:
+ *
+ *   POST https://<database>.appfolio.com/api/v2/reports/tenant_directory.json   (HTTP Basic: client id / secret)
+ *   { "tenant_visibility": "all", "tenant_types": ["all"], "properties": { "properties_ids": [...] },
+ *     "paginate_results": true, "LastUpdatedAtFrom": "<ISO time>" }
+ *   → { "results": [ { selected_tenant_id, occupancy_id, property_id, unit_id, unit, tenant,
+ *                      first_name, last_name, emails, phone_numbers, status, tenant_type, … } ],
+ *       "next_page_url": "https://<database>.appfolio.com/…" | null }
+ *
+ * Column names are the report's snake_case ones. `emails` and `phone_numbers` are text lists
+ * ("a@x.com, b@y.com"; "Mobile: (415) 555-0101, Home: …"). Ids arrive as numbers or strings.
+ */
+
+export const TENANT_DIRECTORY_PATH = '/api/v2/reports/tenant_directory.json';
+
+const value = z.union([z.string(), z.number()]).nullable().optional();
+
+export const tenantRowSchema = z
+  .looseObject({
+    selected_tenant_id: value,
+    tenant_id: value,
+    occupancy_id: value,
+    property_id: value,
+    property: value,
+    property_name: value,
+    unit_id: value,
+    unit: value,
+    tenant: value,
+    first_name: value,
+    last_name: value,
+    emails: value,
+    phone_numbers: value,
+    status: value,
+    tenant_type: value,
+    last_updated_at: value,
+  })
+  .refine((r) => text(r.selected_tenant_id) ?? text(r.tenant_id), { message: 'a row has no selected_tenant_id' });
+export type TenantRow = z.infer<typeof tenantRowSchema>;
+
+export const tenantPageSchema = z.looseObject({
+  results: z.array(tenantRowSchema),
+  next_page_url: z.string().nullable().optional(),
+});
+
+export function text(v: unknown): string | null {
+  if (typeof v === 'number') return String(v);
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
+}
+
+export function tenantId(r: TenantRow): string {
+  return (text(r.selected_tenant_id) ?? text(r.tenant_id))!;
+}
+
+/** When the row was last changed, as epoch ms; null when the report does not say. */
+export function updatedAtMs(r: TenantRow): number | null {
+  const s = text(r.last_updated_at);
+  if (!s) return null;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? null : t;
+}
+
+function firstOfList(v: unknown): string | null {
+  const s = text(v);
+  if (!s) return null;
+  return s.split(/[,;\n]/).map((x) => x.trim()).find(Boolean) ?? null;
+}
+
+/** "Mobile: (415) 555-0101, Home: 415 555 0102" → the mobile number, else the first. */
+export function pickPhone(v: unknown): string | null {
+  const s = text(v);
+  if (!s) return null;
+  const entries = s
+    .split(/[,;\n]/)
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .map((x) => {
+      const m = /^([A-Za-z ]+):\s*(.+)$/.exec(x);
+      return m ? { label: m[1].trim(), number: m[2].trim() } : { label: '', number: x };
+    });
+  return (entries.find((e) => /mobile|cell/i.test(e.label)) ?? entries[0])?.number ?? null;
+}
+
+/** The report's `tenant` is "Last, First" or "First Last"; used only when the name columns are empty. */
+function splitTenant(v: unknown): { first: string | null; last: string | null } {
+  const s = text(v);
+  if (!s) return { first: null, last: null };
+  const comma = s.indexOf(',');
+  if (comma > 0) return { last: s.slice(0, comma).trim() || null, first: s.slice(comma + 1).trim() || null };
+  const space = s.lastIndexOf(' ');
+  return space > 0 ? { first: s.slice(0, space).trim(), last: s.slice(space + 1).trim() } : { first: null, last: s };
+}
+
+export function tenantRowToRecord(raw: Record<string, unknown>, r: TenantRow): SourceRecord {
+  const fromTenant = splitTenant(r.tenant);
+  const tags: string[] = [];
+  const type = text(r.tenant_type);
+  if (type) tags.push(type);
+  return {
+    externalId: tenantId(r),
+    firstName: text(r.first_name) ?? fromTenant.first,
+    lastName: text(r.last_name) ?? fromTenant.last,
+    email: firstOfList(r.emails),
+    phone: pickPhone(r.phone_numbers),
+    unit: text(r.unit),
+    // AppFolio's word (Current, Notice, Future, Past, Evict), for the engine to map.
+    status: text(r.status),
+    type: 'resident',
+    tags,
+    siteKey: text(r.property_id),
+    raw: structuredClone(raw),
+  };
+}

@@ -1,0 +1,280 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { startFakeServer } from '../http/fake-server';
+import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
+import { ENTRATA_METHOD_VERSION, LEASE_STATUS_TYPES } from './entrata-wire';
+
+/**
+ * A fake Entrata: real HTTP on 127.0.0.1 speaking the JSON-RPC envelope (see entrata-wire.ts).
+ *
+ *   POST /api/v1/leases      getLeases      params { propertyId, pageNo?, perPageCount? }
+ *   POST /api/v1/properties  getProperties  params { propertyIds? }
+ *   POST /api/v1/customers   getCustomers   params { propertyId }
+ *
+ * Like Entrata, it reports bad requests and bad credentials inside the envelope
+ * (`response.error`), and it checks the envelope itself: requestId, method name and version,
+ * and that `auth.type` matches the credentials sent (Basic header or X-Api-Key).
+ */
+
+export interface EntrataFakeResident {
+  customerId: string;
+  leaseId: string;
+  propertyId: string;
+  firstName: string;
+  lastName: string;
+  email?: string | null;
+  phone?: string | null;
+  unitNumber?: string | null;
+  buildingName?: string | null;
+  /** Entrata's leaseCustomerStatus word: Current, Notice, Future, Past, Applicant, Cancelled… */
+  status: string;
+  /** Primary (default), Responsible, Non-Responsible, Guarantor. */
+  customerType?: string;
+}
+
+export interface EntrataFakeOptions {
+  /** Default: none. */
+  residents?: EntrataFakeResident[];
+  properties?: Array<{ id: string; name: string }>;
+  username?: string;
+  password?: string;
+  apiKey?: string;
+  /** Largest page the server hands out, whatever is asked (default 500). */
+  maxPageSize?: number;
+  /** Answer getLeases without a pagination block, the whole list at once (default false). */
+  noPaging?: boolean;
+  /** HTTP status used for envelope errors (Entrata often says 200). Default 200. */
+  errorHttpStatus?: number;
+}
+
+export interface EntrataFakeRequest {
+  service: string;
+  body: unknown;
+  authHeader: 'basic' | 'apikey' | 'none';
+}
+
+export interface EntrataFake {
+  url: string;
+  username: string;
+  password: string;
+  apiKey: string;
+  residents: {
+    list(): EntrataFakeResident[];
+    upsert(r: EntrataFakeResident): void;
+    remove(customerId: string, leaseId?: string): void;
+  };
+  /** Every JSON-RPC body received, in order, for envelope assertions. */
+  calls: EntrataFakeRequest[];
+  /** The next `times` calls answer HTTP 200 with `response.error` instead of a result. */
+  rpcError(error: { code: number; message: string }, times?: number): void;
+  requestLog: RequestLogEntry[];
+  misbehave(m: Misbehaviour): void;
+  clearMisbehaviour(): void;
+  close(): Promise<void>;
+}
+
+const SERVICE_METHODS: Record<string, string[]> = {
+  leases: ['getLeases'],
+  properties: ['getProperties'],
+  customers: ['getCustomers'],
+};
+
+const STATUS_TYPE_IDS = Object.fromEntries(Object.entries(LEASE_STATUS_TYPES).map(([id, word]) => [word.toLowerCase(), id]));
+
+export async function startEntrataFake(opts: EntrataFakeOptions = {}): Promise<EntrataFake> {
+  const username = opts.username ?? 'rollcall_api';
+  const password = opts.password ?? `pw-${randomBytes(9).toString('base64url')}`;
+  const apiKey = opts.apiKey ?? `ek_${randomBytes(16).toString('hex')}`;
+  const maxPage = opts.maxPageSize ?? 500;
+  const errorStatus = opts.errorHttpStatus ?? 200;
+  let residents = (opts.residents ?? []).map((r) => ({ ...r }));
+  const properties = opts.properties ?? [...new Set(residents.map((r) => r.propertyId))].map((id) => ({ id, name: `Property ${id}` }));
+  const calls: EntrataFakeRequest[] = [];
+  const injected: { error: { code: number; message: string }; left: number }[] = [];
+
+  const authKind = (req: FakeRequest): 'basic' | 'apikey' | 'none' => {
+    const basic = /^Basic (.+)$/i.exec(req.header('authorization') ?? '');
+    if (basic) return safeEqual(Buffer.from(basic[1], 'base64').toString('utf8'), `${username}:${password}`) ? 'basic' : 'none';
+    const key = req.header('x-api-key');
+    if (key) return safeEqual(key, apiKey) ? 'apikey' : 'none';
+    return 'none';
+  };
+
+  const envelope = (requestId: unknown, result: unknown): FakeReply => ({
+    status: 200,
+    body: { response: { requestId: requestId ?? null, code: 200, result } },
+  });
+  const fail = (requestId: unknown, code: number, message: string, status = errorStatus): FakeReply => ({
+    status,
+    body: { response: { requestId: requestId ?? null, error: { code, message } } },
+  });
+
+  const leasesOf = (propertyId: string) => {
+    const byLease = new Map<string, EntrataFakeResident[]>();
+    for (const r of residents.filter((x) => x.propertyId === propertyId)) {
+      const list = byLease.get(r.leaseId) ?? [];
+      list.push(r);
+      byLease.set(r.leaseId, list);
+    }
+    return [...byLease.entries()]
+      .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }))
+      .map(([leaseId, people]) => toLease(leaseId, propertyId, people));
+  };
+
+  const handle = (service: string) => (req: FakeRequest): FakeReply => {
+    const body = req.body as { auth?: { type?: unknown }; requestId?: unknown; method?: { name?: unknown; version?: unknown; params?: Record<string, unknown> } } | undefined;
+    const requestId = body?.requestId;
+    const kind = authKind(req);
+    calls.push({ service, body: structuredClone(req.body), authHeader: kind });
+    if (kind === 'none') return fail(requestId, 113, 'Authentication failed: the user name, password or API key is incorrect.', 401);
+    if (!body || typeof body !== 'object' || !body.method) return fail(requestId, 301, 'Invalid request: the method is missing.');
+    if (requestId === undefined || requestId === null || requestId === '') return fail(requestId, 301, 'Invalid request: requestId is required.');
+    if (body.auth?.type !== kind) return fail(requestId, 113, `Authentication type "${String(body.auth?.type)}" does not match the credentials sent.`, 401);
+    if (!SERVICE_METHODS[service]?.includes(String(body.method.name))) return fail(requestId, 301, `Method ${String(body.method.name)} is not available on ${service}.`);
+    if (body.method.version !== ENTRATA_METHOD_VERSION) return fail(requestId, 301, `Version ${String(body.method.version)} of ${String(body.method.name)} is not supported.`);
+    const inject = injected[0];
+    if (inject) {
+      if (--inject.left <= 0) injected.shift();
+      return fail(requestId, inject.error.code, inject.error.message, 200);
+    }
+    const params = body.method.params ?? {};
+
+    if (service === 'properties') {
+      const wanted = typeof params.propertyIds === 'string' ? new Set(params.propertyIds.split(',').map((s) => s.trim())) : null;
+      const list = properties.filter((p) => !wanted || wanted.has(p.id));
+      return envelope(requestId, { PhysicalProperty: { Property: list.map((p) => ({ PropertyID: Number(p.id) || p.id, MarketingName: p.name })) } });
+    }
+
+    const propertyId = params.propertyId === undefined || params.propertyId === null ? '' : String(params.propertyId);
+    if (!propertyId) return fail(requestId, 301, 'propertyId is required.');
+    if (!properties.some((p) => p.id === propertyId)) return fail(requestId, 301, `Property ${propertyId} is not accessible to this user.`);
+
+    if (service === 'customers') {
+      const customers = residents
+        .filter((r) => r.propertyId === propertyId)
+        .map((r) => ({
+          '@attributes': { Id: r.customerId },
+          FirstName: r.firstName,
+          LastName: r.lastName,
+          UnitNumber: r.unitNumber ?? '',
+          BuildingName: r.buildingName ?? '',
+          Email: r.email ?? '',
+          PhoneNumber: r.phone ?? '',
+        }));
+      return customers.length ? envelope(requestId, { customers: { customer: customers } }) : envelope(requestId, 'No records found with mentioned preferences.');
+    }
+
+    const leases = leasesOf(propertyId);
+    if (opts.noPaging) return leases.length ? envelope(requestId, { leases: { lease: leases } }) : envelope(requestId, 'No records found with mentioned preferences.');
+    const pageNo = params.pageNo === undefined ? 1 : Number(params.pageNo);
+    const asked = params.perPageCount === undefined ? maxPage : Number(params.perPageCount);
+    if (!Number.isInteger(pageNo) || pageNo < 1 || !Number.isInteger(asked) || asked < 1) return fail(requestId, 301, 'pageNo and perPageCount must be positive whole numbers.');
+    const perPageCount = Math.min(asked, maxPage);
+    const slice = leases.slice((pageNo - 1) * perPageCount, pageNo * perPageCount);
+    if (leases.length === 0) return envelope(requestId, 'No records found with mentioned preferences.');
+    return envelope(requestId, { leases: { lease: slice }, pagination: { pageNo, perPageCount, totalCount: leases.length } });
+  };
+
+  const server = await startFakeServer({
+    token: 'unused',
+    // Entrata checks credentials itself and answers in its envelope; the handlers do it.
+    authorize: () => true,
+    shapers: entrataShapers,
+    routes: Object.keys(SERVICE_METHODS).map((service) => ({ method: 'POST', pattern: `/api/v1/${service}`, handler: handle(service) })),
+  });
+
+  return {
+    url: server.url,
+    username,
+    password,
+    apiKey,
+    residents: {
+      list: () => residents.map((r) => ({ ...r })),
+      upsert(r) {
+        residents = residents.filter((x) => !(x.customerId === r.customerId && x.leaseId === r.leaseId));
+        residents.push({ ...r });
+      },
+      remove(customerId, leaseId) {
+        residents = residents.filter((x) => !(x.customerId === customerId && (leaseId === undefined || x.leaseId === leaseId)));
+      },
+    },
+    calls,
+    rpcError(error, times = 1) {
+      injected.push({ error, left: times });
+    },
+    requestLog: server.requestLog,
+    misbehave: server.misbehave,
+    clearMisbehaviour: server.clearMisbehaviour,
+    close: server.close,
+  };
+}
+
+function toLease(leaseId: string, propertyId: string, people: EntrataFakeResident[]): Record<string, unknown> {
+  const head = people[0];
+  const leaseStatus = people.map((p) => p.status).find((s) => STATUS_TYPE_IDS[s.toLowerCase()]) ?? head.status;
+  return {
+    id: Number(leaseId) || leaseId,
+    propertyId: Number(propertyId) || propertyId,
+    leaseStatusTypeId: STATUS_TYPE_IDS[leaseStatus.toLowerCase()] ?? '4',
+    leaseIntervalStatus: leaseStatus,
+    ...(head.buildingName ? { buildingName: head.buildingName } : {}),
+    ...(head.unitNumber ? { unitSpaces: { unitSpace: [{ unitSpaceId: Number(leaseId) || 1, unitSpace: head.unitNumber }] } } : {}),
+    customers: {
+      customer: people.map((p) => ({
+        id: Number(p.customerId) || p.customerId,
+        customerType: p.customerType ?? 'Primary',
+        firstName: p.firstName,
+        lastName: p.lastName,
+        nameFull: `${p.lastName}, ${p.firstName}`,
+        ...(p.email ? { emailAddress: p.email } : {}),
+        leaseCustomerStatus: p.status,
+        relationshipName: p.customerType ?? 'Primary',
+        ...(p.phone ? { phones: { phone: [{ phoneTypeName: 'Primary', phoneType: 'mobile', phoneNumber: p.phone }] } } : {}),
+      })),
+    },
+  };
+}
+
+/** Faults bend the leases inside the envelope (other answers are left alone or emptied). */
+const entrataShapers: BodyShapers = {
+  malformed(body) {
+    const result = resultOf(body);
+    const leases = result?.leases as { lease?: Record<string, unknown>[] } | undefined;
+    if (!Array.isArray(leases?.lease) || leases.lease.length === 0) return withResult(body, { unexpected: true });
+    // The first customer loses their id: valid JSON, unusable data.
+    const [first, ...rest] = leases.lease;
+    const customers = (first.customers as { customer: Record<string, unknown>[] }).customer;
+    const [c0, ...others] = customers;
+    const { id: _id, ...noId } = c0;
+    return withResult(body, { ...result, leases: { lease: [{ ...first, customers: { customer: [noId, ...others] } }, ...rest] } });
+  },
+  duplicateIds(body) {
+    const result = resultOf(body);
+    const list = (result?.leases as { lease?: unknown[] } | undefined)?.lease;
+    if (!Array.isArray(list) || list.length === 0) return body;
+    const copy = [...list];
+    if (copy.length === 1) copy.push(copy[0]);
+    else copy[copy.length - 1] = copy[0];
+    return withResult(body, { ...result, leases: { lease: copy } });
+  },
+  emptyList(body) {
+    const result = resultOf(body);
+    if (result && 'PhysicalProperty' in result) return withResult(body, { PhysicalProperty: { Property: [] } });
+    return result ? withResult(body, 'No records found with mentioned preferences.') : body;
+  },
+};
+
+function resultOf(body: unknown): Record<string, unknown> | null {
+  const r = (body as { response?: { result?: unknown } } | null)?.response?.result;
+  return r && typeof r === 'object' && !Array.isArray(r) ? (r as Record<string, unknown>) : null;
+}
+
+function withResult(body: unknown, result: unknown): unknown {
+  const b = body as { response: Record<string, unknown> };
+  return { ...b, response: { ...b.response, result } };
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,182 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { UpstreamError } from '../types';
+import type { SourceConnector, SourceRecord } from '../types';
+import { CONTRACT_RETRY, expectNoSecrets } from '../contract/fault-control';
+import { mapStatus } from '../../sync/status-map';
+import { createMemberSource } from './member-source';
+import type { MemberSourceOptions } from './member-source';
+import { startMemberFake } from './fake-member';
+import type { MemberFake, MemberFakeClient, MemberFakeOptions } from './fake-member';
+import { memberSourceSpec } from './index';
+
+let fake: MemberFake | null = null;
+afterEach(async () => {
+  await fake?.close();
+  fake = null;
+});
+
+const client = (id: string, extra: Partial<MemberFakeClient> = {}): MemberFakeClient => ({
+  Id: id,
+  FirstName: 'Mia',
+  LastName: `Member ${id}`,
+  Email: `${id.toLowerCase()}@example.com`,
+  MobilePhone: '+14155550100',
+  Status: 'Active',
+  Active: true,
+  ...extra,
+});
+
+async function start(opts: MemberFakeOptions, conn: Partial<MemberSourceOptions> = {}) {
+  fake = await startMemberFake(opts);
+  const source = createMemberSource({ url: fake.url, apiKey: fake.apiKey, siteId: fake.siteId, staffToken: fake.staffToken, retry: CONTRACT_RETRY, ...conn });
+  return { fake, source };
+}
+
+async function readAll(source: SourceConnector): Promise<SourceRecord[]> {
+  const out: SourceRecord[] = [];
+  for await (const page of source.list()) out.push(...page);
+  return out;
+}
+
+const many = (n: number) => Array.from({ length: n }, (_, i) => client(`M-${100 + i}`));
+
+describe('member source (Mindbody v6 clients)', () => {
+  it('maps client fields, asks for inactive clients too, and tags everyone as a member', async () => {
+    const { source } = await start({
+      clients: [
+        client('M-1', { MobilePhone: null, HomePhone: '(415) 555-0111', HomeLocation: { Id: 7, Name: 'Downtown' } }),
+        client('M-2', { Active: false, Status: 'Active' }),
+        client('M-3', { IsProspect: true, Status: 'Non-Member', Email: '' }),
+      ],
+    });
+    const records = await readAll(source);
+    const byId = new Map(records.map((r) => [r.externalId, r]));
+    expect([...byId.keys()].sort()).toEqual(['M-1', 'M-2', 'M-3']);
+    const m1 = byId.get('M-1')!;
+    expect(m1).toMatchObject({ firstName: 'Mia', lastName: 'Member M-1', email: 'm-1@example.com', phone: '(415) 555-0111', type: 'member', status: 'Active', siteKey: '7', unit: null });
+    expect(m1.tags).toContain('Downtown');
+    expect(m1.raw.HomeLocation).toEqual({ Id: 7, Name: 'Downtown' });
+    // A switched-off profile never reads as active, whatever its membership word says.
+    expect(byId.get('M-2')!.status).toBe('Inactive');
+    expect(byId.get('M-3')).toMatchObject({ status: 'Non-Member', email: null, tags: ['Prospect'] });
+    // No home location: the record does not name a site (it belongs to the connection's site).
+    expect('siteKey' in byId.get('M-2')!).toBe(false);
+  });
+
+  it('passes Mindbody status words through so the engine maps them', async () => {
+    const words = ['Active', 'Expired', 'Suspended', 'Terminated', 'Declined', 'Non-Member'];
+    const { source } = await start({ clients: words.map((w, i) => client(`S-${i}`, { Status: w })) });
+    const records = await readAll(source);
+    const status = Object.fromEntries(records.map((r) => [r.raw.Status as string, r.status]));
+    expect(status).toEqual(Object.fromEntries(words.map((w) => [w, w])));
+    expect(words.map((w) => mapStatus(w))).toEqual(['active', 'inactive', 'inactive', 'inactive', 'inactive', 'inactive']);
+    // An inactive profile keeps a word that already says so.
+    expect((await readAll((await restartWith([client('X', { Active: false, Status: 'Terminated' })])).source))[0].status).toBe('Terminated');
+  });
+
+  it('stops paging exactly at TotalResults, also when the total is a multiple of the page size', async () => {
+    const { fake: f, source } = await start({ clients: many(20) }, { pageSize: 10 });
+    const records = await readAll(source);
+    expect(records).toHaveLength(20);
+    expect(f.requestLog.filter((e) => e.path.endsWith('/client/clients'))).toHaveLength(2);
+  });
+
+  it('follows a server that hands out smaller pages than asked for', async () => {
+    const { source } = await start({ clients: many(23), maxPageSize: 7 }, { pageSize: 10 });
+    const ids = (await readAll(source)).map((r) => r.externalId);
+    expect(new Set(ids).size).toBe(23);
+  });
+
+  it('refuses a list whose total changes while it is read', async () => {
+    const { fake: f, source } = await start({ clients: many(15) }, { pageSize: 10 });
+    const it = source.list()[Symbol.asyncIterator]();
+    await it.next();
+    f.clients.upsert(client('M-NEW'));
+    const err = await it.next().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as UpstreamError).message).toMatch(/changed while it was being read/);
+    expect((err as UpstreamError).retryable).toBe(true);
+  });
+
+  it('reads changes since a token: only modified clients, nothing twice, deactivations included', async () => {
+    const { fake: f, source } = await start({ clients: many(5) });
+    const first = await source.changesSince!(null);
+    expect(first.records).toHaveLength(5);
+    expect(first.removedExternalIds).toEqual([]);
+
+    const quiet = await source.changesSince!(first.nextToken);
+    expect(quiet.records).toEqual([]);
+
+    f.clients.upsert({ ...f.clients.get('M-101')!, Email: 'new@example.com' });
+    f.clients.upsert({ ...f.clients.get('M-103')!, Active: false });
+    const delta = await source.changesSince!(quiet.nextToken);
+    expect(delta.records.map((r) => r.externalId).sort()).toEqual(['M-101', 'M-103']);
+    expect(delta.records.find((r) => r.externalId === 'M-101')!.email).toBe('new@example.com');
+    expect(delta.records.find((r) => r.externalId === 'M-103')!.status).toBe('Inactive');
+
+    expect((await source.changesSince!(delta.nextToken)).records).toEqual([]);
+  });
+
+  it('does not lose a client saved in the same millisecond as the last one it saw', async () => {
+    const { fake: f, source } = await start({ clients: [] });
+    const at = '2025-03-01T10:00:00.500';
+    f.clients.upsert(client('A'), { modifiedAt: at });
+    const one = await source.changesSince!(null);
+    f.clients.upsert(client('B'), { modifiedAt: at });
+    const two = await source.changesSince!(one.nextToken);
+    expect(two.records.map((r) => r.externalId)).toEqual(['B']);
+  });
+
+  it('treats an unreadable change token as "read everything" rather than failing forever', async () => {
+    const { source } = await start({ clients: many(3) });
+    const cs = await source.changesSince!('not-a-token');
+    expect(cs.records).toHaveLength(3);
+  });
+
+  it('signs in with the staff login when no token is set, and again when the token expires', async () => {
+    const { fake: f } = await start({ clients: many(3) });
+    const source = createMemberSource({ url: f.url, apiKey: f.apiKey, siteId: f.siteId, staffUsername: f.staffUsername, staffPassword: f.staffPassword, retry: CONTRACT_RETRY });
+    expect(await readAll(source)).toHaveLength(3);
+    f.expireIssuedTokens();
+    expect(await readAll(source)).toHaveLength(3);
+    expect(f.requestLog.filter((e) => e.path.endsWith('/usertoken/issue'))).toHaveLength(2);
+  });
+
+  it('explains a wrong staff password without repeating it', async () => {
+    const { fake: f } = await start({ clients: many(1) });
+    const source = createMemberSource({ url: f.url, apiKey: f.apiKey, siteId: f.siteId, staffUsername: f.staffUsername, staffPassword: 'hunter2-wrong', retry: CONTRACT_RETRY });
+    const t = await source.test();
+    expect(t.ok).toBe(false);
+    expect(t.message).toMatch(/staff login/);
+    expectNoSecrets(t.message, ['hunter2-wrong', f.apiKey]);
+  });
+
+  it('reports Mindbody error codes (a wrong SiteId) in plain words', async () => {
+    const { fake: f } = await start({ clients: many(1) });
+    const source = createMemberSource({ url: f.url, apiKey: f.apiKey, siteId: '12345', staffToken: f.staffToken, retry: CONTRACT_RETRY });
+    const t = await source.test();
+    expect(t.ok).toBe(false);
+    expect(t.message).toMatch(/400/);
+    expect(t.message).toMatch(/InvalidSiteId/);
+  });
+
+  it('keeps hostile strings as data and never trips on odd values', async () => {
+    const nasty = ['<img src=x onerror=alert(1)>', "Robert'); DROP TABLE people;--", '\u202Eevil', '😀'.repeat(50), 'a'.repeat(5000)];
+    const { source } = await start({ clients: nasty.map((n, i) => client(`H-${i}`, { FirstName: n, LastName: n })) });
+    const records = await readAll(source);
+    expect(records.map((r) => r.firstName).sort()).toEqual([...nasty].sort());
+    expect(records.every((r) => r.raw.FirstName === r.firstName)).toBe(true);
+  });
+
+  it('builds from its spec, refusing to start without an API key', () => {
+    expect(() => memberSourceSpec.create({ siteId: '1' }, {})).toThrow(/API key/);
+    const parsed = memberSourceSpec.configSchema.parse({ siteId: ' 42 ', propertyCodes: ['1'] });
+    expect(parsed).toMatchObject({ siteId: '42', propertyCodes: ['1'] });
+    expect(memberSourceSpec.create(parsed, { apiKey: 'k', staffToken: 't' }).kind).toBe('member');
+  });
+});
+
+async function restartWith(clients: MemberFakeClient[]) {
+  await fake?.close();
+  return start({ clients });
+}

@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { UpstreamError } from '../types';
+import type { SourceConnector, SourceRecord } from '../types';
+import { startFakeServer } from '../http/fake-server';
+import { mapStatus } from '../../sync/status-map';
+import { createMriSource, mriUserName } from './mri-source';
+import { startMriFake } from './fake-mri';
+import type { MriFake, MriFakeOptions, MriFakeResident } from './fake-mri';
+import { mriSourceSpec } from './index';
+
+const RETRY = { attempts: 2, baseDelayMs: 10, maxDelayMs: 100, timeoutMs: 3000 };
+
+const fakes: MriFake[] = [];
+afterEach(async () => {
+  await Promise.all(fakes.splice(0).map((f) => f.close()));
+});
+
+async function start(residents: MriFakeResident[], extra: Partial<MriFakeOptions> = {}): Promise<MriFake> {
+  const f = await startMriFake({ residents, ...extra });
+  fakes.push(f);
+  return f;
+}
+
+function source(f: MriFake, propertyIds = ['HV01'], url = f.url): SourceConnector {
+  return createMriSource({
+    url,
+    propertyIds,
+    credentials: { clientId: f.clientId, databaseName: f.databaseName, userName: f.userName, partnerKey: f.partnerKey, password: f.password },
+    retry: RETRY,
+  });
+}
+
+async function readAll(c: SourceConnector): Promise<SourceRecord[]> {
+  const out: SourceRecord[] = [];
+  for await (const page of c.list()) out.push(...page);
+  return out;
+}
+
+const resident = (n: number, over: MriFakeResident = {}): MriFakeResident => ({
+  NameID: String(n),
+  ResidentID: `R${n}`,
+  RMPropID: 'HV01',
+  BuildingID: '01',
+  UnitID: String(100 + n),
+  FirstName: `First${n}`,
+  LastName: `Last${n}`,
+  Email: `p${n}@example.com`,
+  Phone: '4155550100',
+  Status: 'Current',
+  ...over,
+});
+
+describe('MRI requests and paging', () => {
+  it('asks for ResidentsByPropertyID as JSON with the composite Basic user, and follows nextLink to the end', async () => {
+    const f = await start(Array.from({ length: 12 }, (_, i) => resident(i + 1)), { pageSize: 5 });
+    const records = await readAll(source(f));
+    expect(records.map((r) => r.externalId).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 12 }, (_, i) => String(i + 1)));
+    expect(f.queries).toHaveLength(3);
+    expect(f.queries[0].get('$api')).toBe('MRI_S-PMRM_ResidentsByPropertyID');
+    expect(f.queries[0].get('RMPROPID')).toBe('HV01');
+    expect(f.queries[0].get('$format')).toBe('json');
+    expect(f.queries.map((q) => q.get('$skip'))).toEqual([null, '5', '10']);
+    expect(mriUserName(f)).toBe(`${f.clientId}/${f.databaseName}/${f.userName}/${f.partnerKey}`);
+  });
+
+  it('follows "@odata.nextLink" too, and accepts an address that already ends in /mriapiservices', async () => {
+    const f = await start(Array.from({ length: 7 }, (_, i) => resident(i + 1)), { pageSize: 3, odataLinkName: true });
+    expect(await readAll(source(f, ['HV01'], `${f.url}/mriapiservices/`))).toHaveLength(7);
+  });
+
+  it('refuses a nextLink that points at another host, and sends nothing there', async () => {
+    const elsewhere = await start([]);
+    const f = await start(Array.from({ length: 4 }, (_, i) => resident(i + 1)), { pageSize: 2, nextLinkOrigin: elsewhere.url });
+    const err = await readAll(source(f)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toMatch(/another address/);
+    expect((err as Error).message).not.toContain(f.password);
+    expect(elsewhere.requestLog).toHaveLength(0);
+  });
+
+  it('refuses a nextLink that sends it back to a page already read', async () => {
+    const server = await startFakeServer({
+      token: 'x',
+      authorize: () => true,
+      shapers: { malformed: (b) => b, duplicateIds: (b) => b, emptyList: (b) => b },
+      routes: [
+        {
+          method: 'GET',
+          pattern: '/mriapiservices/api.asp',
+          handler: (req) => {
+            const n = Number(req.query.get('page') ?? '0');
+            return { status: 200, body: { value: [resident(n + 1)], nextLink: "/mriapiservices/api.asp?page=1" } };
+          },
+        },
+      ],
+    });
+    try {
+      const c = createMriSource({ url: server.url, propertyIds: ['HV01'], credentials: { clientId: 'c', databaseName: 'd', userName: 'u', partnerKey: 'pkey', password: 'pword' }, retry: RETRY });
+      const err = await readAll(c).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/already read/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reports MRI\'s own error words when a 200 carries no resident list', async () => {
+    const server = await startFakeServer({
+      token: 'x',
+      authorize: () => true,
+      shapers: { malformed: (b) => b, duplicateIds: (b) => b, emptyList: (b) => b },
+      routes: [{ method: 'GET', pattern: '/mriapiservices/api.asp', handler: () => ({ status: 200, body: { error: { message: 'Invalid RMPROPID: NOPE' } } }) }],
+    });
+    try {
+      const c = createMriSource({ url: server.url, propertyIds: ['NOPE'], credentials: { clientId: 'c', databaseName: 'd', userName: 'u', partnerKey: 'pkey', password: 'pword' }, retry: RETRY });
+      const t = await c.test();
+      expect(t.ok).toBe(false);
+      expect(t.message).toContain('Invalid RMPROPID: NOPE');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('MRI mapping', () => {
+  it('passes MRI status words through, and the engine maps them', async () => {
+    const words = ['Current', 'Notice', 'Future', 'Former', 'Applicant', 'Past'];
+    const f = await start(words.map((w, i) => resident(i + 1, { Status: w })));
+    const records = await readAll(source(f));
+    expect(Object.fromEntries(records.map((r) => [r.status, mapStatus(r.status)]))).toEqual({
+      Current: 'current',
+      Notice: 'notice',
+      Future: 'future',
+      Former: 'past',
+      Applicant: 'applicant',
+      Past: 'past',
+    });
+  });
+
+  it('sets siteKey to the RMPROPID of each resident across properties', async () => {
+    const f = await start([resident(1, { RMPropID: 'HV01' }), resident(2, { RMPropID: 'HV02' })]);
+    const records = await readAll(source(f, ['HV01', 'HV02']));
+    expect(Object.fromEntries(records.map((r) => [r.externalId, r.siteKey]))).toEqual({ '1': 'HV01', '2': 'HV02' });
+  });
+
+  it('trims padded values, prefers the mobile number, and copes with missing optional fields', async () => {
+    const f = await start([
+      resident(1, { FirstName: 'Ana   ', LastName: ' Lopez ', UnitID: '0101  ', MobilePhone: '4155550199', Phone: '4155550100' }),
+      { NameID: 2, RMPropID: 'HV01', FirstName: 'Liam', LastName: 'Kim' },
+      { ResidentID: 'R3', RMPropID: 'HV01', FirstName: 'Mei', LastName: 'Ng', Email: '', Status: 'Current' },
+    ]);
+    const byId = new Map((await readAll(source(f))).map((r) => [r.externalId, r]));
+    expect(byId.get('1')).toMatchObject({ firstName: 'Ana', lastName: 'Lopez', unit: '0101', phone: '4155550199', tags: ['Building 01', 'Household R1'] });
+    expect(byId.get('2')).toMatchObject({ email: null, phone: null, unit: null, status: null, tags: [] });
+    // No NameID: the household id is the person's id.
+    expect(byId.get('R3')).toMatchObject({ firstName: 'Mei', email: null, siteKey: 'HV01' });
+    expect(byId.get('1')!.raw.FirstName).toBe('Ana   ');
+  });
+});
+
+describe('MRI spec', () => {
+  it('validates the user parts and keeps partner key and password secret', () => {
+    const config = mriSourceSpec.configSchema.parse({ baseUrl: 'https://acme.saas.mrisoftware.com', clientId: 'C1', databaseName: 'DB', userName: 'API', propertyCodes: 'HV01,HV02' });
+    expect(config.propertyCodes).toEqual(['HV01', 'HV02']);
+    expect(mriSourceSpec.configSchema.safeParse({ ...config, userName: 'a/b' }).success).toBe(false);
+    expect(mriSourceSpec.fields.filter((f) => f.kind === 'secret').map((f) => f.key).sort()).toEqual(['partnerKey', 'password']);
+    expect(() => mriSourceSpec.create(config, { password: 'x' })).toThrow(UpstreamError);
+    expect(mriSourceSpec.create(config, { password: 'x', partnerKey: 'y' }).kind).toBe('mri');
+  });
+});

@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { startFakeServer } from '../http/fake-server';
+import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
+import { isNode, soapParser, textOf } from '../yardi/soap';
+import type { XmlNode } from '../yardi/soap';
+import { encodeSoap, faultReply, rawXml, requestOperation, sameSecret, soapActionOf } from '../yardi/soap-fake';
+import type { ReceivedSoap } from '../yardi/soap-fake';
+import { GET_RESIDENT_LIST_INFO_ACTION, RPX_NS } from './realpage-wire';
+
+/**
+ * A fake RealPage RPX gateway: POST {url} (…/rpxgateway/partner/Rollcall/Rollcall.svc) with a
+ * SOAP 1.1 getresidentlistinfo envelope. Like the gateway it
+ *  - wants text/xml and the IRPXService/getresidentlistinfo SOAPAction,
+ *  - checks the auth block (pmcid, licensekey, and username/password when the PMC uses them)
+ *    and refuses with a SOAP Fault,
+ *  - answers a site the license does not cover with a soap:Client fault,
+ *  - returns one site's residents for one status list (C current, P pending, F former), unpaged.
+ */
+
+export interface RealPageFakeResident {
+  /** residentmemberid: the person. */
+  id: string;
+  /** residentid: the household (defaults to the person's id). */
+  householdId?: string;
+  siteId: string;
+  firstName: string;
+  lastName: string;
+  email?: string | null;
+  cellPhone?: string | null;
+  homePhone?: string | null;
+  unit?: string | null;
+  /** OneSite's words: Current, Notice, Future Lease, Applicant, Applicant - Lease Signed, Former, Former Applicant… */
+  leaseStatus: string;
+}
+
+export interface RealPageFake {
+  url: string;
+  pmcId: string;
+  licenseKey: string;
+  username: string;
+  password: string;
+  siteIds: string[];
+  residents: {
+    list(): RealPageFakeResident[];
+    upsert(r: RealPageFakeResident): void;
+    remove(id: string): boolean;
+  };
+  /** The next getresidentlistinfo answers this text as its whole body, with `status`. */
+  serveRawOnce(xml: string, status?: number): void;
+  /** Every SOAP request as received, newest last (credentials included: test use only). */
+  received: ReceivedSoap[];
+  requestLog: RequestLogEntry[];
+  misbehave(m: Misbehaviour): void;
+  clearMisbehaviour(): void;
+  close(): Promise<void>;
+}
+
+export interface RealPageFakeOptions {
+  residents?: RealPageFakeResident[];
+  siteIds?: string[];
+  pmcId?: string;
+  licenseKey?: string;
+  username?: string;
+  password?: string;
+  /** Send residentid only (no residentmemberid), as older gateway versions do. */
+  withoutMemberIds?: boolean;
+  /** The license alone is enough (no username/password in the auth block); default false. */
+  licenseOnly?: boolean;
+}
+
+export const REALPAGE_FAKE_PATH = '/rpxgateway/partner/Rollcall/Rollcall.svc';
+const requestParser = soapParser([]);
+
+/** Which status list (C/P/F) a OneSite lease status belongs to. */
+export function statusListOf(leaseStatus: string): 'C' | 'P' | 'F' {
+  const s = leaseStatus.toLowerCase();
+  if (/former|past/.test(s)) return 'F';
+  if (/applicant|pending/.test(s)) return 'P';
+  return 'C';
+}
+
+type ListBody = { getresidentlistinfoResponse: { '@_xmlns': string; getresidentlistinfoResult: { residentlist: { resident: XmlNode[] } } } };
+
+function residentsIn(body: unknown): XmlNode[] | null {
+  const list = (body as Partial<ListBody>)?.getresidentlistinfoResponse?.getresidentlistinfoResult?.residentlist?.resident;
+  return Array.isArray(list) ? list : null;
+}
+
+function withResidents(body: unknown, list: XmlNode[]): unknown {
+  const copy = structuredClone(body) as ListBody;
+  copy.getresidentlistinfoResponse.getresidentlistinfoResult.residentlist = { resident: list };
+  return copy;
+}
+
+const shapers: BodyShapers = {
+  malformed(body) {
+    const list = residentsIn(body);
+    if (!list) return body;
+    if (list.length === 0) {
+      const copy = structuredClone(body) as { getresidentlistinfoResponse: XmlNode };
+      copy.getresidentlistinfoResponse.getresidentlistinfoResult = { unexpected: 'true' };
+      return copy;
+    }
+    // Well-formed XML, unusable data: the first resident has no id at all.
+    const [first, ...rest] = list;
+    const { residentid: _h, residentmemberid: _m, ...noId } = first;
+    return withResidents(body, [noId, ...rest]);
+  },
+  duplicateIds(body) {
+    const list = residentsIn(body);
+    if (!list || list.length === 0) return body;
+    const copy = [...list];
+    if (copy.length === 1) copy.push(copy[0]);
+    else copy[copy.length - 1] = copy[0];
+    return withResidents(body, copy);
+  },
+  emptyList(body) {
+    return residentsIn(body) ? withResidents(body, []) : body;
+  },
+};
+
+export async function startRealPageFake(opts: RealPageFakeOptions = {}): Promise<RealPageFake> {
+  const creds = {
+    pmcId: opts.pmcId ?? '4248314',
+    licenseKey: opts.licenseKey ?? `${randomBytes(4).toString('hex')}-${randomBytes(2).toString('hex')}-4${randomBytes(2).toString('hex').slice(1)}-${randomBytes(8).toString('hex')}`,
+    username: opts.username ?? 'rollcall.api',
+    password: opts.password ?? `rp_${randomBytes(12).toString('hex')}`,
+  };
+  const residents = new Map<string, RealPageFakeResident>();
+  for (const r of opts.residents ?? []) residents.set(r.id, structuredClone(r));
+  const sites = new Set(opts.siteIds ?? []);
+  for (const r of residents.values()) sites.add(r.siteId);
+  if (sites.size === 0) sites.add('5230176');
+  const received: ReceivedSoap[] = [];
+  let raw: { xml: string; status: number } | null = null;
+
+  const residentXml = (r: RealPageFakeResident): XmlNode => {
+    const x: XmlNode = { residentid: r.householdId ?? r.id };
+    if (!opts.withoutMemberIds) x.residentmemberid = r.id;
+    Object.assign(x, {
+      unitid: r.unit ? `U${r.unit}` : '',
+      unitnumber: r.unit ?? '',
+      firstname: r.firstName,
+      lastname: r.lastName,
+      email: r.email ?? '',
+      homephone: r.homePhone ?? '',
+      cellphone: r.cellPhone ?? '',
+      workphone: '',
+      leasestatus: r.leaseStatus,
+      headofhousehold: r.householdId && r.householdId !== r.id ? 'false' : 'true',
+    });
+    return x;
+  };
+
+  const getResidentListInfo = (req: FakeRequest): FakeReply => {
+    received.push({ soapAction: soapActionOf(req.header('soapaction')), contentType: req.header('content-type') ?? null, body: req.rawBody });
+    if (received.length > 500) received.shift();
+    if (!/^text\/xml\b/i.test(req.header('content-type') ?? '')) return faultReply(415, 'Cannot process the message because the content type is not text/xml.');
+    const action = soapActionOf(req.header('soapaction'));
+    if (action !== GET_RESIDENT_LIST_INFO_ACTION) return faultReply(500, `The message with Action '${action ?? ''}' cannot be processed at the receiver.`, 'client');
+    const op = requestOperation(req.rawBody, requestParser, 'getresidentlistinfo');
+    if (!op) return faultReply(500, 'The request holds no getresidentlistinfo element.', 'client');
+    if (raw !== null) {
+      const { xml, status } = raw;
+      raw = null;
+      return { status, body: rawXml(xml) };
+    }
+    const auth = isNode(op.auth) ? op.auth : {};
+    const siteId = textOf(auth.siteid) ?? '';
+    if (!sites.has(siteId)) return faultReply(500, `Site ${siteId} is not licensed for this PMC.`, 'client');
+    const args = isNode(op.getresidentlistinfoargs) ? op.getresidentlistinfoargs : {};
+    const status = (textOf(args.status) ?? '').toUpperCase();
+    if (status !== 'C' && status !== 'P' && status !== 'F') return faultReply(500, 'status must be C, P or F.', 'client');
+    const list = [...residents.values()].filter((r) => r.siteId === siteId && statusListOf(r.leaseStatus) === status).map(residentXml);
+    return {
+      status: 200,
+      body: { getresidentlistinfoResponse: { '@_xmlns': RPX_NS, getresidentlistinfoResult: { residentlist: { resident: list } } } },
+    };
+  };
+
+  const server = await startFakeServer({
+    token: creds.licenseKey,
+    authorize({ rawBody, headers }) {
+      if (!/^text\/xml\b/i.test(String(headers['content-type'] ?? ''))) return true;
+      const op = requestOperation(rawBody, requestParser, 'getresidentlistinfo');
+      if (!op) return true;
+      const auth = isNode(op.auth) ? op.auth : {};
+      return (
+        textOf(auth.pmcid) === creds.pmcId &&
+        sameSecret(textOf(auth.licensekey), creds.licenseKey) &&
+        (opts.licenseOnly === true || (textOf(auth.username) === creds.username && sameSecret(textOf(auth.password), creds.password)))
+      );
+    },
+    encode: (body, status) => encodeSoap(body, status, 'Authentication failed: the license key, PMC id or login is not valid.'),
+    encodeErrors: true,
+    shapers,
+    routes: [{ method: 'POST', pattern: REALPAGE_FAKE_PATH, handler: getResidentListInfo }],
+  });
+
+  return {
+    url: server.url + REALPAGE_FAKE_PATH,
+    ...creds,
+    get siteIds() {
+      return [...sites];
+    },
+    residents: {
+      list: () => [...residents.values()].map((r) => structuredClone(r)),
+      upsert(r) {
+        residents.set(r.id, structuredClone(r));
+        sites.add(r.siteId);
+      },
+      remove: (id) => residents.delete(id),
+    },
+    serveRawOnce(xml, status = 200) {
+      raw = { xml, status };
+    },
+    received,
+    requestLog: server.requestLog,
+    misbehave: server.misbehave,
+    clearMisbehaviour: server.clearMisbehaviour,
+    close: server.close,
+  };
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { startFakeServer } from '../http/fake-server';
+import type { BodyShapers, FakeReply, FakeRequest, FakeRoute, Misbehaviour, RequestLogEntry } from '../http/fake-server';
+import { SCIM_BASE_PATH, putUser, startScimmyDirectory } from './scimmy-directory';
+import type { ScimUser } from './scimmy-directory';
+
+/**
+ * A SCIM 2.0 directory to pull staff from: SCIMMY does the SCIM work (see scimmy-directory.ts);
+ * a fake-server.ts front adds the shared faults and the quirks real directories have.
+ *
+ *   client ──► front (127.0.0.1:0: faults, quirks, request log) ──► SCIMMY directory (127.0.0.1:0)
+ *
+ * Quirks, each off by default:
+ * - maxPageSize: the server caps `count`, so itemsPerPage comes back smaller than asked.
+ * - filter 'rejected': ServiceProviderConfig says filtering is unsupported and a filter gets
+ *   400 invalidFilter; 'ignored': the filter is dropped and every user comes back.
+ * - omitMeta: users come without `meta` (no lastModified).
+ * - omitListSchemas: ListResponses come without `schemas` and, when empty, without `Resources`.
+ */
+
+export interface ScimSourceFakeOptions {
+  token?: string;
+  /** Users to start with; an `id` is kept, otherwise one is assigned. */
+  users?: Array<Record<string, unknown>>;
+  maxPageSize?: number;
+  filter?: 'supported' | 'rejected' | 'ignored';
+  omitMeta?: boolean;
+  omitListSchemas?: boolean;
+}
+
+export interface ScimSourceFake {
+  /** SCIM base URL (ends in /scim/v2). */
+  url: string;
+  token: string;
+  users: {
+    list(): ScimUser[];
+    get(id: string): ScimUser | null;
+    /** Adds a user as the directory's admin would; meta.lastModified is stamped now. */
+    add(user: Record<string, unknown>, id?: string): ScimUser;
+    /** Merges `patch` into the user and stamps meta.lastModified. */
+    update(id: string, patch: Record<string, unknown>): ScimUser;
+    remove(id: string): boolean;
+  };
+  requestLog: RequestLogEntry[];
+  misbehave(m: Misbehaviour): void;
+  clearMisbehaviour(): void;
+  close(): Promise<void>;
+}
+
+const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+const scimError = (status: number, scimType: string | null, detail: string): FakeReply => ({
+  status,
+  body: { schemas: [ERROR_URN], status: String(status), ...(scimType ? { scimType } : {}), detail },
+});
+
+type ListBody = { Resources?: Array<Record<string, unknown>>; totalResults?: number; itemsPerPage?: number };
+
+const scimShapers: BodyShapers = {
+  malformed(body) {
+    const o = body as ListBody;
+    if (Array.isArray(o?.Resources) && o.Resources.length > 0) {
+      const [first, ...rest] = o.Resources;
+      const { id: _id, ...noId } = first;
+      return { ...o, Resources: [noId, ...rest] };
+    }
+    return Array.isArray(o?.Resources) ? { ...o, Resources: { items: o.Resources } } : { unexpected: true };
+  },
+  duplicateIds(body) {
+    const o = body as ListBody;
+    if (!Array.isArray(o?.Resources) || o.Resources.length === 0) return body;
+    const copy = [...o.Resources];
+    if (copy.length === 1) copy.push(copy[0]);
+    else copy[copy.length - 1] = copy[0];
+    return { ...o, Resources: copy };
+  },
+  emptyList(body) {
+    const o = body as ListBody;
+    if (!Array.isArray(o?.Resources)) return body;
+    return { ...o, Resources: [], totalResults: 0, itemsPerPage: 0 };
+  },
+};
+
+export async function startScimSourceFake(opts: ScimSourceFakeOptions = {}): Promise<ScimSourceFake> {
+  const token = opts.token ?? `scim_${randomBytes(20).toString('hex')}`;
+  const directory = await startScimmyDirectory(token);
+  const { store } = directory;
+  for (const u of opts.users ?? []) putUser(store, u, typeof u.id === 'string' ? u.id : undefined);
+  const filterMode = opts.filter ?? 'supported';
+
+  const forward = async (req: FakeRequest): Promise<FakeReply> => {
+    const query = new URLSearchParams(req.query);
+    if (query.has('filter') && req.method === 'GET' && req.path.endsWith('/Users')) {
+      if (filterMode === 'rejected') return scimError(400, 'invalidFilter', 'Filtering is not supported by this service provider.');
+      if (filterMode === 'ignored') query.delete('filter');
+    }
+    const count = Number(query.get('count'));
+    if (opts.maxPageSize && (!query.has('count') || !(count <= opts.maxPageSize))) query.set('count', String(opts.maxPageSize));
+    const path = req.path.slice(SCIM_BASE_PATH.length);
+    const qs = query.toString();
+    const res = await fetch(`${directory.url}${path}${qs ? `?${qs}` : ''}`, {
+      method: req.method,
+      headers: { authorization: req.header('authorization') ?? '', 'content-type': req.header('content-type') ?? 'application/scim+json' },
+      body: req.method === 'GET' || req.method === 'DELETE' ? undefined : req.rawBody,
+    });
+    const text = await res.text();
+    if (!text) return { status: res.status };
+    let body = JSON.parse(text) as Record<string, unknown>;
+    if (res.status === 200) body = bend(body, req.path);
+    return { status: res.status, body };
+  };
+
+  /** The quirks that change what a successful answer looks like. */
+  const bend = (body: Record<string, unknown>, path: string): Record<string, unknown> => {
+    const out = { ...body };
+    if (path.endsWith('/ServiceProviderConfig') && filterMode === 'rejected') out.filter = { supported: false, maxResults: 0 };
+    if (opts.omitMeta) {
+      if (Array.isArray(out.Resources)) out.Resources = (out.Resources as Array<Record<string, unknown>>).map(({ meta: _m, ...r }) => r);
+      else if (path.includes('/Users/')) delete out.meta;
+    }
+    if (opts.omitListSchemas && Array.isArray(out.Resources)) {
+      delete out.schemas;
+      if ((out.Resources as unknown[]).length === 0) delete out.Resources;
+    }
+    return out;
+  };
+
+  const base = SCIM_BASE_PATH;
+  const routes: FakeRoute[] = [
+    { method: 'GET', pattern: `${base}/Users`, handler: forward },
+    { method: 'POST', pattern: `${base}/Users`, handler: forward },
+    { method: 'GET', pattern: `${base}/Users/:id`, handler: forward },
+    { method: 'PUT', pattern: `${base}/Users/:id`, handler: forward },
+    { method: 'PATCH', pattern: `${base}/Users/:id`, handler: forward },
+    { method: 'DELETE', pattern: `${base}/Users/:id`, handler: forward },
+    { method: 'GET', pattern: `${base}/ServiceProviderConfig`, handler: forward },
+    { method: 'GET', pattern: `${base}/ResourceTypes`, handler: forward },
+    { method: 'GET', pattern: `${base}/Schemas`, handler: forward },
+  ];
+  const front = await startFakeServer({
+    token,
+    // SCIMMY judges the token itself, so refusals come back as SCIM Error messages.
+    authorize: () => true,
+    encode: (body) => ({ contentType: 'application/scim+json; charset=utf-8', text: JSON.stringify(body) }),
+    shapers: scimShapers,
+    routes,
+  });
+
+  return {
+    url: front.url + base,
+    token,
+    users: {
+      list: () => [...store.users.values()].map((u) => structuredClone(u)),
+      get: (id) => (store.users.has(id) ? structuredClone(store.users.get(id)!) : null),
+      add: (user, id) => structuredClone(putUser(store, user, id)),
+      update(id, patch) {
+        const current = store.users.get(id);
+        if (!current) throw new Error(`No user ${id}`);
+        return structuredClone(putUser(store, { ...current, ...patch }, id));
+      },
+      remove: (id) => store.users.delete(id),
+    },
+    requestLog: front.requestLog,
+    misbehave: (m) => front.misbehave(m),
+    clearMisbehaviour: () => front.clearMisbehaviour(),
+    async close() {
+      await front.close();
+      await directory.close();
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { UpstreamError } from '../types';
+import type { SourceConnector, SourceRecord } from '../types';
+import { CONTRACT_RETRY, expectNoSecrets } from '../contract/fault-control';
+import { startFakeServer } from '../http/fake-server';
+import { createScimSource } from './scim-source';
+import { startScimSourceFake } from './fake-scim-source';
+import type { ScimSourceFake, ScimSourceFakeOptions } from './fake-scim-source';
+import { scimSourceSpec } from './index';
+import { startScimFake } from '../scim-target/fake-scim';
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (closers.length) await closers.pop()!();
+});
+
+async function start(opts: ScimSourceFakeOptions, pageSize = 10): Promise<{ fake: ScimSourceFake; source: SourceConnector }> {
+  const fake = await startScimSourceFake(opts);
+  closers.push(() => fake.close());
+  return { fake, source: createScimSource({ url: fake.url, token: fake.token, pageSize, retry: CONTRACT_RETRY }) };
+}
+
+async function readAll(source: SourceConnector): Promise<SourceRecord[]> {
+  const out: SourceRecord[] = [];
+  for await (const page of source.list()) out.push(...page);
+  return out;
+}
+
+const user = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  userName: `${id}@corp.example`,
+  name: { givenName: 'Sam', familyName: `Staff ${id}` },
+  emails: [{ value: `${id}@corp.example`, type: 'work', primary: true }],
+  active: true,
+  ...extra,
+});
+
+const users = (n: number) => Array.from({ length: n }, (_, i) => user(`u${String(i).padStart(2, '0')}`));
+const userReads = (fake: ScimSourceFake) => fake.requestLog.filter((e) => e.path.endsWith('/Users')).length;
+
+describe('SCIM 2.0 source', () => {
+  it('maps Users to staff: names, primary email, preferred phone, active, department', async () => {
+    const { source } = await start({
+      users: [
+        user('a', {
+          emails: [{ value: 'home@x.example', type: 'home' }, { value: 'work@x.example', type: 'work', primary: true }],
+          phoneNumbers: [{ value: '+14155550100', type: 'work' }, { value: '+14155550199', type: 'mobile' }],
+          'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Maintenance' },
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+        }),
+        user('b', { active: false }),
+        { id: 'c', userName: 'c@corp.example', displayName: 'Ana María López' },
+      ],
+    });
+    const byId = new Map((await readAll(source)).map((r) => [r.externalId, r]));
+    expect(byId.get('a')).toMatchObject({ firstName: 'Sam', lastName: 'Staff a', email: 'work@x.example', phone: '+14155550199', status: 'Active', type: 'staff', unit: null });
+    expect(byId.get('b')!.status).toBe('Inactive');
+    // No `active` attribute means active; no structured name means the display name is split.
+    expect(byId.get('c')).toMatchObject({ status: 'Active', firstName: 'Ana María', lastName: 'López', email: null, phone: null });
+    expect('siteKey' in byId.get('a')!).toBe(false);
+    expect(byId.get('a')!.raw.userName).toBe('a@corp.example');
+  });
+
+  it('pages by startIndex until totalResults, also when the server serves fewer per page than asked', async () => {
+    const { fake, source } = await start({ users: users(23), maxPageSize: 4 }, 10);
+    const ids = (await readAll(source)).map((r) => r.externalId);
+    expect(new Set(ids).size).toBe(23);
+    expect(userReads(fake)).toBe(6);
+  });
+
+  it('stops after the last page when the total is an exact multiple of the page size', async () => {
+    const { fake, source } = await start({ users: users(20) }, 10);
+    expect(await readAll(source)).toHaveLength(20);
+    expect(userReads(fake)).toBe(2);
+  });
+
+  it('accepts users without meta and list responses without schemas or Resources', async () => {
+    const { source } = await start({ users: users(3), omitMeta: true, omitListSchemas: true });
+    const records = await readAll(source);
+    expect(records).toHaveLength(3);
+    expect(records[0].raw.meta).toBeUndefined();
+    const empty = await start({ users: [], omitListSchemas: true });
+    expect(await readAll(empty.source)).toEqual([]);
+  });
+
+  it('refuses a list whose total changes while it is read', async () => {
+    const { fake, source } = await start({ users: users(15) }, 10);
+    const it = source.list()[Symbol.asyncIterator]();
+    await it.next();
+    fake.users.add(user('late'));
+    const err = await it.next().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toMatch(/changed while it was being read/);
+  });
+
+  it('reports SCIM Error messages in plain words without the token', async () => {
+    const { fake } = await start({ users: users(1) });
+    const bad = await createScimSource({ url: fake.url, token: 'not-the-token', retry: CONTRACT_RETRY }).test();
+    expect(bad.ok).toBe(false);
+    expect(bad.message).toMatch(/401/);
+    expect(bad.message).toMatch(/Missing or invalid bearer token/);
+
+    // A server that echoes the credential in its error detail.
+    const secret = 'scim-secret-token-123';
+    const echo = await startFakeServer({
+      token: secret,
+      authorize: () => true,
+      shapers: { malformed: (b) => b, duplicateIds: (b) => b, emptyList: (b) => b },
+      routes: [{ method: 'GET', pattern: '/Users', handler: () => ({ status: 400, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidValue', detail: `token ${secret} lacks scope\nusers:read` } }) }],
+    });
+    closers.push(() => echo.close());
+    const err = await readAll(createScimSource({ url: echo.url, token: secret, retry: CONTRACT_RETRY })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toMatch(/400 .*\[invalidValue\]: "token \*\*\* lacks scope users:read"/);
+    expectNoSecrets((err as Error).message, [secret]);
+  });
+
+  it('reads only changed users through a meta.lastModified filter', async () => {
+    const { fake, source } = await start({ users: users(6) }, 2);
+    const first = await source.changesSince!(null);
+    expect(first.records).toHaveLength(6);
+    const quiet = await source.changesSince!(first.nextToken);
+    expect(quiet.records).toEqual([]);
+
+    fake.users.update('u02', { active: false });
+    const before = userReads(fake);
+    const delta = await source.changesSince!(quiet.nextToken);
+    expect(delta.records.map((r) => [r.externalId, r.status])).toEqual([['u02', 'Inactive']]);
+    expect(delta.removedExternalIds).toEqual([]);
+    // One filtered page, not the whole directory.
+    expect(userReads(fake) - before).toBe(1);
+  });
+
+  it('falls back to full reads when the server does not filter, still reporting only changes', async () => {
+    for (const mode of ['rejected', 'ignored'] as const) {
+      const { fake, source } = await start({ users: users(6), filter: mode }, 2);
+      const first = await source.changesSince!(null);
+      fake.users.update('u04', { name: { givenName: 'Renamed', familyName: 'Person' } });
+      const delta = await source.changesSince!(first.nextToken);
+      expect(delta.records.map((r) => r.firstName), mode).toEqual(['Renamed']);
+      expect((await source.changesSince!(delta.nextToken)).records, mode).toEqual([]);
+    }
+  });
+
+  it('compares users without lastModified as a whole between full reads', async () => {
+    const { fake, source } = await start({ users: users(3), omitMeta: true, filter: 'rejected' });
+    const first = await source.changesSince!(null);
+    expect(first.records).toHaveLength(3);
+    expect((await source.changesSince!(first.nextToken)).records).toEqual([]);
+    fake.users.update('u01', { active: false });
+    const changed = await source.changesSince!(first.nextToken);
+    expect(changed.records).toHaveLength(3);
+    expect(changed.records.find((r) => r.externalId === 'u01')!.status).toBe('Inactive');
+  });
+
+  it('keeps hostile strings as data', async () => {
+    const nasty = ['<svg/onload=alert(1)>', '"; DROP TABLE x; --', '\u202Egnp.exe', 'ü'.repeat(300)];
+    const { source } = await start({ users: nasty.map((n, i) => user(`h${i}`, { name: { givenName: n, familyName: n } })) });
+    const records = await readAll(source);
+    expect(records.map((r) => r.firstName).sort()).toEqual([...nasty].sort());
+  });
+
+  it('runs side by side with the SCIM target fake in one process, each keeping its own users', async () => {
+    const target = await startScimFake();
+    closers.push(() => target.close());
+    target.users.insert({ userName: 'door-user@panel.example', name: { givenName: 'Door', familyName: 'User' }, active: true } as never);
+    const { source } = await start({ users: users(2) });
+    const fromTarget = createScimSource({ url: target.url, token: target.token, retry: CONTRACT_RETRY });
+    for (let round = 0; round < 2; round++) {
+      expect((await readAll(source)).map((r) => r.externalId).sort()).toEqual(['u00', 'u01']);
+      expect((await readAll(fromTarget)).map((r) => r.firstName)).toEqual(['Door']);
+    }
+  });
+
+  it('builds from its spec and needs a token', () => {
+    const config = scimSourceSpec.configSchema.parse({ baseUrl: 'https://idp.example.com/scim/v2', pageSize: '50' });
+    expect(config.pageSize).toBe(50);
+    expect(() => scimSourceSpec.create(config, {})).toThrow(/bearer token/);
+    expect(scimSourceSpec.create(config, { token: 't' }).kind).toBe('scim');
+  });
+});

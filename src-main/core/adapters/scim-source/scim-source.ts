@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { UpstreamError } from '../types';
+import type { ChangeSet, ListOptions, SourceConnector, SourceRecord, TestResult } from '../types';
+import { createUpstreamHttp, parseJson, statusError } from '../http/upstream-http';
+import type { HttpReply, RetryPolicy } from '../http/upstream-http';
+import { advanceWatermark, afterWatermark, parseTime } from '../member/watermark';
+import type { Watermark } from '../member/watermark';
+import { listResponseSchema, scimErrorOf, serviceProviderConfigSchema, userToRecord } from './scim-wire';
+
+/**
+ * Pulls staff from a SCIM 2.0 directory (RFC 7644): GET {base}/Users?startIndex=&count= with a
+ * bearer token, 1-based paging until totalResults, every page checked. Servers differ, so:
+ * a page may hold fewer users than asked for (we advance by what came), `meta` and `active`
+ * may be missing (absent `active` is active), and errors arrive as SCIM Error messages.
+ *
+ * changesSince uses `filter=meta.lastModified ge "<time>"` when the server filters, and a full
+ * read otherwise (ServiceProviderConfig says no, or the filter is refused with 400/501). SCIM has
+ * no deletions feed, so removals are left to full passes.
+ */
+
+const SYSTEM = 'the directory';
+const DEFAULT_PAGE = 100;
+
+export interface ScimSourceOptions {
+  /** SCIM base URL, e.g. https://idp.example.com/scim/v2 */
+  url: string;
+  token: string;
+  pageSize?: number;
+  retry?: Partial<RetryPolicy>;
+}
+
+interface ScimToken {
+  wm: Watermark | null;
+  /** Digest of the users that carry no lastModified, as of the last full read. */
+  undated: string | null;
+}
+
+const TOKEN_PREFIX = 'scim1.';
+
+function encodeToken(t: ScimToken): string {
+  return TOKEN_PREFIX + Buffer.from(JSON.stringify({ at: t.wm?.at ?? null, ids: t.wm?.ids.slice(0, 200) ?? [], undated: t.undated })).toString('base64url');
+}
+
+function decodeToken(token: string | null): ScimToken | null {
+  if (!token?.startsWith(TOKEN_PREFIX)) return null;
+  try {
+    const v = JSON.parse(Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8')) as { at?: unknown; ids?: unknown; undated?: unknown };
+    const wm = typeof v.at === 'string' && parseTime(v.at) !== null && Array.isArray(v.ids) ? { at: v.at, ids: v.ids.filter((i): i is string => typeof i === 'string') } : null;
+    return { wm, undated: typeof v.undated === 'string' ? v.undated : null };
+  } catch {
+    return null;
+  }
+}
+
+const modifiedOf = (r: SourceRecord): string | null => {
+  const meta = r.raw.meta as { lastModified?: unknown } | undefined;
+  return typeof meta?.lastModified === 'string' ? meta.lastModified : null;
+};
+
+function digest(records: SourceRecord[]): string {
+  const h = createHash('sha256');
+  for (const r of [...records].sort((a, b) => (a.externalId < b.externalId ? -1 : 1))) h.update(JSON.stringify([r.externalId, r.raw])).update('\n');
+  return h.digest('hex').slice(0, 32);
+}
+
+export function createScimSource(opts: ScimSourceOptions): SourceConnector {
+  const http = createUpstreamHttp({ baseUrl: opts.url, token: opts.token, systemName: SYSTEM, retry: opts.retry, accept: 'application/scim+json, application/json' });
+  const pageSize = Math.max(1, Math.min(1000, opts.pageSize ?? DEFAULT_PAGE));
+  /** null: not known yet. */
+  let filtering: boolean | null = null;
+
+  const errorFor = (reply: HttpReply, what: string): UpstreamError => scimError(reply, what, opts.token);
+
+  async function* readUsers(filter: string | null, signal?: AbortSignal): AsyncGenerator<SourceRecord[]> {
+    const seen = new Set<string>();
+    let total: number | null = null;
+    let startIndex = 1;
+    for (let pageNo = 1; ; pageNo++) {
+      const what = `reading page ${pageNo} of the user list`;
+      const reply = await http.request({
+        method: 'GET',
+        path: '/Users',
+        query: { startIndex, count: pageSize, filter },
+        retryable: true,
+        signal,
+      });
+      if (reply.status !== 200) throw errorFor(reply, what);
+      const page = validate(reply, what, listResponseSchema);
+      // Tolerated: a server that numbers its first page 0.
+      if (page.startIndex !== undefined && page.startIndex !== startIndex && !(startIndex === 1 && page.startIndex === 0)) {
+        throw malformed(what, `it starts at ${page.startIndex} where ${startIndex} was asked for`);
+      }
+      if (total === null) total = page.totalResults;
+      else if (page.totalResults !== total) {
+        throw new UpstreamError(`The user list changed while it was being read (${SYSTEM} now reports ${page.totalResults} users, not ${total}). Try again.`, null, true);
+      }
+      const users = page.Resources ?? [];
+      const raw = ((parseJson(reply.text) as { value: { Resources?: Record<string, unknown>[] } }).value.Resources ?? []) as Record<string, unknown>[];
+      for (const u of users) {
+        const id = u.id.trim();
+        if (seen.has(id)) throw malformed(what, `user ${id} appears more than once`);
+        seen.add(id);
+      }
+      yield users.map((u, i) => userToRecord(raw[i], u));
+      startIndex += users.length;
+      if (startIndex > total || users.length === 0) break;
+    }
+    if (total !== null && seen.size !== total) {
+      throw new UpstreamError(`The user list was incomplete: ${SYSTEM} reported ${total} users but sent ${seen.size}.`, null, true);
+    }
+  }
+
+  const collect = async (filter: string | null, signal?: AbortSignal) => {
+    const out: SourceRecord[] = [];
+    for await (const page of readUsers(filter, signal)) out.push(...page);
+    return out;
+  };
+
+  /** Whether the server says it filters; a failed or odd answer means "try and see". */
+  const serverFilters = async (signal?: AbortSignal): Promise<boolean> => {
+    if (filtering !== null) return filtering;
+    const reply = await http.request({ method: 'GET', path: '/ServiceProviderConfig', retryable: true, maxAttempts: 2, signal }).catch(() => null);
+    if (reply?.status === 200) {
+      const parsed = parseJson(reply.text);
+      const spc = parsed.ok ? serviceProviderConfigSchema.safeParse(parsed.value) : null;
+      if (spc?.success && spc.data.filter?.supported === false) filtering = false;
+    }
+    return filtering ?? true;
+  };
+
+  return {
+    kind: 'scim',
+
+    async test(): Promise<TestResult> {
+      try {
+        const reply = await http.request({ method: 'GET', path: '/Users', query: { startIndex: 1, count: 1 }, retryable: true, maxAttempts: 2 });
+        if (reply.status !== 200) throw errorFor(reply, 'checking the connection');
+        const { totalResults } = validate(reply, 'checking the connection', listResponseSchema);
+        return { ok: true, message: `Connected to the directory: ${totalResults} user${totalResults === 1 ? '' : 's'}.` };
+      } catch (err) {
+        if (err instanceof UpstreamError) return { ok: false, message: err.message };
+        throw err;
+      }
+    },
+
+    list(listOpts?: ListOptions): AsyncIterable<SourceRecord[]> {
+      return readUsers(null, listOpts?.signal);
+    },
+
+    async changesSince(token: string | null, listOpts?: ListOptions): Promise<ChangeSet> {
+      const prev = decodeToken(token);
+      const signal = listOpts?.signal;
+      let records: SourceRecord[] | null = null;
+      if (prev?.wm && (await serverFilters(signal))) {
+        // SCIM string literals: quotes and backslashes escaped (the time is ours, but be exact).
+        const filter = `meta.lastModified ge "${prev.wm.at.replace(/["\\]/g, '\\$&')}"`;
+        try {
+          records = await collect(filter, signal);
+          filtering = true;
+        } catch (err) {
+          if (!(err instanceof UpstreamError) || (err.status !== 400 && err.status !== 501)) throw err;
+          filtering = false;
+        }
+      }
+      const full = records === null;
+      if (records === null) records = await collect(null, signal);
+
+      const dated = records.filter((r) => parseTime(modifiedOf(r)) !== null);
+      const undated = records.filter((r) => parseTime(modifiedOf(r)) === null);
+      const undatedDigest = full ? digest(undated) : (prev?.undated ?? null);
+      // Users with no lastModified can only be compared as a whole: all of them, if anything changed.
+      const undatedChanged = !prev || (full && undatedDigest !== prev.undated);
+      const fresh = [...afterWatermark(prev?.wm ?? null, dated, (r) => r.externalId, modifiedOf), ...(undatedChanged ? undated : [])];
+      const next: ScimToken = { wm: advanceWatermark(prev?.wm ?? null, dated, (r) => r.externalId, modifiedOf), undated: undatedDigest };
+      return { records: fresh, removedExternalIds: [], nextToken: encodeToken(next) };
+    },
+  };
+}
+
+/** Shared wording plus what the SCIM Error message says (its detail cleaned of the token). */
+function scimError(reply: HttpReply, what: string, token: string): UpstreamError {
+  const base = statusError(SYSTEM, what, reply);
+  const parsed = parseJson(reply.text);
+  const err = parsed.ok ? scimErrorOf(parsed.value) : null;
+  if (!err) return base;
+  const type = err.scimType && /^[A-Za-z]{1,40}$/.test(err.scimType) ? ` [${err.scimType}]` : '';
+  let detail = (err.detail ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  if (token && token.length >= 4) detail = detail.split(token).join('***');
+  if (detail.length > 200) detail = `${detail.slice(0, 200)}…`;
+  const said = detail ? `: "${detail}"` : '';
+  return new UpstreamError(`${base.message.replace(/\.$/, '')}${type}${said}.`, base.status, base.retryable);
+}
+
+function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): T {
+  const parsed = parseJson(reply.text);
+  if (!parsed.ok) throw malformed(what, 'the answer is not complete JSON (it may have been cut off)');
+  const result = schema.safeParse(parsed.value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue.path.length ? issue.path.join('.') : 'the answer';
+    throw malformed(what, `${where}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+function malformed(what: string, why: string): UpstreamError {
+  return new UpstreamError(`The directory sent an unusable answer while ${what}: ${why}.`, null, true);
+}

@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import { startFakeServer } from '../http/fake-server';
+import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
+import { isNode, soapParser, textOf, xmlFragment } from './soap';
+import type { XmlNode } from './soap';
+import { encodeSoap, faultReply, rawXml, requestOperation, sameSecret, soapActionOf } from './soap-fake';
+import type { ReceivedSoap } from './soap-fake';
+import { GET_RESIDENTS_ACTION, YARDI_NS } from './yardi-wire';
+
+/**
+ * A fake Yardi Voyager "Resident Data" interface: POST {url} (…/webservices/itfresidentdata.asmx)
+ * with a SOAP 1.1 GetResidents envelope. Like Voyager it
+ *  - wants text/xml and the GetResidents SOAPAction (a wrong action is a soap:Client fault),
+ *  - refuses a bad user name, password, interface entity or license with a fault,
+ *  - answers an unknown server, database or property with HTTP 200 and an error Message inside
+ *    GetResidentsResult (Yardi's "error in the result" style),
+ *  - returns one property's residents per call, unpaged, as MITS-style resident data.
+ */
+
+export interface YardiFakeResident {
+  /** The tenant code (Identification IDType="ResidentID"). */
+  id: string;
+  propertyId: string;
+  firstName: string;
+  lastName: string;
+  email?: string | null;
+  phone?: string | null;
+  /** cell, home, office… (default cell). */
+  phoneType?: string;
+  unit?: string | null;
+  /** Yardi's word: Current, Notice, Future, Past, Applicant, Denied, Canceled, Eviction… */
+  status: string;
+}
+
+export interface YardiFake {
+  url: string;
+  username: string;
+  password: string;
+  serverName: string;
+  database: string;
+  platform: 'SQL Server' | 'Oracle';
+  interfaceEntity: string;
+  interfaceLicense: string;
+  /** Properties the interface may read (those of the residents given, plus any named). */
+  propertyIds: string[];
+  residents: {
+    list(): YardiFakeResident[];
+    upsert(r: YardiFakeResident): void;
+    remove(id: string): boolean;
+  };
+  /** The next GetResidents answers this text as its whole body (hand-written envelopes), with `status`. */
+  serveRawOnce(xml: string, status?: number): void;
+  /** Every SOAP request as received, newest last (credentials included: test use only). */
+  received: ReceivedSoap[];
+  requestLog: RequestLogEntry[];
+  misbehave(m: Misbehaviour): void;
+  clearMisbehaviour(): void;
+  close(): Promise<void>;
+}
+
+export interface YardiFakeOptions {
+  residents?: YardiFakeResident[];
+  propertyIds?: string[];
+  username?: string;
+  password?: string;
+  serverName?: string;
+  database?: string;
+  interfaceEntity?: string;
+  interfaceLicense?: string;
+  /** Send GetResidentsResult as a string of escaped XML, as some Voyager versions do. */
+  resultAsString?: boolean;
+}
+
+export const YARDI_FAKE_PATH = '/8223tp7s7live/webservices/itfresidentdata.asmx';
+const requestParser = soapParser([]);
+
+type ResidentsBody = { GetResidentsResponse: { '@_xmlns': string; GetResidentsResult: XmlNode } };
+
+/** The Customer list inside a GetResidents reply body, for the fault shapers. */
+function customersIn(body: unknown): { data: XmlNode; list: XmlNode[] } | null {
+  const result = (body as Partial<ResidentsBody>)?.GetResidentsResponse?.GetResidentsResult;
+  const data = isNode(result) ? result['MITS-ResidentData'] : null;
+  if (!isNode(data) || !Array.isArray(data.Property) || !isNode(data.Property[0])) return null;
+  const customers = (data.Property[0] as XmlNode).Customers;
+  return isNode(customers) && Array.isArray(customers.Customer) ? { data, list: customers.Customer as XmlNode[] } : null;
+}
+
+function withCustomers(body: unknown, list: XmlNode[]): unknown {
+  const copy = structuredClone(body) as ResidentsBody;
+  const data = copy.GetResidentsResponse.GetResidentsResult['MITS-ResidentData'] as { Property: XmlNode[] };
+  data.Property[0] = { ...data.Property[0], Customers: { Customer: list } };
+  return copy;
+}
+
+const shapers: BodyShapers = {
+  malformed(body) {
+    const found = customersIn(body);
+    if (!found) return body;
+    if (found.list.length === 0) {
+      const copy = structuredClone(body) as ResidentsBody;
+      copy.GetResidentsResponse.GetResidentsResult = { 'MITS-ResidentData': { Unexpected: 'true' } };
+      return copy;
+    }
+    // Well-formed XML, unusable data: the first customer has no Identification.
+    const [first, ...rest] = found.list;
+    const { Identification: _gone, ...noId } = first;
+    return withCustomers(body, [noId, ...rest]);
+  },
+  duplicateIds(body) {
+    const found = customersIn(body);
+    if (!found || found.list.length === 0) return body;
+    const copy = [...found.list];
+    if (copy.length === 1) copy.push(copy[0]);
+    else copy[copy.length - 1] = copy[0];
+    return withCustomers(body, copy);
+  },
+  emptyList(body) {
+    return customersIn(body) ? withCustomers(body, []) : body;
+  },
+};
+
+function customerXml(r: YardiFakeResident): XmlNode {
+  const c: XmlNode = {
+    '@_Type': 'resident',
+    Identification: [{ '@_IDType': 'ResidentID', '@_IDValue': r.id }],
+    Name: { FirstName: r.firstName, LastName: r.lastName },
+  };
+  if (r.email) c.Address = [{ '@_AddressType': 'current', Email: r.email }];
+  if (r.phone) c.Phone = [{ '@_PhoneType': r.phoneType ?? 'cell', PhoneNumber: r.phone }];
+  c.Status = r.status;
+  if (r.unit) c.Lease = [{ Identification: [{ '@_IDType': 'LeaseID', '@_IDValue': `L-${r.id}` }], UnitID: r.unit }];
+  return c;
+}
+
+export async function startYardiFake(opts: YardiFakeOptions = {}): Promise<YardiFake> {
+  const creds = {
+    username: opts.username ?? 'rollcall_itf',
+    password: opts.password ?? `yp_${randomBytes(12).toString('hex')}`,
+    serverName: opts.serverName ?? 'sql-voyager-07',
+    database: opts.database ?? 'afqoml_live',
+    platform: 'SQL Server' as const,
+    interfaceEntity: opts.interfaceEntity ?? 'Rollcall Access Sync',
+    interfaceLicense: opts.interfaceLicense ?? `MIIBIjANBgkq${randomBytes(24).toString('base64')}`,
+  };
+  const residents = new Map<string, YardiFakeResident>();
+  for (const r of opts.residents ?? []) residents.set(r.id, structuredClone(r));
+  const properties = new Set((opts.propertyIds ?? []).map((p) => p.toLowerCase()));
+  for (const r of residents.values()) properties.add(r.propertyId.toLowerCase());
+  if (properties.size === 0) properties.add('hva01');
+  const received: ReceivedSoap[] = [];
+  let raw: { xml: string; status: number } | null = null;
+
+  const messageReply = (text: string): FakeReply => ({
+    status: 200,
+    body: {
+      GetResidentsResponse: {
+        '@_xmlns': YARDI_NS,
+        GetResidentsResult: { Messages: { '@_xmlns': '', Message: [{ '@_messageType': 'Error', '#text': text }] } },
+      },
+    },
+  });
+
+  const getResidents = (req: FakeRequest): FakeReply => {
+    received.push({ soapAction: soapActionOf(req.header('soapaction')), contentType: req.header('content-type') ?? null, body: req.rawBody });
+    if (received.length > 500) received.shift();
+    if (!/^text\/xml\b/i.test(req.header('content-type') ?? '')) return faultReply(415, 'Unsupported media type: SOAP 1.1 wants text/xml.');
+    const action = soapActionOf(req.header('soapaction'));
+    if (action !== GET_RESIDENTS_ACTION) return faultReply(500, `Server did not recognize the value of HTTP Header SOAPAction: ${action ?? ''}.`, 'client');
+    const op = requestOperation(req.rawBody, requestParser, 'GetResidents');
+    if (!op) return faultReply(500, 'Server was unable to read request: there is no GetResidents element.');
+    if (raw !== null) {
+      const { xml, status } = raw;
+      raw = null;
+      return { status, body: rawXml(xml) };
+    }
+    if (textOf(op.ServerName) !== creds.serverName || textOf(op.Database) !== creds.database) {
+      return messageReply('Invalid database or server name for this interface.');
+    }
+    const platform = textOf(op.Platform);
+    if (platform !== 'SQL Server' && platform !== 'Oracle') return messageReply('Platform must be SQL Server or Oracle.');
+    const propertyId = textOf(op.YardiPropertyId) ?? '';
+    if (!properties.has(propertyId.toLowerCase())) return messageReply(`Invalid Yardi Property Id: ${propertyId}`);
+    const customers = [...residents.values()].filter((r) => r.propertyId.toLowerCase() === propertyId.toLowerCase()).map(customerXml);
+    const data: XmlNode = {
+      '@_xmlns': '',
+      Property: [
+        {
+          PropertyID: { Identification: [{ '@_IDType': 'PropertyID', '@_IDValue': propertyId }], MarketingName: `Property ${propertyId}` },
+          Customers: { Customer: customers },
+        },
+      ],
+    };
+    return { status: 200, body: { GetResidentsResponse: { '@_xmlns': YARDI_NS, GetResidentsResult: { 'MITS-ResidentData': data } } } };
+  };
+
+  const server = await startFakeServer({
+    token: creds.password,
+    authorize({ rawBody, headers }) {
+      // Only SOAP requests carry credentials; anything else falls through to the route's own answer.
+      if (!/^text\/xml\b/i.test(String(headers['content-type'] ?? ''))) return true;
+      const op = requestOperation(rawBody, requestParser, 'GetResidents');
+      if (!op) return true;
+      return (
+        textOf(op.UserName) === creds.username &&
+        sameSecret(textOf(op.Password), creds.password) &&
+        textOf(op.InterfaceEntity) === creds.interfaceEntity &&
+        sameSecret(textOf(op.InterfaceLicense), creds.interfaceLicense)
+      );
+    },
+    encode: (body, status) => {
+      const answer = opts.resultAsString ? nestAsString(body) : body;
+      return encodeSoap(answer, status, 'Invalid user name, password, interface entity or license.');
+    },
+    encodeErrors: true,
+    shapers,
+    routes: [{ method: 'POST', pattern: YARDI_FAKE_PATH, handler: getResidents }],
+  });
+
+  return {
+    url: server.url + YARDI_FAKE_PATH,
+    ...creds,
+    get propertyIds() {
+      return [...properties];
+    },
+    residents: {
+      list: () => [...residents.values()].map((r) => structuredClone(r)),
+      upsert(r) {
+        residents.set(r.id, structuredClone(r));
+        properties.add(r.propertyId.toLowerCase());
+      },
+      remove: (id) => residents.delete(id),
+    },
+    serveRawOnce(xml, status = 200) {
+      raw = { xml, status };
+    },
+    received,
+    requestLog: server.requestLog,
+    misbehave: server.misbehave,
+    clearMisbehaviour: server.clearMisbehaviour,
+    close: server.close,
+  };
+}
+
+/** GetResidentsResult as one string of escaped XML instead of inline elements. */
+function nestAsString(body: unknown): unknown {
+  const result = (body as Partial<ResidentsBody>)?.GetResidentsResponse?.GetResidentsResult;
+  if (!isNode(result)) return body;
+  const copy = structuredClone(body) as ResidentsBody;
+  (copy.GetResidentsResponse as XmlNode).GetResidentsResult = xmlFragment(result);
+  return copy;
+}

@@ -1,0 +1,217 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { DeliveryDto, ResyncResult } from '../../contract/calls/connections';
+import { ApiError } from '../../contract/errors';
+import type { PersonDetail } from '../../contract/dto';
+import type { AccessPanel, AccountInput, RemoteAccount } from '../adapters/types';
+import type { CoreContext } from '../handlers/core-context';
+import { getPerson } from '../people/people-queries';
+import { scrubSecrets } from '../secrets/connection-secrets';
+import { asAccessSystem, readConnection } from './connection-store';
+import type { StoredConnection } from './connection-store';
+import { readDelivery, writeDelivery } from './deliveries';
+
+/**
+ * Per-person re-sync: push one person's current state to one access system, now.
+ *
+ * Idempotent by construction: with no linked account we create one (or, if access is off, do
+ * nothing); with one we change only the fields that differ and suspend or resume to match
+ * access. Pushing twice in a row therefore changes nothing the second time. Each push carries
+ * idempotency keys that stay the same until the push succeeds, so a retry after a lost answer
+ * can never make a second account.
+ */
+
+const inFlight = new Map<string, Promise<ResyncResult>>();
+
+export function resyncPerson(ctx: CoreContext, personId: string, accessSystemId: string): Promise<ResyncResult> {
+  const key = `${personId}|${accessSystemId}`;
+  // Two clicks on Sync for the same person and system: the second waits for the first, then
+  // runs against what the first left behind (and so finds nothing to change).
+  const before = inFlight.get(key) ?? Promise.resolve(null);
+  const run = before.catch(() => null).then(() => push(ctx, personId, accessSystemId));
+  inFlight.set(key, run);
+  void run.finally(() => {
+    if (inFlight.get(key) === run) inFlight.delete(key);
+  });
+  return run;
+}
+
+interface LinkedRow {
+  remote_id: string;
+}
+
+async function push(ctx: CoreContext, personId: string, accessSystemId: string): Promise<ResyncResult> {
+  const { sqlite } = ctx.db;
+  const person = getPerson(sqlite, personId);
+  const system = readConnection(sqlite, accessSystemId);
+  if (!system || system.role !== 'access') throw new ApiError('not_found', 'That access system does not exist (it may have been removed).');
+  if (system.siteId !== person.siteId) throw new ApiError('invalid_input', `${system.name} belongs to another site than ${fullName(person)}.`);
+
+  const prior = readDelivery(sqlite, personId, accessSystemId);
+  // Keep the nonce of a push that has not succeeded yet, so its retry repeats the same requests.
+  const nonce = prior && prior.state !== 'applied' && prior.idempotencyKey ? prior.idempotencyKey : randomUUID();
+  const startedAt = ctx.now().toISOString();
+  writeDelivery(sqlite, { personId, accessSystemId, siteId: system.siteId, state: 'pending', reason: null, at: startedAt, remoteId: prior?.remoteId ?? null, idempotencyKey: nonce });
+  ctx.events.emit('people.changed', { siteId: system.siteId });
+
+  try {
+    if (!system.enabled) throw new Error(`${system.name} is turned off on the connections page.`);
+    const panel = ctx.upstreams.panelFor(asAccessSystem(system));
+    const outcome = await pushTo(ctx, panel, system, person, nonce);
+    const at = ctx.now().toISOString();
+    writeDelivery(sqlite, { personId, accessSystemId, siteId: system.siteId, state: 'applied', reason: outcome.summary, at, remoteId: outcome.remoteId, idempotencyKey: null });
+    logActivity(ctx, person, system, outcome.changed ? 'updated' : 'processed', 'resync', `Re-synced to ${system.name} by hand: ${outcome.summary}`, outcome.remoteId);
+    ctx.events.emit('people.changed', { siteId: system.siteId });
+    return {
+      ok: true,
+      message: `Key re-synced to ${system.name}`,
+      delivery: deliveryDto(ctx, person.id, system),
+    };
+  } catch (err) {
+    const reason = scrubSecrets(err instanceof Error ? err.message : String(err), ctx.upstreams.secrets.allValues());
+    const at = ctx.now().toISOString();
+    writeDelivery(sqlite, { personId, accessSystemId, siteId: system.siteId, state: 'failed', reason, at, remoteId: prior?.remoteId ?? null, idempotencyKey: nonce });
+    logActivity(ctx, person, system, 'error', 'resync_failed', `Re-sync to ${system.name} failed: ${reason}`, prior?.remoteId ?? null);
+    ctx.events.emit('people.changed', { siteId: system.siteId });
+    return { ok: false, message: `Could not re-sync to ${system.name}: ${reason}`, delivery: deliveryDto(ctx, person.id, system) };
+  }
+}
+
+interface PushOutcome {
+  remoteId: string | null;
+  summary: string;
+  changed: boolean;
+}
+
+async function pushTo(ctx: CoreContext, panel: AccessPanel, system: StoredConnection, person: PersonDetail, nonce: string): Promise<PushOutcome> {
+  const { sqlite } = ctx.db;
+  const keyFor = (op: string, payload: unknown) => `rc-${nonce}-${op}-${createHash('sha256').update(JSON.stringify(payload ?? null)).digest('hex').slice(0, 12)}`;
+  const desired: AccountInput = {
+    firstName: person.firstName,
+    lastName: person.lastName,
+    email: person.email,
+    phone: person.phone,
+    externalRef: person.externalId ?? person.id,
+  };
+  const wantSuspended = !person.accessEnabled;
+
+  let account: RemoteAccount | null = null;
+  const linked = sqlite
+    .prepare<[string, string], LinkedRow>(`SELECT remote_id FROM access_account WHERE access_system_id = ? AND person_id = ? ORDER BY last_seen_at DESC`)
+    .all(system.id, person.id);
+  for (const row of linked) {
+    account = await panel.get(row.remote_id);
+    if (account) break;
+    // Deleted in the access system since we last looked: our mirror row is stale.
+    sqlite.prepare('DELETE FROM access_account WHERE access_system_id = ? AND remote_id = ?').run(system.id, row.remote_id);
+  }
+
+  if (!account) {
+    if (wantSuspended) {
+      return { remoteId: null, summary: `access is off, so no account was created`, changed: false };
+    }
+    const created = await panel.create(desired, { idempotencyKey: keyFor('create', desired) });
+    mirror(ctx, system, person.id, created);
+    return { remoteId: created.remoteId, summary: 'account created', changed: true };
+  }
+
+  const done: string[] = [];
+  const patch: Partial<AccountInput> = {};
+  if (account.firstName !== desired.firstName) patch.firstName = desired.firstName;
+  if (account.lastName !== desired.lastName) patch.lastName = desired.lastName;
+  if (normal(account.email) !== normal(desired.email)) patch.email = desired.email;
+  if (normal(account.phone) !== normal(desired.phone)) patch.phone = desired.phone;
+  if (account.externalRef === null) patch.externalRef = desired.externalRef;
+  const changedFields = Object.keys(patch).filter((k) => k !== 'externalRef');
+  if (Object.keys(patch).length) {
+    account = await panel.update(account.remoteId, patch, { idempotencyKey: keyFor('update', { patch, version: account.version }), ifVersion: account.version });
+    if (changedFields.length) done.push(`updated ${changedFields.map((k) => FIELD_WORDS[k] ?? k).join(', ')}`);
+  }
+  if (account.suspended !== wantSuspended) {
+    const wo = { idempotencyKey: keyFor(wantSuspended ? 'suspend' : 'resume', { remoteId: account.remoteId, version: account.version }), ifVersion: account.version };
+    account = wantSuspended ? await panel.suspend(account.remoteId, wo) : await panel.resume(account.remoteId, wo);
+    done.push(wantSuspended ? 'suspended (access is off)' : 'resumed');
+  }
+  mirror(ctx, system, person.id, account);
+  return { remoteId: account.remoteId, summary: done.length ? done.join('; ') : 'already up to date', changed: done.length > 0 };
+}
+
+const FIELD_WORDS: Record<string, string> = { firstName: 'first name', lastName: 'last name', email: 'email', phone: 'phone' };
+
+function normal(v: string | null | undefined): string {
+  return (v ?? '').trim().toLowerCase();
+}
+
+/** Keeps our copy of the account in step with what the access system just told us. */
+function mirror(ctx: CoreContext, system: StoredConnection, personId: string, a: RemoteAccount) {
+  ctx.db.sqlite
+    .prepare(
+      `INSERT INTO access_account
+         (id, access_system_id, site_id, person_id, remote_id, first_name, last_name, email, phone, suspended, version, last_seen_at)
+       VALUES (@id, @systemId, @siteId, @personId, @remoteId, @firstName, @lastName, @email, @phone, @suspended, @version, @at)
+       ON CONFLICT (access_system_id, remote_id) DO UPDATE SET
+         person_id = excluded.person_id, first_name = excluded.first_name, last_name = excluded.last_name,
+         email = excluded.email, phone = excluded.phone, suspended = excluded.suspended,
+         version = excluded.version, last_seen_at = excluded.last_seen_at`,
+    )
+    .run({
+      id: randomUUID(),
+      systemId: system.id,
+      siteId: system.siteId,
+      personId,
+      remoteId: a.remoteId,
+      firstName: a.firstName ?? '',
+      lastName: a.lastName ?? '',
+      email: a.email ?? null,
+      phone: a.phone ?? null,
+      suspended: a.suspended ? 1 : 0,
+      version: a.version ?? null,
+      at: ctx.now().toISOString(),
+    });
+}
+
+function logActivity(
+  ctx: CoreContext,
+  person: PersonDetail,
+  system: StoredConnection,
+  outcome: 'updated' | 'processed' | 'error',
+  reasonCode: string,
+  reason: string,
+  remoteId: string | null,
+) {
+  // No run id: a re-sync by hand is not part of a pass, and "why?" reads passes only.
+  ctx.db.sqlite
+    .prepare(
+      `INSERT INTO activity_entry (site_id, run_id, at, outcome, person_id, person_name, external_id, source_connection_id, reason_code, reason, detail)
+       VALUES (?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      person.siteId,
+      ctx.now().toISOString(),
+      outcome,
+      person.id,
+      fullName(person),
+      person.externalId,
+      person.sourceConnectionId,
+      reasonCode,
+      reason,
+      JSON.stringify({ action: 'resync', accessSystemId: system.id, accessSystemName: system.name, remoteId }),
+    );
+  ctx.events.emit('activity.appended', { siteId: person.siteId, count: 1 });
+}
+
+function deliveryDto(ctx: CoreContext, personId: string, system: StoredConnection): DeliveryDto {
+  const d = readDelivery(ctx.db.sqlite, personId, system.id);
+  return {
+    accessSystemId: system.id,
+    accessSystemName: system.name,
+    kind: system.kind,
+    state: d?.state ?? null,
+    reason: d?.reason ?? null,
+    at: d?.at ?? null,
+    remoteId: d?.remoteId ?? null,
+  };
+}
+
+function fullName(p: { firstName: string; lastName: string }): string {
+  return `${p.firstName} ${p.lastName}`.trim() || 'This person';
+}

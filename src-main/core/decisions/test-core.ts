@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCore } from '../core';
+import type { Core, CoreOptions } from '../core';
+import { dispatch } from '../../contract/dispatch';
+import type { CallInput, CallName, CallOutput } from '../../contract/api';
+import type { AlertReviewRow } from '../../contract/calls/decisions';
+import type { AlertType } from '../../contract/dto';
+
+/*
+ * Test-only: a real core on a temp data folder with the demo seeded (its fake property system
+ * and access system run on 127.0.0.1), and typed calls through the same dispatch the hosts use.
+ */
+
+export interface TestCore {
+  core: Core;
+  dataDir: string;
+  siteId: string;
+  call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>>;
+  alerts(type?: AlertType, status?: 'open' | 'all'): Promise<AlertReviewRow[]>;
+  close(): Promise<void>;
+}
+
+const dirs: string[] = [];
+
+export async function startTestCore(opts: { dataDir?: string; now?: () => Date; actor?: string } & Partial<CoreOptions> = {}): Promise<TestCore> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rollcall-decisions-'));
+  if (!opts.dataDir) dirs.push(dataDir);
+  const core = await createCore({ dataDir, host: 'test', seedDemoWhenEmpty: true, now: opts.now });
+  const call = async <K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> => {
+    const out = await dispatch(core.handlers, name, input, { role: 'manager', actor: opts.actor ?? 'tester' });
+    if (!out.ok) throw Object.assign(new Error(out.error.message), out.error);
+    return out.result as CallOutput<K>;
+  };
+  const [site] = await call('sites.list', {});
+  return {
+    core,
+    dataDir,
+    siteId: site.id,
+    call,
+    alerts: (type, status = 'open') => call('alerts.query', { siteId: site.id, type, status }),
+    close: () => core.close(),
+  };
+}
+
+export function removeTestDirs(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}

@@ -1,0 +1,224 @@
+import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCore } from '../core';
+import type { Core } from '../core';
+import { dispatch } from '../../contract/dispatch';
+import type { CallInput, CallName, CallOutput } from '../../contract/api';
+import type { Role } from '../../contract/define';
+import { startDemoAccessServer } from '../demo/demo-access-server';
+import type { DemoAccessServer } from '../demo/demo-access-server';
+import { ENCRYPTED_SECRETS_FILE } from '../secrets/file-secret-store';
+
+const dirs: string[] = [];
+const cores: Core[] = [];
+const servers: DemoAccessServer[] = [];
+afterEach(async () => {
+  for (const c of cores.splice(0)) await c.close();
+  for (const s of servers.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const TOKEN = 'tok_live_5ecret_do_not_show_0123456789';
+
+async function start() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rollcall-connections-'));
+  dirs.push(dataDir);
+  const core = await createCore({ dataDir, host: 'test' });
+  cores.push(core);
+  const call = async <K extends CallName>(name: K, input: CallInput<K>, role: Role = 'manager'): Promise<CallOutput<K>> => {
+    const out = await dispatch(core.handlers, name, input, { role });
+    if (!out.ok) throw Object.assign(new Error(out.error.message), out.error);
+    return out.result as CallOutput<K>;
+  };
+  const [site] = await call('sites.list', {});
+  return { core, call, dataDir, siteId: site.id };
+}
+
+async function lobbyAccess() {
+  const server = await startDemoAccessServer({ accounts: [], token: TOKEN });
+  servers.push(server);
+  return server;
+}
+
+/** Everything on disk in the data folder except the encrypted secrets file, as text. */
+function dataFolderText(dataDir: string): string {
+  return readdirSync(dataDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name !== ENCRYPTED_SECRETS_FILE)
+    .map((e) => readFileSync(join(e.parentPath, e.name)).toString('latin1'))
+    .join('\n');
+}
+
+describe('connections', () => {
+  it('adds an access system with a secret, tests it live, and never hands the secret back', async () => {
+    const { call, siteId, dataDir, core } = await start();
+    const server = await lobbyAccess();
+
+    const kinds = await call('connections.kinds', {});
+    expect(kinds.access.map((k) => k.kind)).toContain('demo');
+    expect(kinds.secretStorage).toMatch(/encrypted file in the data folder/);
+
+    const added = await call('connections.add', { siteId, role: 'access', kind: 'demo', name: 'Lobby Access', config: { url: server.url }, secrets: { token: TOKEN } });
+    expect(added).toMatchObject({ name: 'Lobby Access', role: 'access', hasSecret: true, secretsSet: ['token'], config: { url: server.url } });
+
+    const list = await call('connections.list', { siteId });
+    expect(list.access.map((a) => a.name)).toEqual(expect.arrayContaining(['Demo Access', 'Lobby Access']));
+    expect(list.sources.map((s) => s.name)).toEqual(['Demo PMS']);
+    expect(JSON.stringify([added, list])).not.toContain(TOKEN);
+
+    const ok = await call('connections.test', { id: added.id });
+    expect(ok).toMatchObject({ ok: true, message: 'Connected to Demo Access.' });
+
+    // A draft with the wrong key fails with a clear reason that does not repeat the key.
+    const wrong = await call('connections.test', { siteId, role: 'access', kind: 'demo', config: { url: server.url }, secrets: { token: 'wrong-token-value' } });
+    expect(wrong.ok).toBe(false);
+    expect(wrong.message).toMatch(/401|refused|token|key|auth/i);
+    expect(wrong.message).not.toContain('wrong-token-value');
+    // Editing: a draft without the secret uses the stored one.
+    const edited = await call('connections.test', { siteId, id: added.id, role: 'access', kind: 'demo', config: { url: server.url }, secrets: {} });
+    expect(edited.ok).toBe(true);
+
+    // The secret is at rest only in the encrypted file: not in the database, not in the log.
+    expect(dataFolderText(dataDir)).not.toContain(TOKEN);
+    expect(readFileSync(join(dataDir, ENCRYPTED_SECRETS_FILE), 'utf8')).not.toContain(TOKEN);
+
+    // Renaming keeps the secret; a new core on the same folder can still use it.
+    const renamed = await call('connections.update', { id: added.id, name: 'Lobby doors', config: { url: server.url } });
+    expect(renamed).toMatchObject({ name: 'Lobby doors', secretsSet: ['token'] });
+    await core.close();
+    cores.pop();
+    const again = await createCore({ dataDir, host: 'test' });
+    cores.push(again);
+    const retest = await dispatch(again.handlers, 'connections.test', { id: added.id }, { role: 'manager' });
+    expect(retest).toMatchObject({ ok: true, result: { ok: true } });
+
+    const removed = await dispatch(again.handlers, 'connections.remove', { id: added.id }, { role: 'manager' });
+    expect(removed).toMatchObject({ ok: true, result: { removed: true } });
+    const after = await dispatch(again.handlers, 'connections.list', { siteId }, { role: 'manager' });
+    expect(JSON.stringify(after)).not.toContain('Lobby');
+    expect(await again.upstreams.secrets.store.get(`connection:${added.id}`)).toBeNull();
+  });
+
+  it('refuses bad settings by name, and leaves configuration to managers', async () => {
+    const { call, siteId } = await start();
+    await expect(call('connections.add', { siteId, role: 'access', kind: 'demo', name: 'X', config: { url: 'not-a-url' } })).rejects.toThrow(/Address/);
+    await expect(call('connections.add', { siteId, role: 'access', kind: 'demo', name: 'X', config: { token: 'abc' } })).rejects.toThrow(/is a secret/);
+    await expect(call('connections.add', { siteId, role: 'source', kind: 'nope', name: 'X' })).rejects.toThrow(/no adapter/);
+    await expect(call('connections.add', { siteId, role: 'access', kind: 'demo', name: 'X' }, 'frontDesk')).rejects.toMatchObject({ code: 'forbidden' });
+    // Front desk may still look, and re-sync.
+    expect((await call('connections.list', { siteId }, 'frontDesk')).access.map((a) => a.name)).toContain('Demo Access');
+  });
+
+  it('removing a source keeps its people (unlinked, not disabled)', async () => {
+    const { call, siteId } = await start();
+    const { sources } = await call('connections.list', { siteId });
+    const before = await call('people.list', { siteId, limit: 1 });
+    const disabledBefore = Number((await call('people.list', { siteId, limit: 1000 })).rows.filter((p) => !p.accessEnabled).length);
+    const out = await call('connections.remove', { id: sources[0].id });
+    expect(out.peopleKept).toBeGreaterThan(200);
+    const after = await call('people.list', { siteId, limit: 1000 });
+    expect(after.total).toBe(before.total);
+    expect(after.rows.filter((p) => !p.accessEnabled)).toHaveLength(disabledBefore);
+    expect(after.rows.every((p) => p.sourceConnectionId === null)).toBe(true);
+  });
+});
+
+describe('per-person re-sync', () => {
+  function unlinkedPerson(core: Core, siteId: string): string {
+    return core.db.sqlite
+      .prepare(
+        `SELECT p.id FROM person p WHERE p.site_id = ? AND p.access_enabled = 1 AND p.email IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM access_account a WHERE a.person_id = p.id) ORDER BY p.last_name LIMIT 1`,
+      )
+      .pluck()
+      .get(siteId) as string;
+  }
+
+  it('creates the account once, however often it is pushed, and records the delivery', async () => {
+    const { call, siteId, core } = await start();
+    const server = await lobbyAccess();
+    const system = await call('connections.add', { siteId, role: 'access', kind: 'demo', name: 'Lobby Access', config: { url: server.url }, secrets: { token: TOKEN } });
+    const personId = unlinkedPerson(core, siteId);
+    const person = await call('people.get', { id: personId });
+
+    const first = await call('people.resync', { personId, accessSystemId: system.id }, 'frontDesk');
+    expect(first).toMatchObject({ ok: true, message: 'Key re-synced to Lobby Access', delivery: { state: 'applied', reason: 'account created' } });
+    const second = await call('people.resync', { personId, accessSystemId: system.id });
+    expect(second).toMatchObject({ ok: true, delivery: { state: 'applied', reason: 'already up to date' } });
+    const accounts = server.users.list();
+    expect(accounts).toHaveLength(1);
+    expect(accounts[0]).toMatchObject({ first_name: person.firstName, last_name: person.lastName, email: person.email, suspended: false });
+
+    // Access turned off: the next push suspends the same account; on again, it resumes.
+    await call('people.updateAdmin', { id: personId, patch: { accessEnabled: false } });
+    expect((await call('people.resync', { personId, accessSystemId: system.id })).delivery.reason).toMatch(/suspended/);
+    expect(server.users.list()).toMatchObject([{ suspended: true }]);
+    await call('people.updateAdmin', { id: personId, patch: { accessEnabled: true } });
+    expect((await call('people.resync', { personId, accessSystemId: system.id })).delivery.reason).toMatch(/resumed/);
+    expect(server.users.list()).toHaveLength(1);
+
+    const deliveries = await call('people.deliveries', { personId });
+    const byName = Object.fromEntries(deliveries.map((d) => [d.accessSystemName, d]));
+    expect(byName['Demo Access'].state).toBeNull();
+    expect(byName['Lobby Access']).toMatchObject({ state: 'applied', remoteId: accounts[0].id });
+    // The mirror knows the link now, so alerts and the next push see the same account.
+    const linked = core.db.sqlite.prepare('SELECT remote_id FROM access_account WHERE access_system_id = ? AND person_id = ?').pluck().all(system.id, personId);
+    expect(linked).toEqual([accounts[0].id]);
+
+    const activity = await call('activity.list', { siteId, query: 'Lobby Access' });
+    expect(activity.rows.length).toBeGreaterThanOrEqual(4);
+    expect(JSON.stringify(activity)).not.toContain(TOKEN);
+  });
+
+  it('a push whose answer was lost is retried with the same keys: still one account', async () => {
+    const { call, siteId, core } = await start();
+    const server = await lobbyAccess();
+    const system = await call('connections.add', { siteId, role: 'access', kind: 'demo', name: 'Lobby Access', config: { url: server.url }, secrets: { token: TOKEN } });
+    const personId = unlinkedPerson(core, siteId);
+
+    // The account is made, but every answer is lost on the way back.
+    server.misbehave({ status: 503, afterApply: true, method: 'POST', path: '/v1/users', times: Infinity });
+    const failed = await call('people.resync', { personId, accessSystemId: system.id });
+    expect(failed.ok).toBe(false);
+    expect(failed.message).toMatch(/^Could not re-sync to Lobby Access: .*503/);
+    expect(failed.delivery).toMatchObject({ state: 'failed' });
+    expect(failed.delivery.reason).toMatch(/503/);
+    expect(failed.message).not.toContain(TOKEN);
+
+    server.clearMisbehaviour();
+    const retried = await call('people.resync', { personId, accessSystemId: system.id });
+    expect(retried).toMatchObject({ ok: true, delivery: { state: 'applied' } });
+    expect(server.users.list()).toHaveLength(1);
+  });
+
+  it('reports a refusal with the reason, as a failed delivery', async () => {
+    const { call, siteId, core } = await start();
+    const server = await lobbyAccess();
+    const system = await call('connections.add', { siteId, role: 'access', kind: 'demo', name: 'Lobby Access', config: { url: server.url }, secrets: { token: TOKEN } });
+    const personId = unlinkedPerson(core, siteId);
+    const person = await call('people.get', { id: personId });
+    // Someone already holds that email in the access system (added in its own console).
+    server.users.insert({ first_name: 'Other', last_name: 'Person', email: person.email, phone: null, suspended: false, external_ref: null });
+
+    const out = await call('people.resync', { personId, accessSystemId: system.id });
+    expect(out.ok).toBe(false);
+    expect(out.message).toMatch(/already has another account with that email/);
+    const lobby = (await call('people.deliveries', { personId })).find((d) => d.accessSystemName === 'Lobby Access')!;
+    expect(lobby).toMatchObject({ state: 'failed', accessSystemName: 'Lobby Access' });
+    expect(lobby.reason).toMatch(/email/);
+    expect(lobby.at).not.toBeNull();
+  });
+
+  it('pushes to the embedded demo access system too', async () => {
+    const { call, siteId, core } = await start();
+    const { access } = await call('connections.list', { siteId });
+    const demoAccess = access.find((a) => a.kind === 'demo')!;
+    const personId = unlinkedPerson(core, siteId);
+    const before = core.upstreams.demo!.access.users.list().length;
+    const out = await call('people.resync', { personId, accessSystemId: demoAccess.id });
+    expect(out).toMatchObject({ ok: true, message: 'Key re-synced to Demo Access' });
+    await call('people.resync', { personId, accessSystemId: demoAccess.id });
+    expect(core.upstreams.demo!.access.users.list()).toHaveLength(before + 1);
+  });
+});

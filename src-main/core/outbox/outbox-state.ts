@@ -1,0 +1,70 @@
+import type Database from 'better-sqlite3';
+import type { OutboxMode, OutboxStatus } from '../../contract/calls/decisions';
+
+/*
+ * The outbox's small persistent state: online / offline (by hand or detected), why, and when the
+ * last push ran. Kept in SQLite so "work offline" survives a restart of the app.
+ */
+
+export function readState(sqlite: Database.Database, key: string): string | null {
+  return (sqlite.prepare('SELECT value FROM outbox_state WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
+}
+
+export function writeState(sqlite: Database.Database, key: string, value: string | null): void {
+  if (value === null) sqlite.prepare('DELETE FROM outbox_state WHERE key = ?').run(key);
+  else sqlite.prepare('INSERT INTO outbox_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+}
+
+export function readMode(sqlite: Database.Database): OutboxMode {
+  const v = readState(sqlite, 'mode');
+  return v === 'offline-manual' || v === 'offline-auto' ? v : 'online';
+}
+
+export function setMode(sqlite: Database.Database, mode: OutboxMode, reason: string | null): void {
+  writeState(sqlite, 'mode', mode);
+  writeState(sqlite, 'reason', reason);
+}
+
+export function outboxStatus(sqlite: Database.Database, siteId?: string): OutboxStatus {
+  const site = siteId ? 'AND site_id = ?' : '';
+  const p = siteId ? [siteId] : [];
+  const pending = sqlite.prepare(`SELECT count(*) FROM outbox_op WHERE status IN ('pending', 'sending') ${site}`).pluck().get(...p) as number;
+  // Failures and conflicts count while they are the latest word on their alert: deciding the
+  // reopened alert again clears them from the status line (the audit keeps them).
+  const unresolved = (status: string) =>
+    sqlite
+      .prepare(
+        `SELECT count(*) FROM decision d WHERE d.status = ? ${siteId ? 'AND d.site_id = ?' : ''}
+           AND NOT EXISTS (SELECT 1 FROM decision later WHERE later.alert_id = d.alert_id AND later.seq > d.seq)`,
+      )
+      .pluck()
+      .get(status, ...p) as number;
+  const pendingDecisions = sqlite.prepare(`SELECT count(*) FROM decision WHERE status = 'pending' ${site}`).pluck().get(...p) as number;
+  const nextAttemptAt =
+    (sqlite.prepare(`SELECT min(next_attempt_at) FROM outbox_op WHERE status = 'pending' AND next_attempt_at IS NOT NULL ${site}`).pluck().get(...p) as
+      | string
+      | null) ?? null;
+  return {
+    mode: readMode(sqlite),
+    reason: readState(sqlite, 'reason'),
+    pending,
+    failed: unresolved('failed'),
+    conflicts: unresolved('conflict'),
+    pendingDecisions,
+    nextAttemptAt,
+    lastPushAt: readState(sqlite, 'lastPushAt'),
+  };
+}
+
+/**
+ * After a crash: an operation marked 'sending' may or may not have reached the upstream. It goes
+ * back in the queue flagged as interrupted, and is sent again with the same idempotency key, so
+ * the upstream applies it at most once.
+ */
+export function recoverInterrupted(sqlite: Database.Database): { id: string; site_id: string; decision_id: string }[] {
+  const rows = sqlite
+    .prepare<[], { id: string; site_id: string; decision_id: string }>(`SELECT id, site_id, decision_id FROM outbox_op WHERE status = 'sending'`)
+    .all();
+  if (rows.length) sqlite.prepare(`UPDATE outbox_op SET status = 'pending', interrupted = 1, next_attempt_at = NULL WHERE status = 'sending'`).run();
+  return rows;
+}

@@ -1,0 +1,137 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import { api } from '../api';
+import type { AuditEntryDto } from '../contract';
+import { downloadText } from '../lib/download';
+import { plural } from '../lib/format';
+import { useAppStore } from './app';
+import { useSitesStore } from './sites';
+
+const PAGE = 100;
+
+/** The audit trail: every decision and upstream write, newest first, optionally for one person. */
+export const useAuditStore = defineStore('audit', () => {
+  const app = useAppStore();
+  const sites = useSitesStore();
+  const entries = shallowRef<AuditEntryDto[]>([]);
+  const total = ref(0);
+  const nextBefore = ref<number | null>(null);
+  const loading = ref(false);
+  const loadingMore = ref(false);
+  const loaded = ref(false);
+  const error = ref<string | null>(null);
+  const exporting = ref(false);
+  /** The person filter, with the name to show for it (the entries may not be loaded yet). */
+  const person = ref<{ id: string; name: string } | null>(null);
+  let generation = 0;
+  /** The trail is only read once someone opens it; after that it follows events. */
+  let loadedOnce = false;
+
+  const hasMore = computed(() => nextBefore.value !== null && entries.value.length < total.value);
+
+  function params() {
+    return { siteId: sites.currentId ?? undefined, ...(person.value ? { personId: person.value.id } : {}) };
+  }
+
+  async function load() {
+    if (!sites.currentId) return;
+    const gen = ++generation;
+    loading.value = true;
+    try {
+      const page = await api.invoke('audit.list', { ...params(), limit: PAGE });
+      if (gen !== generation) return;
+      entries.value = page.rows;
+      total.value = page.total;
+      nextBefore.value = page.nextBefore;
+      loaded.value = true;
+      error.value = null;
+    } catch (err) {
+      if (gen === generation) error.value = err instanceof Error ? err.message : String(err);
+    } finally {
+      if (gen === generation) loading.value = false;
+    }
+  }
+
+  /** New entries arrived: re-read the first page unless the user paged back (then just the total). */
+  async function refreshHead() {
+    if (!loaded.value) return;
+    if (entries.value.length <= PAGE) return load();
+    try {
+      const page = await api.invoke('audit.list', { ...params(), limit: 1 });
+      total.value = page.total;
+    } catch {
+      // The next full load catches up.
+    }
+  }
+
+  async function loadMore() {
+    if (!hasMore.value || loadingMore.value) return;
+    const gen = generation;
+    loadingMore.value = true;
+    try {
+      const page = await api.invoke('audit.list', { ...params(), before: nextBefore.value!, limit: PAGE });
+      if (gen !== generation) return;
+      entries.value = [...entries.value, ...page.rows];
+      total.value = page.total;
+      nextBefore.value = page.nextBefore;
+    } catch (err) {
+      app.reportError(err);
+    } finally {
+      loadingMore.value = false;
+    }
+  }
+
+  function setPerson(p: { id: string; name: string } | null) {
+    person.value = p;
+    loadedOnce = true;
+    void load();
+  }
+
+  async function exportCsv() {
+    if (exporting.value) return;
+    exporting.value = true;
+    try {
+      const out = await api.invoke('audit.export', params());
+      downloadText(out.fileName, out.csv);
+      app.notify(`Exported ${plural(out.rows, 'audit entry', 'audit entries')} to ${out.fileName}.`, 'success');
+    } catch (err) {
+      app.reportError(err);
+    } finally {
+      exporting.value = false;
+    }
+  }
+
+  function resetForSite() {
+    entries.value = [];
+    total.value = 0;
+    loaded.value = false;
+    person.value = null;
+    if (loadedOnce) void load();
+  }
+
+  function ensureLoaded() {
+    if (!loadedOnce) {
+      loadedOnce = true;
+      void load();
+    }
+  }
+
+  return {
+    entries,
+    total,
+    loading,
+    loadingMore,
+    loaded,
+    error,
+    exporting,
+    person,
+    hasMore,
+    load,
+    refreshHead,
+    loadMore,
+    setPerson,
+    exportCsv,
+    resetForSite,
+    ensureLoaded,
+  };
+});
