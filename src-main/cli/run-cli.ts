@@ -59,7 +59,7 @@ export async function runCli(argv: string[], io: CliIo = { out: (l) => console.l
   const args = parseArgs(argv);
   if (!args.command || args.flags.has('help')) {
     io.out(HELP);
-    return args.command ? 0 : 1;
+    return args.flags.has('help') ? 0 : 1;
   }
   const role = (flagString(args, 'role') ?? io.env.ROLLCALL_ROLE ?? 'manager') as Role;
   const core = await createCore({ dataDir: resolveDataDir(argv, io.env), host: 'cli', role, version: pkg.version, seedDemoWhenEmpty: false });
