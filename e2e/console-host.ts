@@ -19,7 +19,7 @@ export async function startConsoleHost(opts: { dataDir?: string; env?: NodeJS.Pr
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'rollcall-e2e-'));
   const child = spawn(process.execPath, ['out/main/browser-host.js', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...opts.env },
+    env: { ...process.env, ROLLCALL_BACKGROUND_PUSH: '0', ...opts.env },
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {

@@ -35,9 +35,9 @@ test.beforeEach(async () => {
   fake = await startAlarmPanelFake({
     applyDelayMs: 600,
     locations: [
-      { locationId: 'LOC-E1', name: 'Leasing office', address: '1 Test Way', users: [{ slot: 1, name: 'Master', code: '9137', partitions: [1] }] },
-      { locationId: 'LOC-E2', name: 'Fitness center', address: '1 Test Way, B', users: [{ slot: 1, name: 'Master', code: '5820', partitions: [1] }] },
-      { locationId: 'LOC-E3', name: 'Garage', address: '3 Test Way', online: false, users: [{ slot: 1, name: 'Master', code: '2468', partitions: [1] }] },
+      { locationId: 'LOC-E1', name: 'Test office', address: '1 Test Way', users: [{ slot: 1, name: 'Master', code: '9137', partitions: [1] }] },
+      { locationId: 'LOC-E2', name: 'Test gym', address: '1 Test Way, B', users: [{ slot: 1, name: 'Master', code: '5820', partitions: [1] }] },
+      { locationId: 'LOC-E3', name: 'Test garage', address: '3 Test Way', online: false, users: [{ slot: 1, name: 'Master', code: '2468', partitions: [1] }] },
     ],
   });
 });
@@ -67,10 +67,10 @@ test('sync users for all locations, then read the event log of one location', as
   await shot('locations-sync-all-running');
   await expect(run).toHaveAttribute('data-finished', 'true', { timeout: 30_000 });
   const row = (name: string) => run.locator(`[data-testid="locations-run-row"][data-location-name="${name}"]`);
-  await expect(row('Garage')).toHaveAttribute('data-state', 'failed');
-  await expect(row('Garage')).toContainText(/offline/);
-  await expect(row('Leasing office')).toHaveAttribute('data-state', 'done');
-  await expect(row('Fitness center')).toHaveAttribute('data-state', 'done');
+  await expect(row('Test garage')).toHaveAttribute('data-state', 'failed');
+  await expect(row('Test garage')).toContainText(/offline/);
+  await expect(row('Test office')).toHaveAttribute('data-state', 'done');
+  await expect(row('Test gym')).toHaveAttribute('data-state', 'done');
   await expect(card('LOC-E1').getByTestId('location-last-sync')).toContainText('Success');
   await shot('locations-sync-all-done');
 
@@ -80,9 +80,9 @@ test('sync users for all locations, then read the event log of one location', as
   const pageText = await page.locator('main').innerText();
   for (const u of onPanel.slice(0, 10)) expect(pageText).not.toContain(u.code);
 
-  // "Go to events" for the garage: the events page names the garage, not the previously selected location.
-  await row('Garage').getByTestId('locations-run-events').click();
-  await expect(page.getByTestId('events-location-name')).toHaveText('Garage');
+  // "Go to events" for the garage (the demo's own locations sit beside these): the events page names the garage, not the previously selected location.
+  await row('Test garage').getByTestId('locations-run-events').click();
+  await expect(page.getByTestId('events-location-name')).toHaveText('Test garage');
   await expect(page.getByTestId('location-select')).toHaveValue(/.+/);
   const garageEvents = page.getByTestId('location-event');
   await expect(garageEvents.first()).toHaveAttribute('data-type', 'user_sync');
@@ -91,8 +91,8 @@ test('sync users for all locations, then read the event log of one location', as
   await shot('location-events-garage');
 
   // Switching the selected location switches the log, and the page says so.
-  await page.getByTestId('location-select').selectOption({ label: 'Leasing office (LOC-E1)' });
-  await expect(page.getByTestId('events-location-name')).toHaveText('Leasing office');
+  await page.getByTestId('location-select').selectOption({ label: 'Test office (LOC-E1)' });
+  await expect(page.getByTestId('events-location-name')).toHaveText('Test office');
   await expect(garageEvents.first()).toHaveAttribute('data-result', 'success');
   await expect(garageEvents.first()).toContainText(/Users synced/);
   await shot('location-events-office');
@@ -118,6 +118,8 @@ test('sync panel shows the keypad changes as differences, and one is resolved', 
   const card = page.locator('[data-testid="location-card"][data-location="LOC-E1"]');
   await card.getByTestId('location-sync-panel').click();
   await expect(card.getByTestId('location-differences')).toHaveText('2 differences', { timeout: 20_000 });
+  // The differences list follows the selected location: make sure it is this one.
+  await page.getByTestId('location-select').selectOption({ label: 'Test office (LOC-E1)' });
   const diffs = page.getByTestId('difference-row');
   await expect(diffs).toHaveCount(2);
   await expect(page.locator('[data-testid="difference-row"][data-kind="extra_on_panel"]')).toContainText('•••2');
@@ -132,7 +134,7 @@ test('sync panel shows the keypad changes as differences, and one is resolved', 
   await expect(page.getByTestId('location-differences-panel')).toContainText('agree');
   expect(fake.panelUsers('LOC-E1').some((u) => u.slot === someone.slot)).toBe(true);
   await page.getByTestId('location-events-tab').click();
-  await expect(page.getByTestId('events-location-name')).toHaveText('Leasing office');
+  await expect(page.getByTestId('events-location-name')).toHaveText('Test office');
   await expect(page.locator('[data-testid="location-event"][data-type="resolve"]')).toHaveCount(2);
   await shot('location-events-resolved');
 });

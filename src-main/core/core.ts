@@ -38,6 +38,8 @@ export interface CoreOptions {
   seedDemoWhenEmpty?: boolean;
   /** Run scheduled, nightly and continuous passes (the long-running hosts do; the CLI does not). */
   schedule?: boolean;
+  /** Push decisions on a timer while online (default: the Electron and browser hosts do). */
+  backgroundPush?: boolean;
   now?: () => Date;
   /** Where connection secrets live (the desktop host passes its keychain-backed one); an encrypted file in dataDir otherwise. */
   secretStore?: SecretStore;
@@ -81,6 +83,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     host: opts.host,
     version: opts.version ?? '0.0.0',
     role: opts.role ?? 'manager',
+    backgroundPush: opts.backgroundPush ?? (opts.host === 'electron' || opts.host === 'browser'),
     now,
   };
   const demo = new DemoControl(ctx);

@@ -60,7 +60,16 @@ async function main() {
   // default). Electron's safeStorage exists only in the main process, not in this utilityProcess,
   // so the desktop core asks the main process for them (see core/secrets/secret-channel.ts).
   const secretStore = host === 'electron' ? createChannelSecretStore(parentRawPort()) : undefined;
-  const core = await createCore({ dataDir, host, role, version: pkg.version, schedule: true, secretStore });
+  const core = await createCore({
+    dataDir,
+    host,
+    role,
+    version: pkg.version,
+    schedule: true,
+    secretStore,
+    // ROLLCALL_BACKGROUND_PUSH=0 leaves pushing to "Push now" (the e2e tests count what one push did).
+    backgroundPush: process.env.ROLLCALL_BACKGROUND_PUSH !== '0',
+  });
   const server = serveOverPipe(core.handlers, pipe, { role });
   core.events.subscribe((name, payload) => server.emit(name, payload));
   // Tell the host we are ready to take calls.

@@ -16,6 +16,8 @@ export interface CoreContext {
   host: AppInfo['host'];
   version: string;
   role: Role;
+  /** Push decided changes upstream on a timer while online (the window hosts do; CLI and tests push when told). */
+  backgroundPush: boolean;
   now(): Date;
 }
 

@@ -28,7 +28,7 @@ export function decisionsHandlers(ctx: CoreContext): Pick<Handlers, keyof typeof
   // Anything that was mid-send when the app last stopped goes back in the queue, same key.
   pusher.recover();
   // The window hosts push in the background while online; the CLI and tests push when told to.
-  if (ctx.host === 'electron' || ctx.host === 'browser') pusher.startBackground();
+  if (ctx.backgroundPush) pusher.startBackground();
 
   const fallbackActor = defaultActor(ctx);
   const actorOf = (input: { actor?: string }, call: CallContext) => input.actor ?? call.actor ?? fallbackActor;
