@@ -1,10 +1,9 @@
 import type { CoreEvents } from './core-events';
 import type { OpenDatabase } from './db/open-database';
-import type { AccessSystem } from './db/entities';
 import type { Upstreams } from './upstreams';
 import { mirrorAccessAccounts } from './access/access-mirror';
 import { detectAlerts } from './alerts/detect-alerts';
-import { parseJson } from './sql-helpers';
+import { toAccessSystem } from './db/row-mappers';
 
 /**
  * What follows every applied pass: re-read each access system's accounts, then look for the
@@ -35,15 +34,3 @@ export function afterPassSteps(deps: { db: OpenDatabase; events: CoreEvents; ups
   };
 }
 
-function toAccessSystem(r: Record<string, unknown>): AccessSystem {
-  return {
-    id: r.id as string,
-    siteId: r.site_id as string,
-    kind: r.kind as AccessSystem['kind'],
-    name: r.name as string,
-    enabled: r.enabled === 1,
-    config: parseJson(r.config, {}),
-    secretRef: (r.secret_ref as string | null) ?? null,
-    createdAt: r.created_at as string,
-  };
-}

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Outcome } from '../../contract/dto';
-import { likePattern } from '../sql-helpers';
+import { activityFilter } from './activity-queries';
 
 const HEADERS = ['time', 'outcome', 'person', 'external id', 'source', 'reason code', 'reason', 'run id', 'person id'];
 
@@ -20,26 +20,13 @@ export function exportActivityCsv(
   input: { siteId: string; query?: string; outcome?: Outcome },
   now: Date,
 ): { fileName: string; csv: string; rows: number } {
-  const where = ['e.site_id = ?'];
-  const params: unknown[] = [input.siteId];
-  const q = (input.query ?? '').trim().toLowerCase();
-  if (q) {
-    const like = likePattern(q);
-    where.push(
-      `(lower(e.person_name) LIKE ? ESCAPE '\\' OR lower(coalesce(e.external_id,'')) LIKE ? ESCAPE '\\' OR lower(coalesce(e.reason,'')) LIKE ? ESCAPE '\\' OR lower(coalesce(e.reason_code,'')) LIKE ? ESCAPE '\\')`,
-    );
-    params.push(like, like, like, like);
-  }
-  if (input.outcome) {
-    where.push('e.outcome = ?');
-    params.push(input.outcome);
-  }
+  const { sql: filter, params } = activityFilter(input);
   const lines = [HEADERS.join(',')];
   let rows = 0;
   const stmt = sqlite.prepare(
     `SELECT e.at, e.outcome, e.person_name, e.external_id, sc.name AS source_name, e.reason_code, e.reason, e.run_id, e.person_id
      FROM activity_entry e LEFT JOIN source_connection sc ON sc.id = e.source_connection_id
-     WHERE ${where.join(' AND ')} ORDER BY e.id DESC`,
+     WHERE ${filter} ORDER BY e.id DESC`,
   );
   for (const r of stmt.iterate(...params) as Iterable<Record<string, unknown>>) {
     lines.push(

@@ -26,11 +26,8 @@ function toDto(r: Raw, withDetail: boolean): ActivityEntryDto {
   };
 }
 
-/** Newest first, keyset-paged by id so paging stays fast however long the log grows. */
-export function listActivity(
-  sqlite: Database.Database,
-  input: { siteId: string; query?: string; outcome?: Outcome; beforeId?: number; limit: number },
-): Page<ActivityEntryDto> {
+/** The WHERE clause both the list and the CSV export use: site, free text, outcome. */
+export function activityFilter(input: { siteId: string; query?: string; outcome?: Outcome }): { sql: string; params: unknown[] } {
   const where = ['e.site_id = ?'];
   const params: unknown[] = [input.siteId];
   const q = (input.query ?? '').trim().toLowerCase();
@@ -45,7 +42,15 @@ export function listActivity(
     where.push('e.outcome = ?');
     params.push(input.outcome);
   }
-  const filter = where.join(' AND ');
+  return { sql: where.join(' AND '), params };
+}
+
+/** Newest first, keyset-paged by id so paging stays fast however long the log grows. */
+export function listActivity(
+  sqlite: Database.Database,
+  input: { siteId: string; query?: string; outcome?: Outcome; beforeId?: number; limit: number },
+): Page<ActivityEntryDto> {
+  const { sql: filter, params } = activityFilter(input);
   const total = Number(sqlite.prepare(`SELECT count(*) FROM activity_entry e WHERE ${filter}`).pluck().get(...params));
   const pageWhere = input.beforeId ? `${filter} AND e.id < ?` : filter;
   const pageParams = input.beforeId ? [...params, input.beforeId] : params;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { toAccessSystem } from '../db/row-mappers';
 import type { AccountValues, BasisRecord, OutboxMode, PushItem, PushSummary } from '../../contract/calls/decisions';
 import { ApiError } from '../../contract/errors';
 import type { AccessPanel, AccountInput, RemoteAccount } from '../adapters/types';
 import { UpstreamError } from '../adapters/types';
 import type { CoreEvents } from '../core-events';
-import type { AccessSystem } from '../db/entities';
 import type { OpenDatabase } from '../db/open-database';
 import type { Upstreams } from '../upstreams';
 import { countOpenAlerts } from '../alerts/alert-queries';
@@ -594,15 +594,3 @@ function classify(err: unknown): Outcome {
   return { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
 }
 
-function toAccessSystem(r: Record<string, unknown>): AccessSystem {
-  return {
-    id: r.id as string,
-    siteId: r.site_id as string,
-    kind: r.kind as AccessSystem['kind'],
-    name: r.name as string,
-    enabled: r.enabled === 1,
-    config: parseJson(r.config, {}),
-    secretRef: (r.secret_ref as string | null) ?? null,
-    createdAt: r.created_at as string,
-  };
-}

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
+import { toSourceConnection } from '../db/row-mappers';
 import type { PersonStatus, PersonType, SiteSettings } from '../../contract/dto';
 import type { SourceConnection } from '../db/entities';
-import { bool, parseJson } from '../sql-helpers';
+import { parseJson } from '../sql-helpers';
 import { resolveSiteSettings } from './site-defaults';
 
 /** What the engine needs of a site, read once per pass. */
@@ -42,22 +43,6 @@ export function loadSite(sqlite: Database.Database, siteId: string): SiteInfo | 
   return { id: r.id as string, name: r.name as string, settings: resolveSiteSettings(parseJson(r.settings, {})) };
 }
 
-export function toSourceConnection(r: Record<string, unknown>): SourceConnection {
-  return {
-    id: r.id as string,
-    siteId: r.site_id as string,
-    kind: r.kind as SourceConnection['kind'],
-    block: (r.block as SourceConnection['block']) ?? 'integrations',
-    name: r.name as string,
-    enabled: bool(r.enabled),
-    config: parseJson(r.config, {}),
-    secretRef: (r.secret_ref as string | null) ?? null,
-    lastRunAt: (r.last_run_at as string | null) ?? null,
-    lastCounts: parseJson(r.last_counts, null),
-    deltaToken: (r.delta_token as string | null) ?? null,
-    createdAt: r.created_at as string,
-  };
-}
 
 export function loadConnections(sqlite: Database.Database, siteId: string): SourceConnection[] {
   const rows = sqlite.prepare('SELECT * FROM source_connection WHERE site_id = ? ORDER BY created_at, id').all(siteId) as Record<string, unknown>[];
@@ -108,3 +93,5 @@ export function connectionGate(settings: SiteSettings, conn: SourceConnection): 
   if (!conn.enabled) return 'integration_off';
   return 'on';
 }
+
+export { toSourceConnection };

@@ -2,6 +2,7 @@ import type { SiteSettings, SyncRunDto, SyncTrigger } from '../../contract/dto';
 import type { SourceConnector } from '../adapters/types';
 import type { OpenDatabase } from '../db/open-database';
 import type { SourceConnection } from '../db/entities';
+import { toSourceConnection } from '../db/row-mappers';
 
 export interface SchedulerDeps {
   db: OpenDatabase;
@@ -77,7 +78,7 @@ export class SyncScheduler {
     const rows = this.deps.db.sqlite
       .prepare('SELECT * FROM source_connection WHERE site_id = ? AND enabled = 1')
       .all(siteId) as Record<string, unknown>[];
-    return rows.map(toConnection);
+    return rows.map(toSourceConnection);
   }
 
   private scheduleDue(siteId: string, now: Date): boolean {
@@ -125,20 +126,3 @@ function localDay(d: Date): string {
   return `${d.getFullYear()}-${d.getMonth() + 1}-${d.getDate()}`;
 }
 
-export function toConnection(r: Record<string, unknown>): SourceConnection {
-  const json = (v: unknown) => (typeof v === 'string' && v ? JSON.parse(v) : null);
-  return {
-    id: r.id as string,
-    siteId: r.site_id as string,
-    kind: r.kind as SourceConnection['kind'],
-    block: r.block as SourceConnection['block'],
-    name: r.name as string,
-    enabled: r.enabled === 1,
-    config: json(r.config) ?? {},
-    secretRef: (r.secret_ref as string | null) ?? null,
-    lastRunAt: (r.last_run_at as string | null) ?? null,
-    lastCounts: json(r.last_counts),
-    deltaToken: (r.delta_token as string | null) ?? null,
-    createdAt: r.created_at as string,
-  };
-}
