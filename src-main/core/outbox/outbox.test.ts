@@ -148,6 +148,8 @@ describe('conflicts', () => {
       after: { firstName: 'Changed' },
     });
     expect(pair(reopened).account!.firstName).toBe('Changed');
+    // The side-by-side highlights what differs now.
+    expect(reopened.detail.differing).toContain('firstName');
     expect(events.at(-1)).toEqual({ siteId: t.siteId, open: openAfterDecision + 1 });
     expect(await t.call('outbox.status', {})).toMatchObject({ conflicts: 1, pending: 0 });
 

@@ -8,6 +8,8 @@ import type { CoreEvents } from '../core-events';
 import type { OpenDatabase } from '../db/open-database';
 import type { Upstreams } from '../upstreams';
 import { countOpenAlerts } from '../alerts/alert-queries';
+import { diffFields, differingFields } from '../alerts/match';
+import type { ComparableFields } from '../alerts/match';
 import { auditWriter } from '../audit/audit-log';
 import { OP_SELECT, opToDto, settleTasks } from '../decisions/decision-queries';
 import type { OpRow } from '../decisions/decision-queries';
@@ -529,6 +531,13 @@ export class OutboxPusher {
         suspended: conflict.after.suspended,
         version: conflict.after.version,
       });
+      // The side-by-side view highlights what differs now, not what differed when the alert opened.
+      const source = detail.source as ComparableFields | undefined;
+      if (source && Array.isArray(detail.fields)) {
+        const fields = diffFields(source, account as ComparableFields);
+        detail.fields = fields;
+        detail.differing = differingFields(fields);
+      }
     }
     sqlite
       .prepare(`UPDATE alert SET status = 'open', detail = ?, updated_at = ?, closed_at = NULL WHERE id = ?`)
