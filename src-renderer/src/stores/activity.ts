@@ -2,8 +2,7 @@ import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
 import { api } from '../api';
 import type { ActivityEntryDto, Outcome } from '../contract';
-import { downloadText } from '../lib/download';
-import { plural } from '../lib/format';
+import { exportCsvFile } from '../lib/export-csv';
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
 
@@ -130,17 +129,8 @@ export const useActivityStore = defineStore('activity', () => {
   /** The log under the current filters, as a CSV file the browser saves. */
   async function exportCsv() {
     const siteId = sites.currentId;
-    if (!siteId || exporting.value) return;
-    exporting.value = true;
-    try {
-      const out = await api.invoke('activity.export', { siteId, ...filters() });
-      downloadText(out.fileName, out.csv);
-      app.notify(`Exported ${plural(out.rows, 'entry', 'entries')} to ${out.fileName}.`, 'success');
-    } catch (err) {
-      app.reportError(err);
-    } finally {
-      exporting.value = false;
-    }
+    if (!siteId) return;
+    await exportCsvFile(exporting, app, () => api.invoke('activity.export', { siteId, ...filters() }), 'entry', 'entries');
   }
 
   function resetForSite() {

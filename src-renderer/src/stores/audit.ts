@@ -2,8 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { api } from '../api';
 import type { AuditEntryDto } from '../contract';
-import { downloadText } from '../lib/download';
-import { plural } from '../lib/format';
+import { exportCsvFile } from '../lib/export-csv';
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
 
@@ -88,17 +87,7 @@ export const useAuditStore = defineStore('audit', () => {
   }
 
   async function exportCsv() {
-    if (exporting.value) return;
-    exporting.value = true;
-    try {
-      const out = await api.invoke('audit.export', params());
-      downloadText(out.fileName, out.csv);
-      app.notify(`Exported ${plural(out.rows, 'audit entry', 'audit entries')} to ${out.fileName}.`, 'success');
-    } catch (err) {
-      app.reportError(err);
-    } finally {
-      exporting.value = false;
-    }
+    await exportCsvFile(exporting, app, () => api.invoke('audit.export', params()), 'audit entry', 'audit entries');
   }
 
   function resetForSite() {

@@ -176,15 +176,22 @@ export const useSyncStore = defineStore('sync', () => {
     dryRunError.value = null;
   }
 
-  async function approveHeld(): Promise<boolean> {
+  /**
+   * Approve and discard differ only in the call and in what is said afterwards. On failure the
+   * last run is read again, so the banner shows what the core now holds.
+   */
+  async function decideHeld(
+    kind: 'approve' | 'discard',
+    call: (runId: string) => Promise<SyncRunDto>,
+    say: (result: SyncRunDto) => void,
+  ): Promise<boolean> {
     const run = heldRun.value;
     if (!run || deciding.value) return false;
-    deciding.value = 'approve';
+    deciding.value = kind;
     try {
-      const result = await api.invoke('sync.approveHeld', { runId: run.id });
+      const result = await call(run.id);
       finish(result);
-      if (result.status === 'complete') app.notify('Approved: the held pass was applied.', 'success');
-      else if (result.status === 'held') app.notify('Held again: the sources changed since the preview. Review it once more.', 'info');
+      say(result);
       return true;
     } catch (err) {
       app.reportError(err);
@@ -195,21 +202,23 @@ export const useSyncStore = defineStore('sync', () => {
     }
   }
 
-  async function discardHeld(): Promise<boolean> {
-    const run = heldRun.value;
-    if (!run || deciding.value) return false;
-    deciding.value = 'discard';
-    try {
-      finish(await api.invoke('sync.discardHeld', { runId: run.id }));
-      app.notify('Discarded: nothing from the held pass was applied.', 'success');
-      return true;
-    } catch (err) {
-      app.reportError(err);
-      void loadLastRun();
-      return false;
-    } finally {
-      deciding.value = null;
-    }
+  function approveHeld(): Promise<boolean> {
+    return decideHeld(
+      'approve',
+      (runId) => api.invoke('sync.approveHeld', { runId }),
+      (result) => {
+        if (result.status === 'complete') app.notify('Approved: the held pass was applied.', 'success');
+        else if (result.status === 'held') app.notify('Held again: the sources changed since the preview. Review it once more.', 'info');
+      },
+    );
+  }
+
+  function discardHeld(): Promise<boolean> {
+    return decideHeld(
+      'discard',
+      (runId) => api.invoke('sync.discardHeld', { runId }),
+      () => app.notify('Discarded: nothing from the held pass was applied.', 'success'),
+    );
   }
 
   async function loadLastRun() {
