@@ -3,6 +3,7 @@ import { UpstreamError } from '../adapters/types';
 import type { AccessPanel, AccountInput, ListOptions, RemoteAccount, TestResult, WriteOptions } from '../adapters/types';
 import { createUpstreamHttp, parseJson, statusError, vendorErrorCode } from '../adapters/http/upstream-http';
 import type { HttpCall, HttpReply, RetryPolicy } from '../adapters/http/upstream-http';
+import { parseReply } from '../adapters/http/parse-reply';
 
 /**
  * Talks to Demo Access. Every write carries the caller's idempotency key, so every call is safe
@@ -160,14 +161,7 @@ const unquoteEtag = (tag: string) => tag.replace(/^W\//, '').replace(/^"(.*)"$/,
 const quoteEtag = (version: string) => (version.startsWith('"') || version.startsWith('W/') ? version : `"${version}"`);
 
 function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): T {
-  const parsed = parseJson(reply.text);
-  if (!parsed.ok) throw unusable(what, 'the answer is not complete JSON (it may have been cut off)');
-  const result = schema.safeParse(parsed.value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw unusable(what, `${issue.path.length ? issue.path.join('.') : 'the answer'}: ${issue.message}`);
-  }
-  return result.data;
+  return parseReply(reply, schema, (why) => unusable(what, why));
 }
 
 function unusable(what: string, why: string): UpstreamError {

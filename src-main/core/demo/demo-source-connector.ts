@@ -5,6 +5,7 @@ import { UpstreamError } from '../adapters/types';
 import type { ChangeSet, ListOptions, SourceConnector, SourceRecord, TestResult } from '../adapters/types';
 import { createUpstreamHttp, parseJson, statusError } from '../adapters/http/upstream-http';
 import type { HttpReply, RetryPolicy } from '../adapters/http/upstream-http';
+import { parseReply } from '../adapters/http/parse-reply';
 
 /**
  * Reads the demo property-management API. Every page is checked before anything is yielded:
@@ -149,15 +150,7 @@ function toSourceRecord(raw: Record<string, unknown>): SourceRecord {
 }
 
 function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): T {
-  const parsed = parseJson(reply.text);
-  if (!parsed.ok) throw malformed(what, 'the answer is not complete JSON (it may have been cut off)');
-  const result = schema.safeParse(parsed.value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue.path.length ? issue.path.join('.') : 'the answer';
-    throw malformed(what, `${where}: ${issue.message}`);
-  }
-  return result.data;
+  return parseReply(reply, schema, (why) => malformed(what, why));
 }
 
 function checkDuplicates(records: { id: string }[], seen: Set<string>, what: string): void {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../types';
-import type { SourceConnector, SourceRecord } from '../types';
+import type { SourceConnector } from '../types';
+import { readAll } from '../contract/read-source';
 import { mapStatus } from '../../sync/status-map';
 import { createAppfolioSource } from './appfolio-source';
 import { startAppfolioFake } from './fake-appfolio';
@@ -23,12 +24,6 @@ async function start(tenants: AppfolioFakeTenant[], extra: Partial<AppfolioFakeO
 
 function source(f: AppfolioFake, propertyIds: string[] = []): SourceConnector {
   return createAppfolioSource({ url: f.url, clientId: f.clientId, clientSecret: f.clientSecret, propertyIds, retry: RETRY });
-}
-
-async function readAll(c: SourceConnector): Promise<SourceRecord[]> {
-  const out: SourceRecord[] = [];
-  for await (const page of c.list()) out.push(...page);
-  return out;
 }
 
 const tenant = (n: number, over: Partial<AppfolioFakeTenant> = {}): AppfolioFakeTenant => ({

@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { basicCredentials, sameSecret } from '../http/fake-credentials';
 import { jsonError, startFakeServer } from '../http/fake-server';
 import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
 import { TENANT_DIRECTORY_PATH } from './appfolio-wire';
@@ -110,13 +111,7 @@ export async function startAppfolioFake(opts: AppfolioFakeOptions = {}): Promise
 
   const server = await startFakeServer({
     token: 'unused',
-    authorize({ headers }) {
-      const m = /^Basic (.+)$/i.exec(String(headers.authorization ?? ''));
-      if (!m) return false;
-      const given = Buffer.from(Buffer.from(m[1], 'base64').toString('utf8'));
-      const want = Buffer.from(`${clientId}:${clientSecret}`);
-      return given.length === want.length && timingSafeEqual(given, want);
-    },
+    authorize: ({ headers }) => sameSecret(basicCredentials(headers.authorization), `${clientId}:${clientSecret}`),
     shapers: appfolioShapers,
     routes: [
       { method: 'POST', pattern: TENANT_DIRECTORY_PATH, handler: report },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../types';
-import type { SourceConnector, SourceRecord } from '../types';
+import { readAll } from '../contract/read-source';
 import { CONTRACT_RETRY } from '../contract/fault-control';
 import { createCctvSource } from './cctv-source';
 import type { CctvSourceOptions } from './cctv-source';
@@ -17,12 +17,6 @@ afterEach(async () => {
 async function start(opts: CctvFakeOptions, conn: Partial<CctvSourceOptions> = {}) {
   fake = await startCctvFake(opts);
   return { fake, source: createCctvSource({ url: fake.url, apiKey: fake.apiKey, retry: CONTRACT_RETRY, ...conn }) };
-}
-
-async function readAll(source: SourceConnector): Promise<SourceRecord[]> {
-  const out: SourceRecord[] = [];
-  for await (const page of source.list()) out.push(...page);
-  return out;
 }
 
 const person = (id: string, extra: Partial<CctvFakeIdentity> = {}): CctvFakeIdentity => ({

@@ -4,6 +4,7 @@ import { UpstreamError } from '../types';
 import type { ListOptions, SourceConnector, SourceRecord, TestResult } from '../types';
 import { createUpstreamHttp, parseJson, statusError } from '../http/upstream-http';
 import type { HttpReply, RetryPolicy } from '../http/upstream-http';
+import { parseReply } from '../http/parse-reply';
 import { identitiesPageSchema, identityToRecord } from './cctv-wire';
 import type { CctvMapping } from './cctv-wire';
 
@@ -100,15 +101,7 @@ export function createCctvSource(opts: CctvSourceOptions): SourceConnector {
 }
 
 function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): T {
-  const parsed = parseJson(reply.text);
-  if (!parsed.ok) throw malformed(what, 'the answer is not complete JSON (it may have been cut off)');
-  const result = schema.safeParse(parsed.value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue.path.length ? issue.path.join('.') : 'the answer';
-    throw malformed(what, `${where}: ${issue.message}`);
-  }
-  return result.data;
+  return parseReply(reply, schema, (why) => malformed(what, why));
 }
 
 function malformed(what: string, why: string): UpstreamError {

@@ -1,7 +1,8 @@
 import { describe, expect, it, afterEach } from 'vitest';
 import type { PersonType } from '../../../contract/dto';
 import { UpstreamError } from '../types';
-import type { SourceConnector, SourceRecord } from '../types';
+import type { SourceConnector } from '../types';
+import { readAll } from './read-source';
 import { CONTRACT_RETRY, expectNoSecrets } from './fault-control';
 import type { FaultControl } from './fault-control';
 
@@ -50,12 +51,6 @@ export function contractPeople(n: number): ContractPerson[] {
     status: i % 9 === 4 ? 'past' : 'current',
     type: 'resident',
   }));
-}
-
-async function readAll(connector: SourceConnector): Promise<SourceRecord[]> {
-  const out: SourceRecord[] = [];
-  for await (const page of connector.list()) out.push(...page);
-  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../types';
-import type { SourceConnector, SourceRecord } from '../types';
+import type { SourceConnector } from '../types';
+import { readAll } from '../contract/read-source';
 import { startFakeServer } from '../http/fake-server';
 import { mapStatus } from '../../sync/status-map';
 import { createEntrataSource } from './entrata-source';
@@ -40,12 +41,6 @@ async function start(residents: EntrataFakeResident[], extra: Parameters<typeof 
 
 function source(f: EntrataFake, propertyIds = ['100'], pageSize = 2): SourceConnector {
   return createEntrataSource({ url: f.url, propertyIds, credentials: { kind: 'basic', username: f.username, password: f.password }, pageSize, retry: RETRY });
-}
-
-async function readAll(c: SourceConnector): Promise<SourceRecord[]> {
-  const out: SourceRecord[] = [];
-  for await (const page of c.list()) out.push(...page);
-  return out;
 }
 
 describe('Entrata request envelope', () => {

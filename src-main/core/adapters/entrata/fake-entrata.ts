@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { basicCredentials, sameSecret } from '../http/fake-credentials';
 import { startFakeServer } from '../http/fake-server';
 import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
 import { ENTRATA_METHOD_VERSION, LEASE_STATUS_TYPES } from './entrata-wire';
@@ -92,10 +93,10 @@ export async function startEntrataFake(opts: EntrataFakeOptions = {}): Promise<E
   const injected: { error: { code: number; message: string }; left: number }[] = [];
 
   const authKind = (req: FakeRequest): 'basic' | 'apikey' | 'none' => {
-    const basic = /^Basic (.+)$/i.exec(req.header('authorization') ?? '');
-    if (basic) return safeEqual(Buffer.from(basic[1], 'base64').toString('utf8'), `${username}:${password}`) ? 'basic' : 'none';
+    const basic = basicCredentials(req.header('authorization'));
+    if (basic !== null) return sameSecret(basic, `${username}:${password}`) ? 'basic' : 'none';
     const key = req.header('x-api-key');
-    if (key) return safeEqual(key, apiKey) ? 'apikey' : 'none';
+    if (key) return sameSecret(key, apiKey) ? 'apikey' : 'none';
     return 'none';
   };
 
@@ -271,10 +272,4 @@ function resultOf(body: unknown): Record<string, unknown> | null {
 function withResult(body: unknown, result: unknown): unknown {
   const b = body as { response: Record<string, unknown> };
   return { ...b, response: { ...b.response, result } };
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../types';
-import type { SourceConnector, SourceRecord } from '../types';
+import { readAll } from '../contract/read-source';
 import { CONTRACT_RETRY, expectNoSecrets } from '../contract/fault-control';
 import { mapStatus } from '../../sync/status-map';
 import { createMemberSource } from './member-source';
@@ -30,12 +30,6 @@ async function start(opts: MemberFakeOptions, conn: Partial<MemberSourceOptions>
   fake = await startMemberFake(opts);
   const source = createMemberSource({ url: fake.url, apiKey: fake.apiKey, siteId: fake.siteId, staffToken: fake.staffToken, retry: CONTRACT_RETRY, ...conn });
   return { fake, source };
-}
-
-async function readAll(source: SourceConnector): Promise<SourceRecord[]> {
-  const out: SourceRecord[] = [];
-  for await (const page of source.list()) out.push(...page);
-  return out;
 }
 
 const many = (n: number) => Array.from({ length: n }, (_, i) => client(`M-${100 + i}`));

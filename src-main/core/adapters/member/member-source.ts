@@ -3,6 +3,7 @@ import { UpstreamError } from '../types';
 import type { ChangeSet, ListOptions, SourceConnector, SourceRecord, TestResult } from '../types';
 import { createUpstreamHttp, parseJson, statusError } from '../http/upstream-http';
 import type { HttpReply, RetryPolicy } from '../http/upstream-http';
+import { parseReply } from '../http/parse-reply';
 import { clientToRecord, clientsPageSchema, mindbodyErrorCode, userTokenSchema } from './member-wire';
 import { advanceWatermark, afterWatermark, decodeWatermark, encodeWatermark } from './watermark';
 
@@ -177,15 +178,7 @@ function errorFor(reply: HttpReply, what: string): UpstreamError {
 }
 
 function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): T {
-  const parsed = parseJson(reply.text);
-  if (!parsed.ok) throw malformed(what, 'the answer is not complete JSON (it may have been cut off)');
-  const result = schema.safeParse(parsed.value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue.path.length ? issue.path.join('.') : 'the answer';
-    throw malformed(what, `${where}: ${issue.message}`);
-  }
-  return result.data;
+  return parseReply(reply, schema, (why) => malformed(what, why));
 }
 
 function malformed(what: string, why: string): UpstreamError {

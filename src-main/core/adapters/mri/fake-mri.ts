@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { basicCredentials, sameSecret } from '../http/fake-credentials';
 import { jsonError, startFakeServer } from '../http/fake-server';
 import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
 import { MRI_RESIDENTS_API } from './mri-wire';
@@ -98,13 +99,7 @@ export async function startMriFake(opts: MriFakeOptions = {}): Promise<MriFake> 
 
   const server = await startFakeServer({
     token: 'unused',
-    authorize({ headers }) {
-      const m = /^Basic (.+)$/i.exec(String(headers.authorization ?? ''));
-      if (!m) return false;
-      const given = Buffer.from(Buffer.from(m[1], 'base64').toString('utf8'));
-      const want = Buffer.from(expected);
-      return given.length === want.length && timingSafeEqual(given, want);
-    },
+    authorize: ({ headers }) => sameSecret(basicCredentials(headers.authorization), expected),
     shapers: mriShapers,
     routes: [{ method: 'GET', pattern: '/mriapiservices/api.asp', handler: residentsPage }],
   });

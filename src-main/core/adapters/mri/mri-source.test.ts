@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../types';
-import type { SourceConnector, SourceRecord } from '../types';
+import type { SourceConnector } from '../types';
+import { readAll } from '../contract/read-source';
 import { startFakeServer } from '../http/fake-server';
 import { mapStatus } from '../../sync/status-map';
 import { createMriSource, mriUserName } from './mri-source';
@@ -28,12 +29,6 @@ function source(f: MriFake, propertyIds = ['HV01'], url = f.url): SourceConnecto
     credentials: { clientId: f.clientId, databaseName: f.databaseName, userName: f.userName, partnerKey: f.partnerKey, password: f.password },
     retry: RETRY,
   });
-}
-
-async function readAll(c: SourceConnector): Promise<SourceRecord[]> {
-  const out: SourceRecord[] = [];
-  for await (const page of c.list()) out.push(...page);
-  return out;
 }
 
 const resident = (n: number, over: MriFakeResident = {}): MriFakeResident => ({

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { startFakeServer } from '../http/fake-server';
-import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
+import type { FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
 import { isNode, soapParser, textOf } from '../yardi/soap';
 import type { XmlNode } from '../yardi/soap';
-import { encodeSoap, faultReply, rawXml, requestOperation, sameSecret, soapActionOf } from '../yardi/soap-fake';
+import { sameSecret } from '../http/fake-credentials';
+import { createFakeRecords } from '../http/fake-records';
+import { createSoapCallDesk, encodeSoap, faultReply, listShapers } from '../yardi/soap-fake';
 import type { ReceivedSoap } from '../yardi/soap-fake';
 import { GET_RESIDENT_LIST_INFO_ACTION, RPX_NS } from './realpage-wire';
 
@@ -92,32 +94,18 @@ function withResidents(body: unknown, list: XmlNode[]): unknown {
   return copy;
 }
 
-const shapers: BodyShapers = {
-  malformed(body) {
-    const list = residentsIn(body);
-    if (!list) return body;
-    if (list.length === 0) {
-      const copy = structuredClone(body) as { getresidentlistinfoResponse: XmlNode };
-      copy.getresidentlistinfoResponse.getresidentlistinfoResult = { unexpected: 'true' };
-      return copy;
-    }
-    // Well-formed XML, unusable data: the first resident has no id at all.
-    const [first, ...rest] = list;
-    const { residentid: _h, residentmemberid: _m, ...noId } = first;
-    return withResidents(body, [noId, ...rest]);
+const shapers = listShapers({
+  read: residentsIn,
+  write: withResidents,
+  unexpected(body) {
+    const copy = structuredClone(body) as { getresidentlistinfoResponse: XmlNode };
+    copy.getresidentlistinfoResponse.getresidentlistinfoResult = { unexpected: 'true' };
+    return copy;
   },
-  duplicateIds(body) {
-    const list = residentsIn(body);
-    if (!list || list.length === 0) return body;
-    const copy = [...list];
-    if (copy.length === 1) copy.push(copy[0]);
-    else copy[copy.length - 1] = copy[0];
-    return withResidents(body, copy);
+  withoutId({ residentid: _h, residentmemberid: _m, ...noId }) {
+    return noId;
   },
-  emptyList(body) {
-    return residentsIn(body) ? withResidents(body, []) : body;
-  },
-};
+});
 
 export async function startRealPageFake(opts: RealPageFakeOptions = {}): Promise<RealPageFake> {
   const creds = {
@@ -126,13 +114,17 @@ export async function startRealPageFake(opts: RealPageFakeOptions = {}): Promise
     username: opts.username ?? 'rollcall.api',
     password: opts.password ?? `rp_${randomBytes(12).toString('hex')}`,
   };
-  const residents = new Map<string, RealPageFakeResident>();
-  for (const r of opts.residents ?? []) residents.set(r.id, structuredClone(r));
   const sites = new Set(opts.siteIds ?? []);
-  for (const r of residents.values()) sites.add(r.siteId);
+  const residents = createFakeRecords(opts.residents ?? [], (r) => sites.add(r.siteId));
   if (sites.size === 0) sites.add('5230176');
-  const received: ReceivedSoap[] = [];
-  let raw: { xml: string; status: number } | null = null;
+  const desk = createSoapCallDesk({
+    operation: 'getresidentlistinfo',
+    action: GET_RESIDENT_LIST_INFO_ACTION,
+    parser: requestParser,
+    wrongContentType: 'Cannot process the message because the content type is not text/xml.',
+    wrongAction: (action) => `The message with Action '${action}' cannot be processed at the receiver.`,
+    noOperation: faultReply(500, 'The request holds no getresidentlistinfo element.', 'client'),
+  });
 
   const residentXml = (r: RealPageFakeResident): XmlNode => {
     const x: XmlNode = { residentid: r.householdId ?? r.id };
@@ -153,25 +145,16 @@ export async function startRealPageFake(opts: RealPageFakeOptions = {}): Promise
   };
 
   const getResidentListInfo = (req: FakeRequest): FakeReply => {
-    received.push({ soapAction: soapActionOf(req.header('soapaction')), contentType: req.header('content-type') ?? null, body: req.rawBody });
-    if (received.length > 500) received.shift();
-    if (!/^text\/xml\b/i.test(req.header('content-type') ?? '')) return faultReply(415, 'Cannot process the message because the content type is not text/xml.');
-    const action = soapActionOf(req.header('soapaction'));
-    if (action !== GET_RESIDENT_LIST_INFO_ACTION) return faultReply(500, `The message with Action '${action ?? ''}' cannot be processed at the receiver.`, 'client');
-    const op = requestOperation(req.rawBody, requestParser, 'getresidentlistinfo');
-    if (!op) return faultReply(500, 'The request holds no getresidentlistinfo element.', 'client');
-    if (raw !== null) {
-      const { xml, status } = raw;
-      raw = null;
-      return { status, body: rawXml(xml) };
-    }
+    const opened = desk.open(req);
+    if ('reply' in opened) return opened.reply;
+    const { op } = opened;
     const auth = isNode(op.auth) ? op.auth : {};
     const siteId = textOf(auth.siteid) ?? '';
     if (!sites.has(siteId)) return faultReply(500, `Site ${siteId} is not licensed for this PMC.`, 'client');
     const args = isNode(op.getresidentlistinfoargs) ? op.getresidentlistinfoargs : {};
     const status = (textOf(args.status) ?? '').toUpperCase();
     if (status !== 'C' && status !== 'P' && status !== 'F') return faultReply(500, 'status must be C, P or F.', 'client');
-    const list = [...residents.values()].filter((r) => r.siteId === siteId && statusListOf(r.leaseStatus) === status).map(residentXml);
+    const list = residents.stored().filter((r) => r.siteId === siteId && statusListOf(r.leaseStatus) === status).map(residentXml);
     return {
       status: 200,
       body: { getresidentlistinfoResponse: { '@_xmlns': RPX_NS, getresidentlistinfoResult: { residentlist: { resident: list } } } },
@@ -180,17 +163,14 @@ export async function startRealPageFake(opts: RealPageFakeOptions = {}): Promise
 
   const server = await startFakeServer({
     token: creds.licenseKey,
-    authorize({ rawBody, headers }) {
-      if (!/^text\/xml\b/i.test(String(headers['content-type'] ?? ''))) return true;
-      const op = requestOperation(rawBody, requestParser, 'getresidentlistinfo');
-      if (!op) return true;
+    authorize: desk.authorize((op) => {
       const auth = isNode(op.auth) ? op.auth : {};
       return (
         textOf(auth.pmcid) === creds.pmcId &&
         sameSecret(textOf(auth.licensekey), creds.licenseKey) &&
         (opts.licenseOnly === true || (textOf(auth.username) === creds.username && sameSecret(textOf(auth.password), creds.password)))
       );
-    },
+    }),
     encode: (body, status) => encodeSoap(body, status, 'Authentication failed: the license key, PMC id or login is not valid.'),
     encodeErrors: true,
     shapers,
@@ -203,18 +183,9 @@ export async function startRealPageFake(opts: RealPageFakeOptions = {}): Promise
     get siteIds() {
       return [...sites];
     },
-    residents: {
-      list: () => [...residents.values()].map((r) => structuredClone(r)),
-      upsert(r) {
-        residents.set(r.id, structuredClone(r));
-        sites.add(r.siteId);
-      },
-      remove: (id) => residents.delete(id),
-    },
-    serveRawOnce(xml, status = 200) {
-      raw = { xml, status };
-    },
-    received,
+    residents,
+    serveRawOnce: desk.serveRawOnce,
+    received: desk.received,
     requestLog: server.requestLog,
     misbehave: server.misbehave,
     clearMisbehaviour: server.clearMisbehaviour,

@@ -3,6 +3,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { UpstreamError } from '../types';
 import type { SourceConnector, SourceRecord } from '../types';
 import { mapStatus } from '../../sync/status-map';
+import { failure, readAll, readPages } from '../contract/read-source';
 import { soapFaultEnvelope } from '../yardi/soap';
 import { startRealPageFake } from './fake-realpage';
 import type { RealPageFake, RealPageFakeOptions, RealPageFakeResident } from './fake-realpage';
@@ -46,14 +47,6 @@ async function start(opts: RealPageFakeOptions, over: Partial<RealPageSourceOpti
   });
   return { fake, source };
 }
-
-async function pages(source: SourceConnector): Promise<SourceRecord[][]> {
-  const out: SourceRecord[][] = [];
-  for await (const page of source.list()) out.push(page);
-  return out;
-}
-const readAll = async (source: SourceConnector) => (await pages(source)).flat();
-const failure = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as UpstreamError);
 
 const envelope = (result: string) => `<?xml version="1.0" encoding="utf-8"?>
 <s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
@@ -131,7 +124,7 @@ describe('RealPage RPX getresidentlistinfo', () => {
       },
       { siteIds: [SITE, '5446271'] },
     );
-    const got = await pages(source);
+    const got = await readPages(source);
     expect(got.map((p) => p.map((r) => `${r.siteKey}:${r.externalId}`))).toEqual([
       [`${SITE}:m1`],
       [`${SITE}:m2`],

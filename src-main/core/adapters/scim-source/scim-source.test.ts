@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../types';
-import type { SourceConnector, SourceRecord } from '../types';
+import type { SourceConnector } from '../types';
+import { readAll } from '../contract/read-source';
 import { CONTRACT_RETRY, expectNoSecrets } from '../contract/fault-control';
 import { startFakeServer } from '../http/fake-server';
 import { createScimSource } from './scim-source';
@@ -18,12 +19,6 @@ async function start(opts: ScimSourceFakeOptions, pageSize = 10): Promise<{ fake
   const fake = await startScimSourceFake(opts);
   closers.push(() => fake.close());
   return { fake, source: createScimSource({ url: fake.url, token: fake.token, pageSize, retry: CONTRACT_RETRY }) };
-}
-
-async function readAll(source: SourceConnector): Promise<SourceRecord[]> {
-  const out: SourceRecord[] = [];
-  for await (const page of source.list()) out.push(...page);
-  return out;
 }
 
 const user = (id: string, extra: Record<string, unknown> = {}) => ({

@@ -4,6 +4,7 @@ import { UpstreamError } from '../types';
 import type { ChangeSet, ListOptions, SourceConnector, SourceRecord, TestResult } from '../types';
 import { createUpstreamHttp, parseJson, statusError } from '../http/upstream-http';
 import type { HttpReply, RetryPolicy } from '../http/upstream-http';
+import { parseReply } from '../http/parse-reply';
 import { advanceWatermark, afterWatermark, parseTime } from '../member/watermark';
 import type { Watermark } from '../member/watermark';
 import { listResponseSchema, scimErrorOf, serviceProviderConfigSchema, userToRecord } from './scim-wire';
@@ -193,15 +194,7 @@ function scimError(reply: HttpReply, what: string, token: string): UpstreamError
 }
 
 function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): T {
-  const parsed = parseJson(reply.text);
-  if (!parsed.ok) throw malformed(what, 'the answer is not complete JSON (it may have been cut off)');
-  const result = schema.safeParse(parsed.value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue.path.length ? issue.path.join('.') : 'the answer';
-    throw malformed(what, `${where}: ${issue.message}`);
-  }
-  return result.data;
+  return parseReply(reply, schema, (why) => malformed(what, why));
 }
 
 function malformed(what: string, why: string): UpstreamError {

@@ -3,6 +3,7 @@ import { UpstreamError } from '../types';
 import type { AccessPanel, AccountInput, ListOptions, RemoteAccount, TestResult, WriteOptions } from '../types';
 import { DEFAULT_RETRY, createUpstreamHttp, parseJson, retryAfterMs, statusError } from '../http/upstream-http';
 import type { HttpCall, HttpReply, RetryPolicy } from '../http/upstream-http';
+import { parseReply } from '../http/parse-reply';
 import {
   SCIM_PATCH_SCHEMA,
   filterEq,
@@ -276,14 +277,7 @@ function changed(remoteId: string): UpstreamError {
 }
 
 function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): T {
-  const parsed = parseJson(reply.text);
-  if (!parsed.ok) throw unusable(what, 'the answer is not complete JSON (it may have been cut off)');
-  const result = schema.safeParse(parsed.value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw unusable(what, `${issue.path.length ? issue.path.join('.') : 'the answer'}: ${issue.message}`);
-  }
-  return result.data;
+  return parseReply(reply, schema, (why) => unusable(what, why));
 }
 
 function unusable(what: string, why: string): UpstreamError {

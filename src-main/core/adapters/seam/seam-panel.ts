@@ -1,8 +1,9 @@
 import type { z } from 'zod';
 import { UpstreamError } from '../types';
 import type { AccessPanel, AccountInput, ListOptions, RemoteAccount, TestResult, WriteOptions } from '../types';
-import { DEFAULT_RETRY, createUpstreamHttp, parseJson, retryAfterMs, statusError } from '../http/upstream-http';
+import { DEFAULT_RETRY, createUpstreamHttp, retryAfterMs, statusError } from '../http/upstream-http';
 import type { HttpReply, RetryPolicy } from '../http/upstream-http';
+import { parseReply } from '../http/parse-reply';
 import { joinFullName, splitFullName } from './full-name';
 import {
   accessGroupListEnvelope,
@@ -327,14 +328,7 @@ function isNotFound(reply: HttpReply): boolean {
 }
 
 function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): T {
-  const parsed = parseJson(reply.text);
-  if (!parsed.ok) throw unusable(what, 'the answer is not complete JSON (it may have been cut off)');
-  const result = schema.safeParse(parsed.value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw unusable(what, `${issue.path.length ? issue.path.join('.') : 'the answer'}: ${issue.message}`);
-  }
-  return result.data;
+  return parseReply(reply, schema, (why) => unusable(what, why));
 }
 
 function unusable(what: string, why: string): UpstreamError {

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { startFakeServer } from '../http/fake-server';
-import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
+import type { FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
 import { isNode, soapParser, textOf, xmlFragment } from './soap';
 import type { XmlNode } from './soap';
-import { encodeSoap, faultReply, rawXml, requestOperation, sameSecret, soapActionOf } from './soap-fake';
+import { sameSecret } from '../http/fake-credentials';
+import { createFakeRecords } from '../http/fake-records';
+import { createSoapCallDesk, encodeSoap, faultReply, listShapers } from './soap-fake';
 import type { ReceivedSoap } from './soap-fake';
 import { GET_RESIDENTS_ACTION, YARDI_NS } from './yardi-wire';
 
@@ -92,32 +94,19 @@ function withCustomers(body: unknown, list: XmlNode[]): unknown {
   return copy;
 }
 
-const shapers: BodyShapers = {
-  malformed(body) {
-    const found = customersIn(body);
-    if (!found) return body;
-    if (found.list.length === 0) {
-      const copy = structuredClone(body) as ResidentsBody;
-      copy.GetResidentsResponse.GetResidentsResult = { 'MITS-ResidentData': { Unexpected: 'true' } };
-      return copy;
-    }
-    // Well-formed XML, unusable data: the first customer has no Identification.
-    const [first, ...rest] = found.list;
-    const { Identification: _gone, ...noId } = first;
-    return withCustomers(body, [noId, ...rest]);
+const shapers = listShapers({
+  read: (body) => customersIn(body)?.list ?? null,
+  write: withCustomers,
+  unexpected(body) {
+    const copy = structuredClone(body) as ResidentsBody;
+    copy.GetResidentsResponse.GetResidentsResult = { 'MITS-ResidentData': { Unexpected: 'true' } };
+    return copy;
   },
-  duplicateIds(body) {
-    const found = customersIn(body);
-    if (!found || found.list.length === 0) return body;
-    const copy = [...found.list];
-    if (copy.length === 1) copy.push(copy[0]);
-    else copy[copy.length - 1] = copy[0];
-    return withCustomers(body, copy);
+  // A customer's only id is its Identification list.
+  withoutId({ Identification: _gone, ...noId }) {
+    return noId;
   },
-  emptyList(body) {
-    return customersIn(body) ? withCustomers(body, []) : body;
-  },
-};
+});
 
 function customerXml(r: YardiFakeResident): XmlNode {
   const c: XmlNode = {
@@ -142,13 +131,17 @@ export async function startYardiFake(opts: YardiFakeOptions = {}): Promise<Yardi
     interfaceEntity: opts.interfaceEntity ?? 'Rollcall Access Sync',
     interfaceLicense: opts.interfaceLicense ?? `MIIBIjANBgkq${randomBytes(24).toString('base64')}`,
   };
-  const residents = new Map<string, YardiFakeResident>();
-  for (const r of opts.residents ?? []) residents.set(r.id, structuredClone(r));
   const properties = new Set((opts.propertyIds ?? []).map((p) => p.toLowerCase()));
-  for (const r of residents.values()) properties.add(r.propertyId.toLowerCase());
+  const residents = createFakeRecords(opts.residents ?? [], (r) => properties.add(r.propertyId.toLowerCase()));
   if (properties.size === 0) properties.add('hva01');
-  const received: ReceivedSoap[] = [];
-  let raw: { xml: string; status: number } | null = null;
+  const desk = createSoapCallDesk({
+    operation: 'GetResidents',
+    action: GET_RESIDENTS_ACTION,
+    parser: requestParser,
+    wrongContentType: 'Unsupported media type: SOAP 1.1 wants text/xml.',
+    wrongAction: (action) => `Server did not recognize the value of HTTP Header SOAPAction: ${action}.`,
+    noOperation: faultReply(500, 'Server was unable to read request: there is no GetResidents element.'),
+  });
 
   const messageReply = (text: string): FakeReply => ({
     status: 200,
@@ -161,18 +154,9 @@ export async function startYardiFake(opts: YardiFakeOptions = {}): Promise<Yardi
   });
 
   const getResidents = (req: FakeRequest): FakeReply => {
-    received.push({ soapAction: soapActionOf(req.header('soapaction')), contentType: req.header('content-type') ?? null, body: req.rawBody });
-    if (received.length > 500) received.shift();
-    if (!/^text\/xml\b/i.test(req.header('content-type') ?? '')) return faultReply(415, 'Unsupported media type: SOAP 1.1 wants text/xml.');
-    const action = soapActionOf(req.header('soapaction'));
-    if (action !== GET_RESIDENTS_ACTION) return faultReply(500, `Server did not recognize the value of HTTP Header SOAPAction: ${action ?? ''}.`, 'client');
-    const op = requestOperation(req.rawBody, requestParser, 'GetResidents');
-    if (!op) return faultReply(500, 'Server was unable to read request: there is no GetResidents element.');
-    if (raw !== null) {
-      const { xml, status } = raw;
-      raw = null;
-      return { status, body: rawXml(xml) };
-    }
+    const opened = desk.open(req);
+    if ('reply' in opened) return opened.reply;
+    const { op } = opened;
     if (textOf(op.ServerName) !== creds.serverName || textOf(op.Database) !== creds.database) {
       return messageReply('Invalid database or server name for this interface.');
     }
@@ -180,7 +164,7 @@ export async function startYardiFake(opts: YardiFakeOptions = {}): Promise<Yardi
     if (platform !== 'SQL Server' && platform !== 'Oracle') return messageReply('Platform must be SQL Server or Oracle.');
     const propertyId = textOf(op.YardiPropertyId) ?? '';
     if (!properties.has(propertyId.toLowerCase())) return messageReply(`Invalid Yardi Property Id: ${propertyId}`);
-    const customers = [...residents.values()].filter((r) => r.propertyId.toLowerCase() === propertyId.toLowerCase()).map(customerXml);
+    const customers = residents.stored().filter((r) => r.propertyId.toLowerCase() === propertyId.toLowerCase()).map(customerXml);
     const data: XmlNode = {
       '@_xmlns': '',
       Property: [
@@ -195,18 +179,13 @@ export async function startYardiFake(opts: YardiFakeOptions = {}): Promise<Yardi
 
   const server = await startFakeServer({
     token: creds.password,
-    authorize({ rawBody, headers }) {
-      // Only SOAP requests carry credentials; anything else falls through to the route's own answer.
-      if (!/^text\/xml\b/i.test(String(headers['content-type'] ?? ''))) return true;
-      const op = requestOperation(rawBody, requestParser, 'GetResidents');
-      if (!op) return true;
-      return (
+    authorize: desk.authorize(
+      (op) =>
         textOf(op.UserName) === creds.username &&
         sameSecret(textOf(op.Password), creds.password) &&
         textOf(op.InterfaceEntity) === creds.interfaceEntity &&
-        sameSecret(textOf(op.InterfaceLicense), creds.interfaceLicense)
-      );
-    },
+        sameSecret(textOf(op.InterfaceLicense), creds.interfaceLicense),
+    ),
     encode: (body, status) => {
       const answer = opts.resultAsString ? nestAsString(body) : body;
       return encodeSoap(answer, status, 'Invalid user name, password, interface entity or license.');
@@ -222,18 +201,9 @@ export async function startYardiFake(opts: YardiFakeOptions = {}): Promise<Yardi
     get propertyIds() {
       return [...properties];
     },
-    residents: {
-      list: () => [...residents.values()].map((r) => structuredClone(r)),
-      upsert(r) {
-        residents.set(r.id, structuredClone(r));
-        properties.add(r.propertyId.toLowerCase());
-      },
-      remove: (id) => residents.delete(id),
-    },
-    serveRawOnce(xml, status = 200) {
-      raw = { xml, status };
-    },
-    received,
+    residents,
+    serveRawOnce: desk.serveRawOnce,
+    received: desk.received,
     requestLog: server.requestLog,
     misbehave: server.misbehave,
     clearMisbehaviour: server.clearMisbehaviour,

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
 import { UpstreamError } from '../types';
-import type { SourceConnector, SourceRecord } from '../types';
+import type { SourceConnector } from '../types';
 import { mapStatus } from '../../sync/status-map';
+import { failure, readAll, readPages } from '../contract/read-source';
 import { startYardiFake } from './fake-yardi';
 import type { YardiFake, YardiFakeOptions, YardiFakeResident } from './fake-yardi';
 import { createYardiSource } from './yardi-source';
@@ -48,15 +49,6 @@ async function start(opts: YardiFakeOptions, over: Partial<YardiSourceOptions> =
   });
   return { fake, source };
 }
-
-async function pages(source: SourceConnector): Promise<SourceRecord[][]> {
-  const out: SourceRecord[][] = [];
-  for await (const page of source.list()) out.push(page);
-  return out;
-}
-
-const readAll = async (source: SourceConnector) => (await pages(source)).flat();
-const failure = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as UpstreamError);
 
 /** A hand-written GetResidents answer, as a Voyager server would send it. */
 const envelope = (resultInner: string) =>
@@ -123,7 +115,7 @@ describe('Yardi Voyager GetResidents', () => {
       { residents: [resident('t001'), resident('t002', { propertyId: 'hva02' }), resident('t003', { propertyId: 'hva02' })] },
       { propertyIds: ['hva01', 'HVA02'] },
     );
-    const got = await pages(source);
+    const got = await readPages(source);
     expect(got.map((p) => p.map((r) => [r.externalId, r.siteKey]))).toEqual([[['t001', 'hva01']], [['t002', 'HVA02'], ['t003', 'HVA02']]]);
     expect(fake.received).toHaveLength(2);
     const t = await source.test();
