@@ -2,7 +2,8 @@ import type { AlertDto, AlertStatus, AlertType } from '../../contract/dto';
 import type { OpenDatabase } from '../db/open-database';
 import { ALERT_RESOLUTION_ORDER } from './alert-detail';
 
-interface AlertRow {
+/** An alert row as SQLite returns it (decision queries extend it with the latest decision). */
+export interface AlertRow {
   id: string;
   site_id: string;
   type: AlertType;

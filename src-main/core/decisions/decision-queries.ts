@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { AlertRow } from '../alerts/alert-queries';
 import type { AlertDto, AlertStatus, AlertType } from '../../contract/dto';
 import { RESOLUTIONS_BY_TYPE } from '../../contract/calls/decisions';
 import type {
@@ -223,17 +224,7 @@ export function pendingCount(sqlite: Database.Database, input: { siteId?: string
 
 const TYPE_RANK = `CASE a.type ${ALERT_RESOLUTION_ORDER.map((t, i) => `WHEN '${t}' THEN ${i}`).join(' ')} ELSE ${ALERT_RESOLUTION_ORDER.length} END`;
 
-interface ReviewRow {
-  id: string;
-  site_id: string;
-  type: AlertType;
-  fingerprint: string;
-  status: AlertStatus;
-  title: string;
-  person_ids: string;
-  detail: string;
-  opened_at: string;
-  updated_at: string;
+interface ReviewRow extends AlertRow {
   d_id: string | null;
   d_resolution: DecisionDto['resolution'] | null;
   d_status: DecisionStatus | null;
