@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Outcome } from '../../contract/dto';
-import { activityFilter } from './activity-queries';
+import { ActivityScan } from './activity-stream';
 
 const HEADERS = ['time', 'outcome', 'person', 'external id', 'source', 'reason code', 'reason', 'run id', 'person id'];
 
@@ -15,23 +15,16 @@ export function csvCell(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** The same entries as the list with the same filter, all of them, newest first (batch entries expanded). */
 export function exportActivityCsv(
   sqlite: Database.Database,
   input: { siteId: string; query?: string; outcome?: Outcome },
   now: Date,
 ): { fileName: string; csv: string; rows: number } {
-  const { sql: filter, params } = activityFilter(input);
   const lines = [HEADERS.join(',')];
   let rows = 0;
-  const stmt = sqlite.prepare(
-    `SELECT e.at, e.outcome, e.person_name, e.external_id, sc.name AS source_name, e.reason_code, e.reason, e.run_id, e.person_id
-     FROM activity_entry e LEFT JOIN source_connection sc ON sc.id = e.source_connection_id
-     WHERE ${filter} ORDER BY e.id DESC`,
-  );
-  for (const r of stmt.iterate(...params) as Iterable<Record<string, unknown>>) {
-    lines.push(
-      [r.at, r.outcome, r.person_name, r.external_id, r.source_name, r.reason_code, r.reason, r.run_id, r.person_id].map(csvCell).join(','),
-    );
+  for (const r of new ActivityScan(sqlite, input).rows()) {
+    lines.push([r.at, r.outcome, r.personName, r.externalId, r.sourceName, r.reasonCode, r.reason, r.runId, r.personId].map(csvCell).join(','));
     rows++;
   }
   const stamp = now.toISOString().slice(0, 16).replace(/[:T]/g, '-');

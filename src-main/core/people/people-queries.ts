@@ -4,6 +4,7 @@ import { PERSON_TYPES } from '../../contract/dto';
 import type { PersonDetail, PersonRow, PersonType } from '../../contract/dto';
 import type { PeoplePage } from '../../contract/calls/people';
 import { bool, likePattern, parseJson } from '../sql-helpers';
+import { SOURCE_FIELDS } from '../sync/correlate';
 
 const ROW_COLUMNS = `
   p.id, p.site_id, p.type, p.first_name, p.last_name, p.email, p.phone, p.unit, p.status,
@@ -103,8 +104,20 @@ export function getPerson(sqlite: Database.Database, id: string): PersonDetail {
     grants: parseJson(r.grants, []),
     disabledBy: (r.disabled_by as PersonDetail['disabledBy']) ?? null,
     disabledAt: (r.disabled_at as string | null) ?? null,
-    provenance: parseJson(r.provenance, {}),
+    provenance: withSourceProvenance(parseJson(r.provenance, {}), r),
     createdAt: r.created_at as string,
     updatedAt: r.updated_at as string,
   };
+}
+
+/**
+ * A pass does not write provenance for the people it creates (at 100k people that was ~40 MB):
+ * a source-owned field nobody has written since was set by the person's source when they were
+ * created. Later writes, by a pass or an admin, are recorded per field and win.
+ */
+function withSourceProvenance(stored: PersonDetail['provenance'], r: Raw): PersonDetail['provenance'] {
+  if (!r.source_connection_id) return stored;
+  const out = { ...stored };
+  for (const f of SOURCE_FIELDS) out[f] ??= { by: r.source_name as string, at: r.created_at as string };
+  return out;
 }

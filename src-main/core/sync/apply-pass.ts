@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { PassPlan, PersonWrite } from './plan-types';
+import { insertActivityBatch } from '../activity/activity-batch-format';
 import { ActivityWriter } from './activity-writer';
 import { SOURCE_FIELDS } from './correlate';
 
@@ -52,9 +53,12 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
   const { at, siteId } = ctx;
   const insertPerson = sqlite.prepare(
     `INSERT INTO person (id, site_id, type, first_name, last_name, email, phone, unit, status, source_connection_id, external_id,
-       access_enabled, synced_tags, provenance, source_hash, last_synced_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
+       access_enabled, synced_tags, source_hash, last_synced_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
   );
+  // No provenance is written for a new person: every source field was set by their source when
+  // they were created, which is what readers assume for a field the provenance does not mention
+  // (people-queries.ts). Spelling it out cost ~400 bytes per person on a 100k first pass.
   // Re-enabling is decided again in SQL from the row's own disabled_by, so an admin's "off"
   // survives even if the plan was built from stale state.
   const updateSql = (link: boolean) =>
@@ -88,6 +92,12 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
 
+  const forgetSkip = sqlite.prepare('DELETE FROM source_record WHERE source_connection_id = ? AND external_id = ?');
+  const rememberSkip = sqlite.prepare(
+    `INSERT OR REPLACE INTO source_record (source_connection_id, external_id, fingerprint, name, reason_code, reason, entry_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+
   // Held rows are replaced per source: a complete read replaces them all, a changes feed only the
   // records it touched.
   for (const c of plan.connections) {
@@ -96,9 +106,19 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
     else for (const ext of c.touched) deleteHeldOne.run(c.conn.id, ext);
   }
 
+  // Unchanged records first, as one batch per source: their ids are reserved below the pass's
+  // other entries, so the newest-first log opens on what changed.
+  let batched = 0;
+  for (const c of plan.connections) {
+    for (const ext of c.forget) forgetSkip.run(c.conn.id, ext);
+    if (c.unchanged.length === 0) continue;
+    insertActivityBatch(sqlite, { siteId, runId: ctx.runId, at, sourceConnectionId: c.conn.id, entries: c.unchanged });
+    batched += c.unchanged.length;
+  }
+
   const activity = new ActivityWriter(sqlite);
   const actx = { siteId, runId: ctx.runId, at };
-  const total = plan.decisions.length;
+  const total = plan.decisions.length + batched;
   let personWrites = 0;
   let lastTick = Date.now();
   const write = (w: PersonWrite, by: string, connId: string | null) => {
@@ -108,7 +128,7 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
         const r = w.rec;
         insertPerson.run(
           w.personId, siteId, w.type, r.firstName, r.lastName, r.email, r.phone, r.unit, r.status, connId, r.externalId,
-          r.tags.length ? JSON.stringify(r.tags) : '[]', provenancePatch(SOURCE_FIELDS, by, at), w.hash, at, at, at,
+          r.tags.length ? JSON.stringify(r.tags) : '[]', w.hash, at, at, at,
         );
         return;
       }
@@ -146,20 +166,26 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
     }
   };
 
-  for (let i = 0; i < total; i++) {
-    const d = plan.decisions[i];
+  const decisions = plan.decisions;
+  for (let i = 0; i < decisions.length; i++) {
+    const d = decisions[i];
     for (const w of d.writes) write(w, d.connName, d.connId);
     if (d.held && d.connId && d.externalId) {
       insertHeld.run(siteId, d.connId, d.externalId, d.held.kind, ctx.runId, JSON.stringify(d.held.record), JSON.stringify(d.held.candidates), at);
     }
-    activity.write(actx, d);
-    if (ctx.onProgress && ((i + 1) % 500 === 0 || i + 1 === total)) {
+    const entryId = activity.write(actx, d);
+    if (d.memoFingerprint && d.connId && d.externalId) {
+      rememberSkip.run(d.connId, d.externalId, d.memoFingerprint, d.personName, d.reasonCode, d.reason ?? '', entryId);
+    }
+    const done = batched + i + 1;
+    if (ctx.onProgress && (done % 500 === 0 || done === total)) {
       const t = Date.now();
-      if (t - lastTick >= 100 || i + 1 === total) {
+      if (t - lastTick >= 100 || done === total) {
         lastTick = t;
-        ctx.onProgress(i + 1, total);
+        ctx.onProgress(done, total);
       }
     }
   }
-  return { activityCount: activity.count, personWrites };
+  if (decisions.length === 0) ctx.onProgress?.(total, total);
+  return { activityCount: activity.count + batched, personWrites };
 }

@@ -1,12 +1,14 @@
-import { hash } from 'node:crypto';
 import { uuidv7 } from './ids';
 import type { Outcome, PersonStatus, PersonType, SiteSettings } from '../../contract/dto';
 import { PERSON_TYPES } from '../../contract/dto';
 import type { SourceRecord } from '../adapters/types';
 import type { HeldKind, SourceConnection } from '../db/entities';
+import { UNCHANGED_REASON } from '../activity/activity-batch-format';
+import type { BatchEntry } from '../activity/activity-batch-format';
+import { fingerprintSeed, recordFingerprint } from './fingerprint';
 import { nameKey, normalizeRecord } from './normalize';
 import type { NormalizedRecord } from './normalize';
-import type { ConnectionResult, Decision, PassPlan, PersonWrite, SourceRead } from './plan-types';
+import type { ConnectionResult, Decision, PassPlan, PassState, PersonWrite, SourceRead } from './plan-types';
 import { hasRequiredIdentifier, propertyCodes, siteMatch, statusIncluded } from './policies';
 import { REASON_TEXT } from './reasons';
 import type { ReasonCode } from './reasons';
@@ -15,10 +17,16 @@ import { connectionGate } from './site-state';
 import { STATUS_LABEL } from './status-map';
 
 /*
- * The planner: a pure, synchronous function from (what the sources said, what the mirror holds)
- * to one Decision per record. Nothing here writes; apply-pass turns the plan into SQL, and dry
- * runs and held passes simply stop before that. Keeping it pure is what makes "preview exactly
- * what would happen" honest.
+ * The planner: a synchronous function from (what the sources said, what the mirror holds) to
+ * one Decision per record that needs one, plus the list of records that are exactly as last
+ * time. Nothing here writes; apply-pass turns the plan into SQL, and dry runs and held passes
+ * simply stop before that, which is what makes "preview exactly what would happen" honest.
+ *
+ * Speed: an hourly pass over 100k people where little changed must take a fraction of a second.
+ * So a record is first compared by fingerprint with what the mirror stored for it (a narrow
+ * load of two columns); only records that differ, are new, or belong to people in a special
+ * state (held, decoupled, removed, turned off by sync) go through the full rules, with the
+ * full person state loaded for just those.
  */
 
 export function defaultPersonType(conn: SourceConnection): PersonType {
@@ -30,16 +38,20 @@ export function defaultPersonType(conn: SourceConnection): PersonType {
 }
 
 /**
- * Everything that changes how a raw record is read. It is part of each record's fingerprint, so
- * changing a policy makes the next pass re-evaluate every record instead of trusting old hashes.
+ * Everything that changes how a raw record is read, or the words its entry is logged with. It is
+ * part of each record's fingerprint, so changing a policy (or renaming the site or the source)
+ * makes the next pass re-evaluate every record instead of trusting old fingerprints.
  */
-function policyKey(settings: SiteSettings, conn: SourceConnection): string {
+function policyKey(site: SiteInfo, conn: SourceConnection): string {
+  const settings = site.settings;
   return JSON.stringify([
     settings.phoneRegion,
     settings.requireIdentifier,
     [...settings.includedStatuses].sort(),
     propertyCodes(conn).sort(),
     defaultPersonType(conn),
+    site.name,
+    conn.name,
   ]);
 }
 
@@ -62,42 +74,40 @@ export function unchangedSteps(
   ];
 }
 
-export function recordFingerprint(key: string, r: SourceRecord): string {
-  return hash(
-    'sha1',
-    JSON.stringify([key, r.firstName, r.lastName, r.email, r.phone, r.unit, r.status, r.type, r.tags, r.siteKey]),
-    'base64',
-  );
-}
+export { recordFingerprint };
 
 const fullName = (first: string, last: string) => `${first} ${last}`.trim();
 
 /** The reason of a Processed entry whose record did not change; explain.ts recognises it. */
-export const UNCHANGED = 'No change since the last pass';
+export const UNCHANGED = UNCHANGED_REASON;
 
-interface Indexes {
-  linked: Map<string, Map<string, PersonState>>;
-  manualByEmail: Map<string, PersonState[]>;
+/** Skips decided by the record alone (and the policy in its fingerprint): safe to remember. */
+const RECORD_ONLY_SKIPS: ReadonlySet<string> = new Set<ReasonCode>(['excluded_status', 'missing_identifier', 'no_site']);
+
+/** Marks an external id as met in this read; no fingerprint (base 36 and dots) can equal it. */
+const SEEN = '\u0000seen';
+
+/** Hand-added people by email, shared by every source of the pass (loaded on first need). */
+class ManualIndex {
+  private byEmail: Map<string, PersonState[]> | null = null;
   /** Hand-added people linked by an earlier connection in this same pass. */
-  claimed: Set<string>;
-}
+  readonly claimed = new Set<string>();
 
-function buildIndexes(people: PersonState[]): Indexes {
-  const linked = new Map<string, Map<string, PersonState>>();
-  const manualByEmail = new Map<string, PersonState[]>();
-  for (const p of people) {
-    if (p.connId && p.externalId != null) {
-      let m = linked.get(p.connId);
-      if (!m) linked.set(p.connId, (m = new Map()));
-      m.set(p.externalId, p);
-    } else if (!p.connId && p.email) {
-      const key = p.email.trim().toLowerCase();
-      const list = manualByEmail.get(key);
-      if (list) list.push(p);
-      else manualByEmail.set(key, [p]);
+  constructor(private readonly load: () => PersonState[]) {}
+
+  candidates(email: string): PersonState[] {
+    if (!this.byEmail) {
+      this.byEmail = new Map();
+      for (const p of this.load()) {
+        if (p.connId || !p.email) continue;
+        const key = p.email.trim().toLowerCase();
+        const list = this.byEmail.get(key);
+        if (list) list.push(p);
+        else this.byEmail.set(key, [p]);
+      }
     }
+    return this.byEmail.get(email) ?? [];
   }
-  return { linked, manualByEmail, claimed: new Set() };
 }
 
 export interface PlanInput {
@@ -105,21 +115,19 @@ export interface PlanInput {
   connections: SourceConnection[];
   /** Reads for the connections that are on; a connection that is on but absent here was not read this pass. */
   reads: Map<string, SourceRead>;
-  people: PersonState[];
+  state: PassState;
 }
 
 export function planPass(input: PlanInput): PassPlan {
-  const { site, connections, reads, people } = input;
-  const idx = buildIndexes(people);
+  const { site, connections, reads, state } = input;
+  const manual = new ManualIndex(() => state.manualPeople());
   const decisions: Decision[] = [];
   const results: ConnectionResult[] = [];
   const emptySources: PassPlan['emptySources'] = [];
-  let syncedPeople = 0;
-  for (const p of people) if (p.connId) syncedPeople++;
+  const syncedPeople = state.syncedPeople();
 
   for (const conn of connections) {
     const gate = connectionGate(site.settings, conn);
-    const linked = idx.linked.get(conn.id) ?? new Map<string, PersonState>();
     if (gate !== 'on') {
       // A switched-off source is not contacted at all; one entry says so, and its people stay as they are.
       const blockName = conn.block === 'cctv' ? 'CCTV identification' : 'Integrations';
@@ -133,25 +141,28 @@ export function planPass(input: PlanInput): PassPlan {
         personName: conn.name,
         outcome: 'skipped',
         reasonCode: gate,
-        reason: `${REASON_TEXT[gate]}; ${linked.size} people synced from it earlier are left as they are`,
+        reason: `${REASON_TEXT[gate]}; ${state.linkedCount(conn.id)} people synced from it earlier are left as they are`,
         steps: [step, 'Nothing was read from this source; people synced from it earlier are left as they are'],
         raw: null,
         writes: [],
         held: null,
       });
-      results.push({ conn, read: null, counts: {}, touched: [] });
+      results.push({ conn, read: null, counts: {}, touched: [], unchanged: [], forget: [] });
       continue;
     }
     const read = reads.get(conn.id);
     if (!read) continue;
     const before = decisions.length;
-    const touched = planConnection(site, conn, read, linked, idx, decisions);
+    const result = planConnection(site, conn, read, state, manual, decisions);
     const counts: Partial<Record<Outcome, number>> = {};
     for (let i = before; i < decisions.length; i++) counts[decisions[i].outcome] = (counts[decisions[i].outcome] ?? 0) + 1;
-    results.push({ conn, read, counts, touched });
+    for (const e of result.unchanged) {
+      const o: Outcome = typeof e === 'string' ? 'processed' : 'skipped';
+      counts[o] = (counts[o] ?? 0) + 1;
+    }
+    results.push({ conn, read, counts, ...result });
     if (read.complete && read.records.length === 0) {
-      let active = 0;
-      for (const p of linked.values()) if (p.accessEnabled && !p.decoupled) active++;
+      const active = state.activeCount(conn.id);
       if (active > 0) emptySources.push({ connId: conn.id, name: conn.name, people: active });
     }
   }
@@ -169,18 +180,90 @@ interface Pending {
   steps: string[];
 }
 
+/** A record the screen could not settle: it goes through the full rules. */
+interface Unsettled {
+  rec: SourceRecord;
+  ext: string;
+  fingerprint: string | null;
+  /** The same external id came earlier in this read. */
+  repeat: boolean;
+}
+
+function externalIdOf(rec: SourceRecord): string {
+  const x = rec.externalId;
+  return typeof x === 'string' ? x.trim() : x == null ? '' : String(x).trim();
+}
+
 function planConnection(
   site: SiteInfo,
   conn: SourceConnection,
   read: SourceRead,
-  linked: Map<string, PersonState>,
-  idx: Indexes,
+  state: PassState,
+  manual: ManualIndex,
   out: Decision[],
-): string[] {
+): Pick<ConnectionResult, 'touched' | 'unchanged' | 'forget'> {
   const settings = site.settings;
-  const key = policyKey(settings, conn);
+  const key = fingerprintSeed(policyKey(site, conn));
   const codes = propertyCodes(conn);
   const type = defaultPersonType(conn);
+
+  // 1. The screen: records exactly as last time are settled here, without the rules.
+  const stored = state.fingerprints(conn.id);
+  const memos = state.skipMemos(conn.id);
+  const unchanged: BatchEntry[] = [];
+  const unsettled: Unsettled[] = [];
+  const others = new Set<string>();
+  let linkedSeen = 0;
+  for (const rec of read.records) {
+    const ext = externalIdOf(rec);
+    if (ext === '') {
+      unsettled.push({ rec, ext, fingerprint: null, repeat: false });
+      continue;
+    }
+    const fp = stored.get(ext);
+    if (fp !== undefined) {
+      if (fp === SEEN) {
+        unsettled.push({ rec, ext, fingerprint: null, repeat: true });
+        continue;
+      }
+      stored.set(ext, SEEN);
+      linkedSeen++;
+      const fingerprint = recordFingerprint(key, rec);
+      if (fp === fingerprint) unchanged.push(ext);
+      else unsettled.push({ rec, ext, fingerprint, repeat: false });
+      continue;
+    }
+    const memo = memos.get(ext);
+    if (memo && memo.fingerprint !== SEEN) {
+      const fingerprint = recordFingerprint(key, rec);
+      const same = memo.fingerprint === fingerprint;
+      memo.fingerprint = SEEN;
+      others.add(ext);
+      if (same) unchanged.push([ext, memo.reasonCode, memo.reason, memo.name, memo.entryId]);
+      else unsettled.push({ rec, ext, fingerprint, repeat: false });
+      continue;
+    }
+    const repeat = others.has(ext);
+    others.add(ext);
+    unsettled.push({ rec, ext, fingerprint: null, repeat });
+  }
+
+  // 2. Full state for the people the rules will look at: unsettled records, and (for a complete
+  // read) the people it no longer lists, or (for a changes feed) the ones it reports removed.
+  const need: string[] = [];
+  for (const u of unsettled) if (!u.repeat && u.ext !== '' && stored.has(u.ext)) need.push(u.ext);
+  const missing: string[] = [];
+  if (read.complete) {
+    if (linkedSeen < stored.size) for (const [ext, fp] of stored) if (fp !== SEEN) missing.push(ext);
+  } else {
+    for (const x of read.removedExternalIds) {
+      const id = String(x).trim();
+      if (stored.has(id) && stored.get(id) !== SEEN) missing.push(id);
+    }
+  }
+  const linked = new Map<string, PersonState>();
+  for (const p of state.peopleByExternalId(conn.id, need.concat(missing))) linked.set(p.externalId ?? '', p);
+
   const seen = new Set<string>();
   const pending: Pending[] = [];
   const base = (ext: string | null, person: PersonState | undefined, raw: Record<string, unknown> | null) => ({
@@ -201,38 +284,22 @@ function planConnection(
     steps,
   });
 
-  for (const rec of read.records) {
+  for (const { rec, ext, fingerprint: screened, repeat } of unsettled) {
     const raw = rec.raw ?? {};
-    const ext = rec.externalId == null ? '' : String(rec.externalId).trim();
     if (ext === '') {
       const d = base(null, undefined, raw);
       d.personName = fullName(String(rec.firstName ?? '').trim(), String(rec.lastName ?? '').trim());
       out.push(skip(d, [`Received from ${conn.name} without an external id`], 'invalid_record', 'The record has no external id, so it cannot be tracked'));
       continue;
     }
-    const person = linked.get(ext);
-    if (seen.has(ext)) {
+    if (repeat || seen.has(ext)) {
       const d = base(ext, undefined, raw);
       d.personName = fullName(String(rec.firstName ?? '').trim(), String(rec.lastName ?? '').trim());
       out.push(skip(d, [`Found in ${conn.name} as ${ext} a second time in the same read`], 'invalid_record', `${conn.name} sent external id ${ext} more than once; only the first copy was used`));
       continue;
     }
     seen.add(ext);
-    if (person && !person.decoupled && person.sourceHash !== null) {
-      const fingerprint = recordFingerprint(key, rec);
-      if (
-        person.sourceHash === fingerprint &&
-        !person.heldReason &&
-        !person.removedAtSource &&
-        (person.accessEnabled || person.disabledBy !== 'sync')
-      ) {
-        // Unchanged since the last pass under the same rules: the stored values are the
-        // normalised ones, so nothing needs parsing again. Explanations for these are rebuilt
-        // on demand (explain.ts) rather than stored 100k times.
-        pending.push({ rec, ext, person, fingerprint, norm: null, email: person.email, steps: [] });
-        continue;
-      }
-    }
+    const person = linked.get(ext);
     const steps = [`Found in ${conn.name} as ${ext}`];
     if (person) steps.push(`Linked to ${fullName(person.firstName, person.lastName) || 'a person'} here`);
     if (person?.decoupled) {
@@ -240,20 +307,26 @@ function planConnection(
       out.push(skip(base(ext, person, raw), steps, 'decoupled'));
       continue;
     }
-    const fingerprint = recordFingerprint(key, rec);
+    const fingerprint = screened ?? recordFingerprint(key, rec);
     const norm = normalizeRecord(rec, settings.phoneRegion);
     norm.externalId = ext;
     const name = fullName(norm.firstName, norm.lastName);
     for (const problem of norm.problems) steps.push(`${problem}, so it is treated as missing`);
     const d = base(ext, person, raw);
     if (!d.personName) d.personName = name;
+    // A skip decided by the record alone is remembered, so the same record is settled by the
+    // screen next time.
+    const remember = (s: Decision): Decision => {
+      if (!person && s.reasonCode && RECORD_ONLY_SKIPS.has(s.reasonCode)) s.memoFingerprint = fingerprint;
+      return s;
+    };
     const where = siteMatch(codes, rec.siteKey, site.name);
     steps.push(where.step);
     if (where.kind !== 'ok') {
       if (person && where.kind === 'other') {
         out.push(disableOrSkip(d, person, steps, 'no_site', norm, `${where.step}; the person now belongs elsewhere`));
       } else {
-        out.push(skip(d, [...steps, 'Skipped: no site on the record'], 'no_site'));
+        out.push(remember(skip(d, [...steps, 'Skipped: no site on the record'], 'no_site')));
         if (person?.heldReason) d.writes.push({ kind: 'clear-held', personId: person.id });
       }
       continue;
@@ -262,7 +335,7 @@ function planConnection(
     steps.push(st.step);
     if (!st.ok) {
       if (person) out.push(disableOrSkip(d, person, steps, 'excluded_status', norm, st.step));
-      else out.push(skip(d, [...steps, 'Skipped: excluded status'], 'excluded_status', `${st.step}`));
+      else out.push(remember(skip(d, [...steps, 'Skipped: excluded status'], 'excluded_status', `${st.step}`)));
       continue;
     }
     const ident = hasRequiredIdentifier(settings.requireIdentifier, norm.email, norm.phone);
@@ -271,20 +344,42 @@ function planConnection(
       const reason = norm.problems.length ? `${ident.step} (${norm.problems.join('; ')})` : ident.step;
       const s = skip(d, [...steps, 'Skipped: missing identifier'], 'missing_identifier', reason);
       if (person?.heldReason) s.writes.push({ kind: 'clear-held', personId: person.id });
-      out.push(s);
+      out.push(remember(s));
       continue;
     }
     pending.push({ rec, ext, person, fingerprint, norm, email: norm.email, steps });
   }
 
-  // Several records sharing one email: none of them syncs until the source fixes it. For a
-  // changes feed, people already synced from this source with that email count too.
+  // Several records sharing one email: none of them syncs until the source fixes it. Records
+  // settled by the screen count too (their stored email is their record's), and for a changes
+  // feed so do people synced earlier from this source that the feed did not mention.
   const byEmail = new Map<string, number>();
   for (const p of pending) if (p.email) byEmail.set(p.email, (byEmail.get(p.email) ?? 0) + 1);
-  if (!read.complete) {
-    const touched = new Set([...seen, ...read.removedExternalIds]);
-    for (const p of linked.values()) {
-      if (p.email && !touched.has(p.externalId ?? '') && byEmail.has(p.email)) byEmail.set(p.email, byEmail.get(p.email)! + 1);
+  if (byEmail.size) {
+    const demote: string[] = [];
+    for (const other of state.linkedWithEmails(conn.id, [...byEmail.keys()])) {
+      if (!other.email || seen.has(other.externalId)) continue;
+      const settledHere = stored.get(other.externalId) === SEEN;
+      const untouchedByFeed = !read.complete && !read.removedExternalIds.some((x) => String(x).trim() === other.externalId);
+      if (!settledHere && !untouchedByFeed) continue;
+      byEmail.set(other.email, byEmail.get(other.email)! + 1);
+      if (settledHere) demote.push(other.externalId);
+    }
+    // A settled record that shares its email with a changed one is held with it after all.
+    if (demote.length) {
+      const heldSet = new Set(demote);
+      const people = new Map(state.peopleByExternalId(conn.id, demote).map((p) => [p.externalId ?? '', p]));
+      for (const rec of read.records) {
+        const ext = externalIdOf(rec);
+        const person = people.get(ext);
+        if (!heldSet.has(ext) || !person || seen.has(ext)) continue;
+        seen.add(ext);
+        pending.push({ rec, ext, person, fingerprint: person.sourceHash ?? '', norm: null, email: person.email, steps: [] });
+      }
+      for (let i = unchanged.length - 1; i >= 0; i--) {
+        const e = unchanged[i];
+        if (typeof e === 'string' && heldSet.has(e)) unchanged.splice(i, 1);
+      }
     }
   }
 
@@ -327,7 +422,7 @@ function planConnection(
       continue;
     }
     // Unlinked: look for exactly one hand-added person with the same email and name.
-    const candidates = norm.email ? idx.manualByEmail.get(norm.email) ?? [] : [];
+    const candidates = norm.email ? manual.candidates(norm.email) : [];
     if (candidates.length === 0) {
       const personId = uuidv7();
       steps.push(norm.email ? 'No person here has this email → added' : 'No email to match on → added');
@@ -344,7 +439,7 @@ function planConnection(
       continue;
     }
     const candidateIds = candidates.map((c) => c.id);
-    if (candidates.length > 1 || idx.claimed.has(candidates[0].id)) {
+    if (candidates.length > 1 || manual.claimed.has(candidates[0].id)) {
       const n = candidates.length;
       const why =
         n > 1
@@ -372,21 +467,22 @@ function planConnection(
       out.push(skip({ ...d, personId: match.id, personName: matchName }, steps, 'decoupled'));
       continue;
     }
-    idx.claimed.add(match.id);
+    manual.claimed.add(match.id);
     steps.push(`Email and name match ${matchName}, added by hand → linked`);
     out.push(updateDecision({ ...d, personId: match.id, personName: matchName }, match, norm, item.fingerprint, type, steps, true));
   }
 
   if (read.complete) {
     // Absent from a complete read: turn access off, never delete.
-    for (const [ext, p] of linked) {
-      if (seen.has(ext) || p.decoupled) continue;
+    for (const ext of missing) {
+      const p = linked.get(ext);
+      if (!p || p.decoupled) continue;
       out.push(removalDecision(conn, p, ext, `Not in the latest complete read of ${conn.name}`));
     }
   } else {
-    for (const ext of read.removedExternalIds) {
-      const id = String(ext).trim();
-      if (seen.has(id)) continue;
+    for (const x of read.removedExternalIds) {
+      const id = String(x).trim();
+      if (seen.has(id) || stored.get(id) === SEEN || others.has(id)) continue;
       seen.add(id);
       const p = linked.get(id);
       const d = base(id, p, { externalId: id, removed: true });
@@ -400,22 +496,31 @@ function planConnection(
     }
   }
   // A person held by an earlier pass whose record is no longer held: clear the badge. Records
-  // that were updated or disabled clear it in their own write.
-  const cleared = new Set<string>();
-  for (const d of out) for (const w of d.writes) if (w.kind === 'update' || w.kind === 'disable' || w.kind === 'clear-held') cleared.add(w.personId);
+  // that were updated or disabled clear it in their own write. (Held people never pass the
+  // screen, so they are all in `linked`.)
   if (read.complete) {
-    const stale = [...linked.values()].filter(
-      (p) => p.heldReason && !held.has(p.externalId ?? '') && !cleared.has(p.id) && seen.has(p.externalId ?? ''),
-    );
-    if (stale.length) {
-      const byPerson = new Map<string, Decision>();
-      for (const d of out) if (d.personId && d.connId === conn.id) byPerson.set(d.personId, d);
-      for (const p of stale) byPerson.get(p.id)?.writes.push({ kind: 'clear-held', personId: p.id });
+    const cleared = new Set<string>();
+    const byPerson = new Map<string, Decision>();
+    for (const d of out) {
+      if (d.connId !== conn.id) continue;
+      if (d.personId) byPerson.set(d.personId, d);
+      for (const w of d.writes) if (w.kind === 'update' || w.kind === 'disable' || w.kind === 'clear-held') cleared.add(w.personId);
+    }
+    for (const p of linked.values()) {
+      if (p.heldReason && !held.has(p.externalId ?? '') && !cleared.has(p.id) && seen.has(p.externalId ?? '')) {
+        byPerson.get(p.id)?.writes.push({ kind: 'clear-held', personId: p.id });
+      }
     }
   }
-  return [...seen];
-}
 
+  // Remembered skips that no longer hold: the record changed, went, or became something else.
+  const forget: string[] = [];
+  for (const [ext, memo] of memos) {
+    if (memo.fingerprint === SEEN ? seen.has(ext) : read.complete || seen.has(ext)) forget.push(ext);
+  }
+  const touched = read.complete ? [] : [...seen, ...others, ...unchanged.map((e) => (typeof e === 'string' ? e : e[0]))];
+  return { touched, unchanged, forget };
+}
 function removalDecision(conn: SourceConnection, p: PersonState, ext: string, first: string): Decision {
   const name = fullName(p.firstName, p.lastName);
   const d: Decision = {

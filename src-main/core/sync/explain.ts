@@ -3,7 +3,9 @@ import type { Outcome, PersonStatus } from '../../contract/dto';
 import { ApiError } from '../../contract/errors';
 import type { OpenDatabase } from '../db/open-database';
 import { bool, parseJson } from '../sql-helpers';
-import { UNCHANGED, unchangedSteps } from './correlate';
+import { UNCHANGED_REASON, viewBatchEntry } from '../activity/activity-batch-format';
+import { batchEntries, batchesOfRun } from '../activity/activity-batch-reader';
+import { unchangedSteps } from './correlate';
 import { REASON_TEXT } from './reasons';
 import { connectionGate, loadConnections, loadSite } from './site-state';
 
@@ -97,7 +99,7 @@ export function explainPerson(db: OpenDatabase, personId: string): Explanation {
       out.runId = unchangedSince.runId;
       out.at = unchangedSince.at;
     }
-    if ((entry.reason === UNCHANGED || unchangedSince) && site) {
+    if ((entry.reason === UNCHANGED_REASON || unchangedSince) && site) {
       // Unchanged records are logged without their rule chain; rebuild it from the person row.
       const person = {
         firstName: p.first_name as string,
@@ -167,7 +169,7 @@ export function explainExternalId(db: OpenDatabase, siteId: string, externalId: 
   }
 
   const run = sqlite
-    .prepare(`SELECT id, total, started_at FROM sync_run WHERE site_id = ? AND status = 'complete' AND dry_run = 0 ORDER BY started_at DESC, rowid DESC LIMIT 1`)
+    .prepare(`SELECT id, total, started_at, finished_at FROM sync_run WHERE site_id = ? AND status = 'complete' AND dry_run = 0 ORDER BY started_at DESC, rowid DESC LIMIT 1`)
     .get(siteId) as Raw | undefined;
   const notFound: Explanation = {
     personId: null,
@@ -183,18 +185,120 @@ export function explainExternalId(db: OpenDatabase, siteId: string, externalId: 
       : ['No pass has run for this site yet'],
   };
   if (!run) return notFound;
-  // A pass's entries are written in one transaction, so they sit in one contiguous id range.
+  // A pass's entries are written in one transaction, so they sit in one contiguous id range; its
+  // batches reserve their ranges before its real rows, and `total` counts both, so the range
+  // ending at the run's last real row and spanning `total` ids covers the whole pass (the run_id
+  // test keeps the slack at its lower end from reaching into the previous pass).
   const lastId = sqlite
     .prepare('SELECT id FROM activity_entry WHERE site_id = ? AND run_id = ? ORDER BY id DESC LIMIT 1')
     .pluck()
     .get(siteId, run.id) as number | undefined;
-  if (lastId == null) return notFound;
-  const from = lastId - Number(run.total) - 1;
-  const entry = sqlite
-    .prepare(
-      `SELECT ${ENTRY_COLUMNS}, sc.name AS source_name FROM activity_entry e LEFT JOIN source_connection sc ON sc.id = e.source_connection_id
-       WHERE e.site_id = ? AND e.id BETWEEN ? AND ? AND e.external_id = ? COLLATE NOCASE ORDER BY e.id DESC LIMIT 1`,
-    )
-    .get(siteId, from, lastId, ext) as Raw | undefined;
-  return entry ? fromEntry(entry, (entry.source_name as string | null) ?? null) : notFound;
+  if (lastId != null) {
+    const from = lastId - Number(run.total) - 1;
+    const entry = sqlite
+      .prepare(
+        `SELECT ${ENTRY_COLUMNS}, sc.name AS source_name FROM activity_entry e LEFT JOIN source_connection sc ON sc.id = e.source_connection_id
+         WHERE e.site_id = ? AND e.id BETWEEN ? AND ? AND e.run_id = ? AND e.external_id = ? COLLATE NOCASE ORDER BY e.id DESC LIMIT 1`,
+      )
+      .get(siteId, from, lastId, run.id, ext) as Raw | undefined;
+    if (entry) return fromEntry(entry, (entry.source_name as string | null) ?? null);
+  }
+  const again = skippedAgainInRun(sqlite, siteId, String(run.id), ext) ?? skippedAgainByRecord(sqlite, siteId, ext, run);
+  return again ? explainSkippedAgain(sqlite, again) : notFound;
+}
+
+/** A record that never became a person and was skipped again, unchanged, in the last applied pass. */
+interface SkippedAgain {
+  externalId: string;
+  name: string;
+  connId: string | null;
+  reasonCode: string | null;
+  reason: string;
+  /** The entry that logged this skip with its full record and rule chain. */
+  entryId: number | null;
+  runId: string;
+  at: string;
+}
+
+/** Looks the record up among the last run's batches (parsing only batches that hold skips). */
+function skippedAgainInRun(sqlite: Database.Database, siteId: string, runId: string, ext: string): SkippedAgain | null {
+  const wanted = ext.toLowerCase();
+  let loose: SkippedAgain | null = null;
+  for (const b of batchesOfRun(sqlite, siteId, runId)) {
+    if (b.skipped === 0) continue;
+    const entries = batchEntries(sqlite, b.first_id);
+    for (let i = 0; i < entries.length; i++) {
+      if (typeof entries[i] === 'string') continue;
+      const v = viewBatchEntry({ ...b, entries: '' }, entries, i);
+      if (v.externalId.toLowerCase() !== wanted) continue;
+      const found: SkippedAgain = {
+        externalId: v.externalId,
+        name: v.name ?? '',
+        connId: v.sourceConnectionId,
+        reasonCode: v.reasonCode,
+        reason: v.reason,
+        entryId: v.entryId,
+        runId,
+        at: v.at,
+      };
+      // As for real rows the typed id may differ in case; an exact match wins.
+      if (v.externalId === ext) return found;
+      loose ??= found;
+    }
+  }
+  return loose;
+}
+
+/**
+ * The engine's memory of skipped records: found by primary key without parsing any batch. Used
+ * when the last run's batches do not name the record (e.g. the id was typed in another case).
+ */
+function skippedAgainByRecord(sqlite: Database.Database, siteId: string, ext: string, run: Raw): SkippedAgain | null {
+  const select = `SELECT sr.source_connection_id, sr.external_id, sr.name, sr.reason_code, sr.reason, sr.entry_id
+    FROM source_record sr JOIN source_connection sc ON sc.id = sr.source_connection_id WHERE sc.site_id = ? AND sr.external_id = ?`;
+  const r = (sqlite.prepare(`${select} LIMIT 1`).get(siteId, ext) ??
+    sqlite.prepare(`${select} COLLATE NOCASE LIMIT 1`).get(siteId, ext)) as Raw | undefined;
+  if (!r) return null;
+  return {
+    externalId: r.external_id as string,
+    name: (r.name as string) ?? '',
+    connId: r.source_connection_id as string,
+    reasonCode: (r.reason_code as string | null) ?? null,
+    reason: (r.reason as string) ?? '',
+    entryId: Number(r.entry_id),
+    runId: String(run.id),
+    at: String(run.finished_at ?? run.started_at),
+  };
+}
+
+function explainSkippedAgain(sqlite: Database.Database, s: SkippedAgain): Explanation {
+  const sourceName = s.connId
+    ? ((sqlite.prepare('SELECT name FROM source_connection WHERE id = ?').pluck().get(s.connId) as string | undefined) ?? null)
+    : null;
+  const first =
+    s.entryId === null
+      ? undefined
+      : (sqlite.prepare(`SELECT ${ENTRY_COLUMNS} FROM activity_entry e WHERE e.id = ?`).get(s.entryId) as Raw | undefined);
+  const out: Explanation = first
+    ? fromEntry(first, sourceName)
+    : {
+        personId: null,
+        externalId: s.externalId,
+        name: s.name,
+        sourceName,
+        runId: s.runId,
+        at: s.at,
+        outcome: 'skipped',
+        reasonCode: s.reasonCode,
+        steps: [s.reason, 'The pass that first logged this skip in full has passed the retention period'],
+      };
+  out.externalId = s.externalId;
+  out.name = s.name || out.name;
+  out.runId = s.runId;
+  out.at = s.at;
+  out.outcome = 'skipped';
+  out.reasonCode = s.reasonCode;
+  const since = first ? ` since ${first.at as string}` : '';
+  out.steps.push(`Unchanged${since} → skipped again in the last pass for the same reason`);
+  return out;
 }

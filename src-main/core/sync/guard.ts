@@ -84,7 +84,20 @@ export const PREVIEW_PEOPLE_CAP = 1000;
 export function countOutcomes(plan: PassPlan): OutcomeCounts {
   const counts: OutcomeCounts = {};
   for (const d of plan.decisions) counts[d.outcome] = (counts[d.outcome] ?? 0) + 1;
+  for (const c of plan.connections) {
+    for (const e of c.unchanged) {
+      const o = typeof e === 'string' ? 'processed' : 'skipped';
+      counts[o] = (counts[o] ?? 0) + 1;
+    }
+  }
   return counts;
+}
+
+/** Activity entries the pass writes: one per decision and one per unchanged record. */
+export function entryCount(plan: PassPlan): number {
+  let n = plan.decisions.length;
+  for (const c of plan.connections) n += c.unchanged.length;
+  return n;
 }
 
 export function buildPreview(plan: PassPlan, guard: GuardResult): SyncPreview {
@@ -112,6 +125,9 @@ export function buildPreview(plan: PassPlan, guard: GuardResult): SyncPreview {
     }
   }
   for (const d of plan.decisions) if (d.reasonCode) reasonCounts[d.reasonCode] = (reasonCounts[d.reasonCode] ?? 0) + 1;
+  for (const c of plan.connections) {
+    for (const e of c.unchanged) if (typeof e !== 'string') reasonCounts[e[1]] = (reasonCounts[e[1]] ?? 0) + 1;
+  }
   const reason = guard.tripped ? `Held for review: ${guard.reasons.join('; ')}` : null;
   return { reason, counts: countOutcomes(plan), reasonCounts, guard, people, peopleTotal };
 }

@@ -1,8 +1,10 @@
 import type { Outcome, PersonStatus, PersonType } from '../../contract/dto';
+import type { BatchEntry } from '../activity/activity-batch-format';
 import type { SourceRecord } from '../adapters/types';
 import type { HeldKind, SourceConnection } from '../db/entities';
 import type { NormalizedRecord } from './normalize';
 import type { ReasonCode } from './reasons';
+import type { PersonState, SkipMemo } from './site-state';
 
 /** What one source gave this pass. */
 export interface SourceRead {
@@ -59,6 +61,8 @@ export interface Decision {
   raw: Record<string, unknown> | null;
   writes: PersonWrite[];
   held: HeldPlan | null;
+  /** Set on a skip decided by the record alone: remembered so the next pass settles it early. */
+  memoFingerprint?: string;
 }
 
 export interface ConnectionResult {
@@ -67,6 +71,10 @@ export interface ConnectionResult {
   counts: Partial<Record<Outcome, number>>;
   /** External ids this pass decided about (a delta pass only replaces held rows for these). */
   touched: string[];
+  /** Records exactly as in the last pass: logged as one compact batch, nothing else to do. */
+  unchanged: BatchEntry[];
+  /** External ids whose remembered skip no longer holds. */
+  forget: string[];
 }
 
 export interface PassPlan {
@@ -76,4 +84,23 @@ export interface PassPlan {
   syncedPeople: number;
   /** Sources that returned nothing although people on this site came from them. */
   emptySources: { connId: string; name: string; people: number }[];
+}
+
+/**
+ * What the planner may ask of the mirror. Narrow on purpose: a pass loads two columns for every
+ * linked person, and the full state only of the few people the rules will look at.
+ */
+export interface PassState {
+  /** External id → stored fingerprint (null: must go through the rules) for one source. The planner may mutate the map. */
+  fingerprints(connId: string): Map<string, string | null>;
+  /** Remembered record-only skips of one source. The planner may mutate the map and its values. */
+  skipMemos(connId: string): Map<string, SkipMemo>;
+  peopleByExternalId(connId: string, externalIds: string[]): PersonState[];
+  /** People linked to this source with one of these emails. */
+  linkedWithEmails(connId: string, emails: string[]): { externalId: string; email: string }[];
+  manualPeople(): PersonState[];
+  syncedPeople(): number;
+  linkedCount(connId: string): number;
+  /** People of this source whose access is on and who follow the source. */
+  activeCount(connId: string): number;
 }

@@ -3,6 +3,7 @@ import { toSourceConnection } from '../db/row-mappers';
 import type { PersonStatus, PersonType, SiteSettings } from '../../contract/dto';
 import type { SourceConnection } from '../db/entities';
 import { parseJson } from '../sql-helpers';
+import type { PassState } from './plan-types';
 import { resolveSiteSettings } from './site-defaults';
 
 /** What the engine needs of a site, read once per pass. */
@@ -49,40 +50,103 @@ export function loadConnections(sqlite: Database.Database, siteId: string): Sour
   return rows.map(toSourceConnection);
 }
 
+const PERSON_STATE_COLUMNS = `id, source_connection_id, external_id, type, first_name, last_name, email, phone, unit, status, synced_tags,
+  access_enabled, disabled_by, removed_at_source, decoupled, held_reason, source_hash`;
+
+function toPersonState(r: unknown[]): PersonState {
+  return {
+    id: r[0] as string,
+    connId: r[1] as string | null,
+    externalId: r[2] as string | null,
+    type: r[3] as PersonType,
+    firstName: r[4] as string,
+    lastName: r[5] as string,
+    email: r[6] as string | null,
+    phone: r[7] as string | null,
+    unit: r[8] as string | null,
+    status: r[9] as PersonStatus,
+    syncedTags: r[10] as string,
+    accessEnabled: r[11] === 1,
+    disabledBy: r[12] as 'sync' | 'admin' | null,
+    removedAtSource: r[13] === 1,
+    decoupled: r[14] === 1,
+    heldReason: r[15] as string | null,
+    sourceHash: r[16] as string | null,
+  };
+}
+
+/** Every person of a site, in full (tests and small sites; a pass loads only what it needs). */
 export function loadPeople(sqlite: Database.Database, siteId: string): PersonState[] {
   // raw() rows are arrays: noticeably cheaper than objects at 100k rows. NOT INDEXED: a straight
   // table scan beats walking an index and fetching every row by rowid in random order.
+  const rows = sqlite.prepare(`SELECT ${PERSON_STATE_COLUMNS} FROM person NOT INDEXED WHERE site_id = ?`).raw(true).all(siteId) as unknown[][];
+  return rows.map(toPersonState);
+}
+
+/**
+ * What a pass needs to recognise an unchanged record of one source: external id → the stored
+ * fingerprint, or null when the person must go through the rules whatever their record says
+ * (decoupled, held, removed at the source, or turned off by sync). Two narrow columns instead of
+ * the whole row: at 100k people this load is most of an unchanged pass.
+ */
+export function loadFingerprints(sqlite: Database.Database, connId: string): Map<string, string | null> {
   const rows = sqlite
     .prepare(
-      `SELECT id, source_connection_id, external_id, type, first_name, last_name, email, phone, unit, status, synced_tags,
-              access_enabled, disabled_by, removed_at_source, decoupled, held_reason, source_hash
-       FROM person NOT INDEXED WHERE site_id = ?`,
+      `SELECT external_id,
+              CASE WHEN decoupled = 0 AND held_reason IS NULL AND removed_at_source = 0 AND (access_enabled = 1 OR disabled_by IS NOT 'sync')
+                   THEN source_hash END
+       FROM person WHERE source_connection_id = ?`,
     )
     .raw(true)
+    .all(connId) as [string, string | null][];
+  const out = new Map<string, string | null>();
+  for (let i = 0; i < rows.length; i++) out.set(rows[i][0], rows[i][1]);
+  return out;
+}
+
+/** The full state of the people linked to these external ids of one source. */
+export function loadPeopleByExternalId(sqlite: Database.Database, connId: string, externalIds: string[]): PersonState[] {
+  if (externalIds.length === 0) return [];
+  const rows = sqlite
+    .prepare(`SELECT ${PERSON_STATE_COLUMNS} FROM person WHERE source_connection_id = ? AND external_id IN (SELECT value FROM json_each(?))`)
+    .raw(true)
+    .all(connId, JSON.stringify(externalIds)) as unknown[][];
+  return rows.map(toPersonState);
+}
+
+/** People added by hand (no source): the candidates a new source record may be matched to. */
+export function loadManualPeople(sqlite: Database.Database, siteId: string): PersonState[] {
+  const rows = sqlite
+    .prepare(`SELECT ${PERSON_STATE_COLUMNS} FROM person INDEXED BY idx_person_manual WHERE site_id = ? AND source_connection_id IS NULL`)
+    .raw(true)
     .all(siteId) as unknown[][];
-  const out = new Array<PersonState>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    out[i] = {
-      id: r[0] as string,
-      connId: r[1] as string | null,
-      externalId: r[2] as string | null,
-      type: r[3] as PersonType,
-      firstName: r[4] as string,
-      lastName: r[5] as string,
-      email: r[6] as string | null,
-      phone: r[7] as string | null,
-      unit: r[8] as string | null,
-      status: r[9] as PersonStatus,
-      syncedTags: r[10] as string,
-      accessEnabled: r[11] === 1,
-      disabledBy: r[12] as 'sync' | 'admin' | null,
-      removedAtSource: r[13] === 1,
-      decoupled: r[14] === 1,
-      heldReason: r[15] as string | null,
-      sourceHash: r[16] as string | null,
-    };
-  }
+  return rows.map(toPersonState);
+}
+
+/** How many people of the site came from any source: the base of the guard's percentage. */
+export function countSyncedPeople(sqlite: Database.Database, connIds: string[]): number {
+  const count = sqlite.prepare('SELECT count(*) FROM person WHERE source_connection_id = ?').pluck();
+  let n = 0;
+  for (const id of connIds) n += Number(count.get(id));
+  return n;
+}
+
+/** A source record that was skipped by its own content (status, identifier, site) last time. */
+export interface SkipMemo {
+  fingerprint: string;
+  name: string;
+  reasonCode: string;
+  reason: string;
+  entryId: number;
+}
+
+export function loadSkipMemos(sqlite: Database.Database, connId: string): Map<string, SkipMemo> {
+  const rows = sqlite
+    .prepare('SELECT external_id, fingerprint, name, reason_code, reason, entry_id FROM source_record WHERE source_connection_id = ?')
+    .raw(true)
+    .all(connId) as [string, string, string, string, string, number][];
+  const out = new Map<string, SkipMemo>();
+  for (const r of rows) out.set(r[0], { fingerprint: r[1], name: r[2], reasonCode: r[3], reason: r[4], entryId: r[5] });
   return out;
 }
 
@@ -95,3 +159,32 @@ export function connectionGate(settings: SiteSettings, conn: SourceConnection): 
 }
 
 export { toSourceConnection };
+
+/** The planner's view of the mirror, read from SQLite on demand. */
+export function sqlitePassState(sqlite: Database.Database, siteId: string, connIds: string[]): PassState {
+  const linkedCount = sqlite.prepare('SELECT count(*) FROM person WHERE source_connection_id = ?').pluck();
+  return {
+    fingerprints: (connId) => loadFingerprints(sqlite, connId),
+    skipMemos: (connId) => loadSkipMemos(sqlite, connId),
+    peopleByExternalId: (connId, externalIds) => loadPeopleByExternalId(sqlite, connId, externalIds),
+    linkedWithEmails: (connId, emails) =>
+      emails.length === 0
+        ? []
+        : (sqlite
+            .prepare(
+              `SELECT external_id AS externalId, email FROM person
+               WHERE source_connection_id = ? AND email IN (SELECT value FROM json_each(?))`,
+            )
+            .all(connId, JSON.stringify(emails)) as { externalId: string; email: string }[]),
+    manualPeople: () => loadManualPeople(sqlite, siteId),
+    syncedPeople: () => countSyncedPeople(sqlite, connIds),
+    linkedCount: (connId) => Number(linkedCount.get(connId)),
+    activeCount: (connId) =>
+      Number(
+        sqlite
+          .prepare('SELECT count(*) FROM person WHERE source_connection_id = ? AND access_enabled = 1 AND decoupled = 0')
+          .pluck()
+          .get(connId),
+      ),
+  };
+}

@@ -1,3 +1,5 @@
+import { getActivity } from '../activity/activity-queries';
+import { getPerson } from '../people/people-queries';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../db/open-database';
 import { explainExternalId, explainPerson } from './explain';
@@ -47,14 +49,15 @@ describe('first pass and outcomes', () => {
     const p = personByExt(db, 'R-1')!;
     expect(p).toMatchObject({ first_name: 'Zoë', last_name: 'Núñez Díaz', email: 'zoe@example.com', phone: '+14155550123', status: 'current', access_enabled: 1 });
     expect(JSON.parse(p.synced_tags as string)).toEqual(['Gym']);
-    const prov = JSON.parse(p.provenance as string);
+    // Read as the person panel reads it: a new person's fields were all set by their source.
+    const prov = getPerson(db.sqlite, p.id as string).provenance;
     expect(prov.email).toEqual({ by: 'Demo PMS', at: expect.any(String) });
     const log = activityOf(db, run.id);
     expect(log.map((e) => [e.external_id, e.outcome])).toEqual([
       ['R-1', 'added'],
       ['R-2', 'added'],
     ]);
-    const detail = JSON.parse(log[0].detail as string);
+    const detail = getActivity(db.sqlite, Number(log[0].id)).detail!;
     expect(detail.record).toMatchObject({ id: 'R-1' });
     expect(detail.ids).toMatchObject({ personId: p.id, externalId: 'R-1' });
     expect(source.listCalls).toBe(1);
@@ -76,13 +79,13 @@ describe('first pass and outcomes', () => {
   it('a changed record is Updated: only changed fields get new provenance', async () => {
     const { siteId, engine, source } = setup();
     await engine.runSite(siteId, { trigger: 'manual' });
-    const prov0 = JSON.parse(personByExt(db, 'R-1')!.provenance as string);
+    const prov0 = getPerson(db.sqlite, personByExt(db, 'R-1')!.id as string).provenance;
     source.records = [rec('R-1', { unit: '202' }), rec('R-2')];
     const run = await engine.runSite(siteId, { trigger: 'schedule' });
     expect(run.counts).toEqual({ updated: 1, processed: 1 });
     expect(personByExt(db, 'R-1')!.unit).toBe('202');
     expect(entryFor(db, run.id, 'R-1')!.reason).toMatch(/unit/);
-    const prov1 = JSON.parse(personByExt(db, 'R-1')!.provenance as string);
+    const prov1 = getPerson(db.sqlite, personByExt(db, 'R-1')!.id as string).provenance;
     expect(prov1.firstName).toEqual(prov0.firstName);
   });
 });

@@ -6,14 +6,14 @@ import type { CoreEvents } from '../core-events';
 import type { SourceConnection } from '../db/entities';
 import type { OpenDatabase } from '../db/open-database';
 import { parseJson } from '../sql-helpers';
-import { pruneActivity } from './activity-writer';
+import { pruneActivity } from '../activity/activity-prune';
 import { applyPlan } from './apply-pass';
 import { planPass } from './correlate';
-import { buildPreview, countOutcomes, evaluateGuard } from './guard';
+import { buildPreview, countOutcomes, entryCount, evaluateGuard } from './guard';
 import type { GuardApproval, SyncPreview } from './guard';
 import type { SourceRead } from './plan-types';
 import { finishRun, getRun, getRunRow, insertRun, lastRunOf } from './run-store';
-import { connectionGate, loadConnections, loadPeople, loadSite } from './site-state';
+import { connectionGate, loadConnections, loadSite, sqlitePassState } from './site-state';
 import type { SiteInfo } from './site-state';
 
 export interface SyncEngineDeps {
@@ -125,10 +125,11 @@ export class SyncEngine {
       const reads = await this.readSources(site, connections, opts.trigger, runId);
       const at = this.now();
       const atIso = at.toISOString();
-      const plan = planPass({ site, connections, reads, people: loadPeople(sqlite, siteId) });
+      const state = sqlitePassState(sqlite, siteId, connections.map((c) => c.id));
+      const plan = planPass({ site, connections, reads, state });
       const guard = evaluateGuard(plan, site.settings, approval);
       const counts = countOutcomes(plan);
-      const total = plan.decisions.length;
+      const total = entryCount(plan);
       if (dryRun || guard.tripped) {
         const preview = buildPreview(plan, guard);
         finishRun(sqlite, runId, {

@@ -8,6 +8,8 @@ import type { ChangeSet, SourceConnector, SourceRecord } from '../adapters/types
 import { CoreEvents } from '../core-events';
 import { openDatabase } from '../db/open-database';
 import type { OpenDatabase } from '../db/open-database';
+import { parseBatchEntries, viewBatchEntry } from '../activity/activity-batch-format';
+import type { ActivityBatchRow } from '../activity/activity-batch-format';
 import { defaultSiteSettings } from './site-defaults';
 import { SyncEngine } from './sync-engine';
 import type { SyncEngineDeps } from './sync-engine';
@@ -174,10 +176,37 @@ export function personById(db: OpenDatabase, id: string): PersonRowRaw | undefin
   return db.sqlite.prepare('SELECT * FROM person WHERE id = ?').get(id) as PersonRowRaw | undefined;
 }
 
+/**
+ * A run's log entries in id order, as rows with activity_entry's column names: the compact
+ * batches of unchanged records are expanded, so a test sees one entry per record like a reader.
+ */
 export function activityOf(db: OpenDatabase, runId: string): PersonRowRaw[] {
-  return db.sqlite.prepare('SELECT * FROM activity_entry WHERE run_id = ? ORDER BY id').all(runId) as PersonRowRaw[];
+  const rows = db.sqlite.prepare('SELECT * FROM activity_entry WHERE run_id = ? ORDER BY id').all(runId) as PersonRowRaw[];
+  const personOf = db.sqlite.prepare('SELECT id, first_name, last_name FROM person WHERE source_connection_id = ? AND external_id = ?');
+  for (const b of db.sqlite.prepare('SELECT * FROM activity_batch WHERE run_id = ?').all(runId) as ActivityBatchRow[]) {
+    const entries = parseBatchEntries(b.entries);
+    for (let i = 0; i < entries.length; i++) {
+      const v = viewBatchEntry(b, entries, i);
+      const p = v.name === null ? (personOf.get(v.sourceConnectionId, v.externalId) as PersonRowRaw | undefined) : undefined;
+      rows.push({
+        id: v.id,
+        site_id: v.siteId,
+        run_id: v.runId,
+        at: v.at,
+        outcome: v.outcome,
+        person_id: p?.id ?? null,
+        person_name: v.name ?? (p ? `${p.first_name} ${p.last_name}`.trim() : ''),
+        external_id: v.externalId,
+        source_connection_id: v.sourceConnectionId,
+        reason_code: v.reasonCode,
+        reason: v.reason,
+        detail: null,
+      });
+    }
+  }
+  return rows.sort((a, b) => Number(a.id) - Number(b.id));
 }
 
 export function entryFor(db: OpenDatabase, runId: string, externalId: string): PersonRowRaw | undefined {
-  return db.sqlite.prepare('SELECT * FROM activity_entry WHERE run_id = ? AND external_id = ?').get(runId, externalId) as PersonRowRaw | undefined;
+  return activityOf(db, runId).find((e) => e.external_id === externalId);
 }
