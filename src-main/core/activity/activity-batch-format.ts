@@ -17,13 +17,29 @@ import type Database from 'better-sqlite3';
  *    its full record and rule chain). Outcome "skipped".
  * JSON rather than a delimited list: external ids and names come from upstream systems and may
  * hold any character.
+ *
+ * A batch of kind 'added' holds the people a pass created (a first pass or a big import adds
+ * 100k at once). `entries` is then a JSON array of [externalId, personId, name, stepIndexes]:
+ * outcome "added", reason ADDED_REASON. `records` is a JSON array, aligned with `entries`, of the
+ * records as the source sent them; `step_texts` a JSON array of the distinct rule-chain steps of
+ * the batch. An entry's rule chain is `Found in ${source_name} as ${externalId}` followed by
+ * step_texts[i] for each i in stepIndexes. Readers parse `records` only to open one entry.
  */
 
 /** The reason of an entry whose record did not change since the last pass. */
 export const UNCHANGED_REASON = 'No change since the last pass';
 
+/** The reason of an entry for a person a pass created. */
+export const ADDED_REASON = 'Added from the source';
+
 export type SkippedAgain = [externalId: string, reasonCode: string, reason: string, name: string, entryId: number];
 export type BatchEntry = string | SkippedAgain;
+export type AddedEntry = [externalId: string, personId: string, name: string, stepIndexes: number[]];
+
+/** The first step of every added entry's rule chain (the rest is stored as step indexes). */
+export function foundStep(sourceName: string, externalId: string): string {
+  return `Found in ${sourceName} as ${externalId}`;
+}
 
 export interface ActivityBatchRow {
   first_id: number;
@@ -33,7 +49,12 @@ export interface ActivityBatchRow {
   run_id: string | null;
   at: string;
   source_connection_id: string | null;
+  kind: 'unchanged' | 'added';
+  source_name: string | null;
   entries: string;
+  /** Only for kind 'added'; readers load them only to open an entry. */
+  step_texts?: string | null;
+  records?: string | null;
 }
 
 /** One expanded entry of a batch, before any person lookup. */
@@ -43,7 +64,7 @@ export interface BatchEntryView {
   runId: string | null;
   at: string;
   sourceConnectionId: string | null;
-  outcome: 'processed' | 'skipped';
+  outcome: 'processed' | 'skipped' | 'added';
   externalId: string;
   reasonCode: string | null;
   reason: string;
@@ -51,6 +72,10 @@ export interface BatchEntryView {
   name: string | null;
   /** Skipped entries: the earlier entry with the full record and rule chain. */
   entryId: number | null;
+  /** Added entries: the person created. */
+  personId?: string | null;
+  /** Added entries: indexes into the batch's step_texts (the first step is foundStep()). */
+  stepIndexes?: number[];
 }
 
 /**
@@ -84,10 +109,39 @@ export function insertActivityBatch(sqlite: Database.Database, batch: NewBatch):
   const firstId = reserveActivityIds(sqlite, n);
   sqlite
     .prepare(
-      `INSERT INTO activity_batch (first_id, count, skipped, site_id, run_id, at, source_connection_id, entries)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO activity_batch (first_id, count, skipped, site_id, run_id, at, source_connection_id, kind, entries)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'unchanged', ?)`,
     )
     .run(firstId, n, skipped, batch.siteId, batch.runId, batch.at, batch.sourceConnectionId, JSON.stringify(batch.entries));
+  return firstId;
+}
+
+export interface NewAddedBatch {
+  siteId: string;
+  runId: string | null;
+  at: string;
+  sourceConnectionId: string | null;
+  sourceName: string;
+  entries: AddedEntry[];
+  /** Aligned with entries: each record as its source sent it. */
+  records: unknown[];
+  stepTexts: string[];
+}
+
+/** Writes the people a pass added as one batch under freshly reserved ids. */
+export function insertAddedBatch(sqlite: Database.Database, batch: NewAddedBatch): number | null {
+  const n = batch.entries.length;
+  if (n === 0) return null;
+  const firstId = reserveActivityIds(sqlite, n);
+  sqlite
+    .prepare(
+      `INSERT INTO activity_batch (first_id, count, skipped, site_id, run_id, at, source_connection_id, kind, source_name, entries, step_texts, records)
+       VALUES (?, ?, 0, ?, ?, ?, ?, 'added', ?, ?, ?, ?)`,
+    )
+    .run(
+      firstId, n, batch.siteId, batch.runId, batch.at, batch.sourceConnectionId, batch.sourceName,
+      JSON.stringify(batch.entries), JSON.stringify(batch.stepTexts), JSON.stringify(batch.records),
+    );
   return firstId;
 }
 
@@ -102,7 +156,7 @@ export function parseBatchEntries(text: string): BatchEntry[] {
 }
 
 /** The entry at `index` of a parsed batch, as a reader sees it. */
-export function viewBatchEntry(row: ActivityBatchRow, entries: BatchEntry[], index: number): BatchEntryView {
+export function viewBatchEntry(row: ActivityBatchRow, entries: BatchEntry[] | AddedEntry[], index: number): BatchEntryView {
   const e = entries[index];
   const common = {
     id: row.first_id + index,
@@ -111,10 +165,24 @@ export function viewBatchEntry(row: ActivityBatchRow, entries: BatchEntry[], ind
     at: row.at,
     sourceConnectionId: row.source_connection_id,
   };
+  if (row.kind === 'added') {
+    const [externalId, personId, name, stepIndexes] = Array.isArray(e) ? (e as AddedEntry) : ['', null, '', []];
+    return {
+      ...common,
+      outcome: 'added',
+      externalId: String(externalId ?? ''),
+      reasonCode: null,
+      reason: ADDED_REASON,
+      name: String(name ?? ''),
+      entryId: null,
+      personId: typeof personId === 'string' ? personId : null,
+      stepIndexes: Array.isArray(stepIndexes) ? stepIndexes.filter((i): i is number => typeof i === 'number') : [],
+    };
+  }
   if (typeof e === 'string') {
     return { ...common, outcome: 'processed', externalId: e, reasonCode: null, reason: UNCHANGED_REASON, name: null, entryId: null };
   }
-  const [externalId, reasonCode, reason, name, entryId] = Array.isArray(e) ? e : ['', null, '', '', null];
+  const [externalId, reasonCode, reason, name, entryId] = Array.isArray(e) ? (e as SkippedAgain) : ['', null, '', '', null];
   return {
     ...common,
     outcome: 'skipped',

@@ -5,6 +5,7 @@ import { parseJson } from '../sql-helpers';
 import { viewBatchEntry } from './activity-batch-format';
 import { batchEntries, findBatchHolding, linkedPersonLookup } from './activity-batch-reader';
 import { ActivityScan, rowToDto } from './activity-stream';
+import { addedDetail, addedEntryOfPerson } from './added-entries';
 
 // Kept here for callers that built their own WHERE over real rows.
 export { activityFilter } from './activity-stream';
@@ -47,11 +48,20 @@ function withIds(detail: Detail | null, dto: ActivityEntryDto): Detail {
   return out;
 }
 
-/** The detail of the person's last entry that changed something, which an unchanged entry points back to. */
+/**
+ * The detail of the person's last entry that changed something, which an unchanged entry points
+ * back to: a real row, or the entry of the added batch that created them when no real changing
+ * row is newer (added people have no real row).
+ */
 function lastChangingDetail(sqlite: Database.Database, personId: string, beforeId: number): Detail | null {
   const last = sqlite
     .prepare(`SELECT id, at, detail FROM activity_entry WHERE person_id = ? AND outcome <> 'processed' AND id < ? AND detail IS NOT NULL ORDER BY id DESC LIMIT 1`)
     .get(personId, beforeId) as Raw | undefined;
+  const added = addedEntryOfPerson(sqlite, personId, { afterId: last ? Number(last.id) : null, beforeId });
+  if (added) {
+    const detail = addedDetail(sqlite, added, sourceName(sqlite, added.view.sourceConnectionId));
+    return { ...detail, unchangedSince: added.view.at, recordFromEntry: added.view.id };
+  }
   return last ? { ...parseJson<Detail>(last.detail, {}), unchangedSince: last.at, recordFromEntry: Number(last.id) } : null;
 }
 
@@ -63,8 +73,9 @@ function sourceName(sqlite: Database.Database, connId: string | null): string | 
 function getBatchEntry(sqlite: Database.Database, id: number): ActivityEntryDto | null {
   const b = findBatchHolding(sqlite, id);
   if (!b) return null;
+  const index = id - b.first_id;
   const entries = batchEntries(sqlite, b.first_id);
-  const v = viewBatchEntry({ ...b, entries: '' }, entries, id - b.first_id);
+  const v = viewBatchEntry({ ...b, entries: '' }, entries, index);
   const person = v.outcome === 'processed' ? linkedPersonLookup(sqlite)(v.sourceConnectionId, v.externalId) : null;
   const dto: ActivityEntryDto = {
     id: v.id,
@@ -72,7 +83,7 @@ function getBatchEntry(sqlite: Database.Database, id: number): ActivityEntryDto 
     runId: v.runId,
     at: v.at,
     outcome: v.outcome,
-    personId: person?.id ?? null,
+    personId: person?.id ?? v.personId ?? null,
     personName: v.outcome === 'processed' ? (person?.name ?? '') : (v.name ?? ''),
     externalId: v.externalId,
     sourceConnectionId: v.sourceConnectionId,
@@ -82,7 +93,9 @@ function getBatchEntry(sqlite: Database.Database, id: number): ActivityEntryDto 
     detail: null,
   };
   let detail: Detail | null = null;
-  if (person) detail = lastChangingDetail(sqlite, person.id, id);
+  // An added entry carries its own record and rule chain, in the batch's aligned arrays.
+  if (v.outcome === 'added') detail = addedDetail(sqlite, { batch: b, view: v, index }, dto.sourceName);
+  else if (person) detail = lastChangingDetail(sqlite, person.id, id);
   else if (v.outcome === 'skipped' && v.entryId !== null) {
     // Skipped again: the record and rule chain are those of the entry that first logged this skip.
     const first = sqlite.prepare('SELECT at, detail FROM activity_entry WHERE id = ?').get(v.entryId) as Raw | undefined;

@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { ActivityEntryDto, Outcome } from '../../contract/dto';
 import { likePattern } from '../sql-helpers';
-import { UNCHANGED_REASON, viewBatchEntry } from './activity-batch-format';
-import type { BatchEntry } from './activity-batch-format';
+import { ADDED_REASON, UNCHANGED_REASON, viewBatchEntry } from './activity-batch-format';
+import type { AddedEntry, BatchEntry } from './activity-batch-format';
 import { BATCH_META_COLUMNS, batchEntries, batchText, cachedBatchEntries, linkedPersonLookup } from './activity-batch-reader';
-import type { BatchMeta, LinkedPerson } from './activity-batch-reader';
+import type { BatchMeta, LinkedPerson, ParsedEntries } from './activity-batch-reader';
 
 /*
  * The activity log as readers see it: one entry per record, newest first, whether the entry is a
@@ -67,8 +67,11 @@ export class ActivityScan {
   readonly q: string;
   readonly wantProcessed: boolean;
   readonly wantSkipped: boolean;
+  readonly wantAdded: boolean;
   /** The query matches the unchanged reason, so every processed batch entry matches. */
   private readonly allProcessedMatch: boolean;
+  /** The query matches the added reason, so every added batch entry matches. */
+  private readonly allAddedMatch: boolean;
   private readonly real: { sql: string; params: unknown[] };
   private readonly sourceNames = new Map<string, string>();
   private readonly person: (connId: string | null, externalId: string) => LinkedPerson | null;
@@ -81,7 +84,9 @@ export class ActivityScan {
     this.q = fold((input.query ?? '').trim());
     this.wantProcessed = !input.outcome || input.outcome === 'processed';
     this.wantSkipped = !input.outcome || input.outcome === 'skipped';
+    this.wantAdded = !input.outcome || input.outcome === 'added';
     this.allProcessedMatch = this.q === '' || fold(UNCHANGED_REASON).includes(this.q);
+    this.allAddedMatch = this.q === '' || fold(ADDED_REASON).includes(this.q);
     this.real = activityFilter(input);
     for (const c of sqlite.prepare('SELECT id, name FROM source_connection WHERE site_id = ?').all(input.siteId) as Array<{ id: string; name: string }>) {
       this.sourceNames.set(c.id, c.name);
@@ -90,7 +95,7 @@ export class ActivityScan {
   }
 
   private get batchesMatter(): boolean {
-    return this.wantProcessed || this.wantSkipped;
+    return this.wantProcessed || this.wantSkipped || this.wantAdded;
   }
 
   /**
@@ -118,8 +123,17 @@ export class ActivityScan {
     return this.nameHits.get(connId);
   }
 
-  private matches(connId: string | null, e: BatchEntry): boolean {
+  private matches(b: BatchMeta, e: BatchEntry | AddedEntry): boolean {
     const q = this.q;
+    if (b.kind === 'added') {
+      if (!this.wantAdded) return false;
+      if (this.allAddedMatch) return true;
+      if (!Array.isArray(e)) return false;
+      // The name the person was added under, as a real 'added' row keeps it.
+      const [externalId, , name] = e;
+      return [externalId, name].some((v) => v != null && fold(String(v)).includes(q));
+    }
+    const connId = b.source_connection_id;
     if (typeof e === 'string') {
       if (!this.wantProcessed) return false;
       if (this.allProcessedMatch) return true;
@@ -134,7 +148,17 @@ export class ActivityScan {
 
   /** Entries of the batch the filter can possibly pick, by its count columns alone. */
   private candidates(b: BatchMeta): number {
+    if (b.kind === 'added') return this.wantAdded ? b.count : 0;
     return (this.wantProcessed ? b.count - b.skipped : 0) + (this.wantSkipped ? b.skipped : 0);
+  }
+
+  /**
+   * Entries of the batch the text query picks whatever its text (their reason matches), which is
+   * also the count when the raw JSON rules the rest out.
+   */
+  private reasonMatches(b: BatchMeta): number {
+    if (b.kind === 'added') return this.wantAdded && this.allAddedMatch ? b.count : 0;
+    return this.wantProcessed && this.allProcessedMatch ? b.count - b.skipped : 0;
   }
 
   /**
@@ -145,7 +169,9 @@ export class ActivityScan {
    */
   private rawTextRulesOut(b: BatchMeta, text: string): boolean {
     if (!/^[\x20-\x7e]+$/.test(this.q) || /["\\/]/.test(this.q)) return false;
-    if (this.wantProcessed && b.count > b.skipped && !this.allProcessedMatch && this.nameHitsFor(b.source_connection_id)?.size) return false;
+    // Processed entries match by the linked person's name, which is not in the batch.
+    const processedByName = b.kind !== 'added' && this.wantProcessed && b.count > b.skipped && !this.allProcessedMatch;
+    if (processedByName && this.nameHitsFor(b.source_connection_id)?.size) return false;
     return !fold(text).includes(this.q);
   }
 
@@ -153,17 +179,16 @@ export class ActivityScan {
   private countBatch(b: BatchMeta): number {
     const candidates = this.candidates(b);
     if (candidates === 0) return 0;
-    const processed = b.count - b.skipped;
-    // Without text, or when only processed entries are wanted and the reason matches: the columns say it all.
-    if (this.q === '' || (!this.wantSkipped && this.allProcessedMatch)) return candidates;
+    // Without text, or when every entry the outcome allows matches by its reason: the columns say it all.
+    if (this.q === '' || this.reasonMatches(b) === candidates) return candidates;
     let entries = cachedBatchEntries(this.sqlite, b.first_id);
     if (!entries) {
       const text = batchText(this.sqlite, b.first_id);
-      if (this.rawTextRulesOut(b, text)) return this.wantProcessed && this.allProcessedMatch ? processed : 0;
+      if (this.rawTextRulesOut(b, text)) return this.reasonMatches(b);
       entries = batchEntries(this.sqlite, b.first_id, text);
     }
     let n = 0;
-    for (const e of entries) if (this.matches(b.source_connection_id, e)) n++;
+    for (const e of entries) if (this.matches(b, e)) n++;
     return n;
   }
 
@@ -176,10 +201,17 @@ export class ActivityScan {
     const real = Number(this.sqlite.prepare(`SELECT count(*) FROM activity_entry e WHERE ${this.real.sql}`).pluck().get(...this.real.params));
     if (!this.batchesMatter) return real;
     if (this.q === '') {
+      // Per outcome from the count columns: an added batch is all 'added', an unchanged one is
+      // count − skipped processed plus `skipped` skipped.
       const s = this.sqlite
-        .prepare('SELECT coalesce(sum(count), 0) AS n, coalesce(sum(skipped), 0) AS s FROM activity_batch WHERE site_id = ?')
-        .get(this.input.siteId) as { n: number; s: number };
-      return real + (this.wantProcessed ? s.n - s.s : 0) + (this.wantSkipped ? s.s : 0);
+        .prepare(
+          `SELECT coalesce(sum(CASE WHEN kind = 'added' THEN count ELSE 0 END), 0) AS a,
+                  coalesce(sum(CASE WHEN kind = 'added' THEN 0 ELSE count - skipped END), 0) AS p,
+                  coalesce(sum(CASE WHEN kind = 'added' THEN 0 ELSE skipped END), 0) AS s
+           FROM activity_batch WHERE site_id = ?`,
+        )
+        .get(this.input.siteId) as { a: number; p: number; s: number };
+      return real + (this.wantProcessed ? s.p : 0) + (this.wantSkipped ? s.s : 0) + (this.wantAdded ? s.a : 0);
     }
     let n = real;
     const stmt = this.sqlite.prepare(`SELECT ${BATCH_META_COLUMNS} FROM activity_batch WHERE site_id = ?`);
@@ -187,7 +219,7 @@ export class ActivityScan {
     return n;
   }
 
-  private batchDto(b: BatchMeta, entries: BatchEntry[], index: number): ActivityEntryDto {
+  private batchDto(b: BatchMeta, entries: ParsedEntries, index: number): ActivityEntryDto {
     const v = viewBatchEntry({ ...b, entries: '' }, entries, index);
     const person = v.outcome === 'processed' ? this.person(v.sourceConnectionId, v.externalId) : null;
     return {
@@ -196,7 +228,7 @@ export class ActivityScan {
       runId: v.runId,
       at: v.at,
       outcome: v.outcome,
-      personId: person?.id ?? null,
+      personId: person?.id ?? v.personId ?? null,
       personName: v.outcome === 'processed' ? (person?.name ?? '') : (v.name ?? ''),
       externalId: v.externalId,
       sourceConnectionId: v.sourceConnectionId,
@@ -213,14 +245,16 @@ export class ActivityScan {
     let entries = cachedBatchEntries(this.sqlite, b.first_id);
     if (!entries) {
       const text = batchText(this.sqlite, b.first_id);
-      if (this.q !== '' && !(this.wantProcessed && this.allProcessedMatch) && this.rawTextRulesOut(b, text)) return;
+      if (this.q !== '' && this.reasonMatches(b) === 0 && this.rawTextRulesOut(b, text)) return;
       entries = batchEntries(this.sqlite, b.first_id, text);
     }
     const top = Math.min(b.count, beforeId - b.first_id) - 1;
     for (let i = top; i >= 0; i--) {
       const e = entries[i];
-      // A damaged batch (fewer elements than its count) still shows its ids, as blank skips.
-      if (e === undefined ? this.wantSkipped && this.q === '' : this.matches(b.source_connection_id, e)) yield this.batchDto(b, entries, i);
+      // A damaged batch (fewer elements than its count) still shows its ids, as blank entries
+      // (skips in an unchanged batch, additions in an added one).
+      const blankWanted = this.q === '' && (b.kind === 'added' ? this.wantAdded : this.wantSkipped);
+      if (e === undefined ? blankWanted : this.matches(b, e)) yield this.batchDto(b, entries, i);
     }
   }
 

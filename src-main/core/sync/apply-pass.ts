@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
-import type { PassPlan, PersonWrite } from './plan-types';
+import type { Decision, PassPlan, PersonWrite } from './plan-types';
 import { insertActivityBatch } from '../activity/activity-batch-format';
 import { ActivityWriter } from './activity-writer';
+import { isPlainAdd, logAdded } from './added-log';
+import { PersonInserter } from './person-inserter';
 import { SOURCE_FIELDS } from './correlate';
 
 export interface ApplyContext {
@@ -51,14 +53,7 @@ function buildPatch(fields: readonly string[], by: string, at: string): string {
  */
 export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyContext): ApplyResult {
   const { at, siteId } = ctx;
-  const insertPerson = sqlite.prepare(
-    `INSERT INTO person (id, site_id, type, first_name, last_name, email, phone, unit, status, source_connection_id, external_id,
-       access_enabled, synced_tags, source_hash, last_synced_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`,
-  );
-  // No provenance is written for a new person: every source field was set by their source when
-  // they were created, which is what readers assume for a field the provenance does not mention
-  // (people-queries.ts). Spelling it out cost ~400 bytes per person on a 100k first pass.
+  const inserter = new PersonInserter(sqlite, siteId, at);
   // Re-enabling is decided again in SQL from the row's own disabled_by, so an admin's "off"
   // survives even if the plan was built from stale state.
   const updateSql = (link: boolean) =>
@@ -106,14 +101,23 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
     else for (const ext of c.touched) deleteHeldOne.run(c.conn.id, ext);
   }
 
-  // Unchanged records first, as one batch per source: their ids are reserved below the pass's
-  // other entries, so the newest-first log opens on what changed.
-  let batched = 0;
+  // Unchanged records and plain adds first, as batches per source: their ids are reserved below
+  // the pass's other entries, so the newest-first log opens on what needs a look.
+  let batched = 0; // unchanged entries: the decisions are counted as the loop below goes
+  const addedBy = new Map<string, Decision[]>();
+  for (const d of plan.decisions) {
+    if (!isPlainAdd(d)) continue;
+    const list = addedBy.get(d.connId!);
+    if (list) list.push(d);
+    else addedBy.set(d.connId!, [d]);
+  }
   for (const c of plan.connections) {
     for (const ext of c.forget) forgetSkip.run(c.conn.id, ext);
-    if (c.unchanged.length === 0) continue;
-    insertActivityBatch(sqlite, { siteId, runId: ctx.runId, at, sourceConnectionId: c.conn.id, entries: c.unchanged });
-    batched += c.unchanged.length;
+    if (c.unchanged.length) {
+      insertActivityBatch(sqlite, { siteId, runId: ctx.runId, at, sourceConnectionId: c.conn.id, entries: c.unchanged });
+      batched += c.unchanged.length;
+    }
+    logAdded(sqlite, { siteId, runId: ctx.runId, at }, addedBy.get(c.conn.id) ?? []);
   }
 
   const activity = new ActivityWriter(sqlite);
@@ -124,14 +128,9 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
   const write = (w: PersonWrite, by: string, connId: string | null) => {
     personWrites++;
     switch (w.kind) {
-      case 'insert': {
-        const r = w.rec;
-        insertPerson.run(
-          w.personId, siteId, w.type, r.firstName, r.lastName, r.email, r.phone, r.unit, r.status, connId, r.externalId,
-          r.tags.length ? JSON.stringify(r.tags) : '[]', w.hash, at, at, at,
-        );
+      case 'insert':
+        inserter.add(w.personId, w.type, w.rec, connId, w.hash);
         return;
-      }
       case 'update': {
         const r = w.rec;
         const args = [
@@ -173,9 +172,11 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
     if (d.held && d.connId && d.externalId) {
       insertHeld.run(siteId, d.connId, d.externalId, d.held.kind, ctx.runId, JSON.stringify(d.held.record), JSON.stringify(d.held.candidates), at);
     }
-    const entryId = activity.write(actx, d);
-    if (d.memoFingerprint && d.connId && d.externalId) {
-      rememberSkip.run(d.connId, d.externalId, d.memoFingerprint, d.personName, d.reasonCode, d.reason ?? '', entryId);
+    if (!(addedBy.size && isPlainAdd(d))) {
+      const entryId = activity.write(actx, d);
+      if (d.memoFingerprint && d.connId && d.externalId) {
+        rememberSkip.run(d.connId, d.externalId, d.memoFingerprint, d.personName, d.reasonCode, d.reason ?? '', entryId);
+      }
     }
     const done = batched + i + 1;
     if (ctx.onProgress && (done % 500 === 0 || done === total)) {
@@ -186,6 +187,7 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
       }
     }
   }
+  inserter.flush();
   if (decisions.length === 0) ctx.onProgress?.(total, total);
-  return { activityCount: activity.count + batched, personWrites };
+  return { activityCount: total, personWrites };
 }

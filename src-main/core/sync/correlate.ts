@@ -3,10 +3,10 @@ import type { Outcome, PersonStatus, PersonType, SiteSettings } from '../../cont
 import { PERSON_TYPES } from '../../contract/dto';
 import type { SourceRecord } from '../adapters/types';
 import type { HeldKind, SourceConnection } from '../db/entities';
-import { UNCHANGED_REASON } from '../activity/activity-batch-format';
+import { foundStep, UNCHANGED_REASON } from '../activity/activity-batch-format';
 import type { BatchEntry } from '../activity/activity-batch-format';
 import { fingerprintSeed, recordFingerprint } from './fingerprint';
-import { nameKey, normalizeRecord } from './normalize';
+import { nameKey, normalizeEmail, normalizeRecord } from './normalize';
 import type { NormalizedRecord } from './normalize';
 import type { ConnectionResult, Decision, PassPlan, PassState, PersonWrite, SourceRead } from './plan-types';
 import { hasRequiredIdentifier, propertyCodes, siteMatch, statusIncluded } from './policies';
@@ -81,11 +81,10 @@ const fullName = (first: string, last: string) => `${first} ${last}`.trim();
 /** The reason of a Processed entry whose record did not change; explain.ts recognises it. */
 export const UNCHANGED = UNCHANGED_REASON;
 
+const ASCII = /^[\x20-\x7e]*$/;
+
 /** Skips decided by the record alone (and the policy in its fingerprint): safe to remember. */
 const RECORD_ONLY_SKIPS: ReadonlySet<string> = new Set<ReasonCode>(['excluded_status', 'missing_identifier', 'no_site']);
-
-/** Marks an external id as met in this read; no fingerprint (base 36 and dots) can equal it. */
-const SEEN = '\u0000seen';
 
 /** Hand-added people by email, shared by every source of the pass (loaded on first need). */
 class ManualIndex {
@@ -208,11 +207,15 @@ function planConnection(
   const type = defaultPersonType(conn);
 
   // 1. The screen: records exactly as last time are settled here, without the rules.
+  const mark = state.mark;
   const stored = state.fingerprints(conn.id);
   const memos = state.skipMemos(conn.id);
   const unchanged: BatchEntry[] = [];
   const unsettled: Unsettled[] = [];
+  /** External ids met in this read that no person is linked to. */
   const others = new Set<string>();
+  /** The records of `unchanged` that are linked to a person (for the shared-email check). */
+  const settledRecs: SourceRecord[] = [];
   let linkedSeen = 0;
   for (const rec of read.records) {
     const ext = externalIdOf(rec);
@@ -220,33 +223,37 @@ function planConnection(
       unsettled.push({ rec, ext, fingerprint: null, repeat: false });
       continue;
     }
-    const fp = stored.get(ext);
-    if (fp !== undefined) {
-      if (fp === SEEN) {
+    const entry = stored.get(ext);
+    if (entry !== undefined) {
+      if (entry.seen === mark) {
         unsettled.push({ rec, ext, fingerprint: null, repeat: true });
         continue;
       }
-      stored.set(ext, SEEN);
+      entry.seen = mark;
       linkedSeen++;
       const fingerprint = recordFingerprint(key, rec);
-      if (fp === fingerprint) unchanged.push(ext);
-      else unsettled.push({ rec, ext, fingerprint, repeat: false });
+      if (entry.fp === fingerprint) {
+        unchanged.push(ext);
+        settledRecs.push(rec);
+      } else unsettled.push({ rec, ext, fingerprint, repeat: false });
       continue;
     }
     const memo = memos.get(ext);
-    if (memo && memo.fingerprint !== SEEN) {
+    if (memo && !memo.met) {
       const fingerprint = recordFingerprint(key, rec);
-      const same = memo.fingerprint === fingerprint;
-      memo.fingerprint = SEEN;
+      memo.met = true;
       others.add(ext);
-      if (same) unchanged.push([ext, memo.reasonCode, memo.reason, memo.name, memo.entryId]);
-      else unsettled.push({ rec, ext, fingerprint, repeat: false });
+      if (memo.fingerprint === fingerprint) {
+        memo.settled = true;
+        unchanged.push([ext, memo.reasonCode, memo.reason, memo.name, memo.entryId]);
+      } else unsettled.push({ rec, ext, fingerprint, repeat: false });
       continue;
     }
     const repeat = others.has(ext);
-    others.add(ext);
+    if (!repeat) others.add(ext);
     unsettled.push({ rec, ext, fingerprint: null, repeat });
   }
+  const met = (ext: string) => stored.get(ext)?.seen === mark || others.has(ext);
 
   // 2. Full state for the people the rules will look at: unsettled records, and (for a complete
   // read) the people it no longer lists, or (for a changes feed) the ones it reports removed.
@@ -254,11 +261,11 @@ function planConnection(
   for (const u of unsettled) if (!u.repeat && u.ext !== '' && stored.has(u.ext)) need.push(u.ext);
   const missing: string[] = [];
   if (read.complete) {
-    if (linkedSeen < stored.size) for (const [ext, fp] of stored) if (fp !== SEEN) missing.push(ext);
+    if (linkedSeen < stored.size) for (const [ext, e] of stored) if (e.seen !== mark) missing.push(ext);
   } else {
     for (const x of read.removedExternalIds) {
       const id = String(x).trim();
-      if (stored.has(id) && stored.get(id) !== SEEN) missing.push(id);
+      if (stored.has(id) && !met(id)) missing.push(id);
     }
   }
   const linked = new Map<string, PersonState>();
@@ -292,15 +299,16 @@ function planConnection(
       out.push(skip(d, [`Received from ${conn.name} without an external id`], 'invalid_record', 'The record has no external id, so it cannot be tracked'));
       continue;
     }
-    if (repeat || seen.has(ext)) {
+    if (repeat) {
       const d = base(ext, undefined, raw);
       d.personName = fullName(String(rec.firstName ?? '').trim(), String(rec.lastName ?? '').trim());
       out.push(skip(d, [`Found in ${conn.name} as ${ext} a second time in the same read`], 'invalid_record', `${conn.name} sent external id ${ext} more than once; only the first copy was used`));
       continue;
     }
-    seen.add(ext);
     const person = linked.get(ext);
-    const steps = [`Found in ${conn.name} as ${ext}`];
+    // Only linked ids need remembering here: the screen already knows every id of this read.
+    if (person) seen.add(ext);
+    const steps = [foundStep(conn.name, ext)];
     if (person) steps.push(`Linked to ${fullName(person.firstName, person.lastName) || 'a person'} here`);
     if (person?.decoupled) {
       steps.push('Track source updates is off for this person → skipped; edits made here stick');
@@ -357,13 +365,28 @@ function planConnection(
   for (const p of pending) if (p.email) byEmail.set(p.email, (byEmail.get(p.email) ?? 0) + 1);
   if (byEmail.size) {
     const demote: string[] = [];
-    for (const other of state.linkedWithEmails(conn.id, [...byEmail.keys()])) {
-      if (!other.email || seen.has(other.externalId)) continue;
-      const settledHere = stored.get(other.externalId) === SEEN;
-      const untouchedByFeed = !read.complete && !read.removedExternalIds.some((x) => String(x).trim() === other.externalId);
-      if (!settledHere && !untouchedByFeed) continue;
-      byEmail.set(other.email, byEmail.get(other.email)! + 1);
-      if (settledHere) demote.push(other.externalId);
+    if (read.complete) {
+      // The settled records are in memory: their emails are compared without asking the mirror
+      // (a settled record's stored email is its record's, normalised the same way).
+      for (const rec of settledRecs) {
+        const raw = rec.email;
+        if (typeof raw !== 'string') continue;
+        let email = raw.trim().toLowerCase();
+        if (!ASCII.test(email)) email = normalizeEmail(raw).value ?? '';
+        const n = byEmail.get(email);
+        if (n === undefined) continue;
+        byEmail.set(email, n + 1);
+        demote.push(externalIdOf(rec));
+      }
+    } else {
+      const removed = new Set(read.removedExternalIds.map((x) => String(x).trim()));
+      for (const other of state.linkedWithEmails(conn.id, [...byEmail.keys()])) {
+        if (!other.email || seen.has(other.externalId)) continue;
+        const settledHere = stored.get(other.externalId)?.seen === mark;
+        if (!settledHere && removed.has(other.externalId)) continue;
+        byEmail.set(other.email, byEmail.get(other.email)! + 1);
+        if (settledHere) demote.push(other.externalId);
+      }
     }
     // A settled record that shares its email with a changed one is held with it after all.
     if (demote.length) {
@@ -482,7 +505,7 @@ function planConnection(
   } else {
     for (const x of read.removedExternalIds) {
       const id = String(x).trim();
-      if (seen.has(id) || stored.get(id) === SEEN || others.has(id)) continue;
+      if (seen.has(id) || met(id)) continue;
       seen.add(id);
       const p = linked.get(id);
       const d = base(id, p, { externalId: id, removed: true });
@@ -499,24 +522,23 @@ function planConnection(
   // that were updated or disabled clear it in their own write. (Held people never pass the
   // screen, so they are all in `linked`.)
   if (read.complete) {
-    const cleared = new Set<string>();
-    const byPerson = new Map<string, Decision>();
-    for (const d of out) {
-      if (d.connId !== conn.id) continue;
-      if (d.personId) byPerson.set(d.personId, d);
-      for (const w of d.writes) if (w.kind === 'update' || w.kind === 'disable' || w.kind === 'clear-held') cleared.add(w.personId);
-    }
-    for (const p of linked.values()) {
-      if (p.heldReason && !held.has(p.externalId ?? '') && !cleared.has(p.id) && seen.has(p.externalId ?? '')) {
-        byPerson.get(p.id)?.writes.push({ kind: 'clear-held', personId: p.id });
+    const stale = [...linked.values()].filter((p) => p.heldReason && !held.has(p.externalId ?? '') && seen.has(p.externalId ?? ''));
+    if (stale.length) {
+      const cleared = new Set<string>();
+      const byPerson = new Map<string, Decision>();
+      for (const d of out) {
+        if (d.connId !== conn.id) continue;
+        if (d.personId) byPerson.set(d.personId, d);
+        for (const w of d.writes) if (w.kind === 'update' || w.kind === 'disable' || w.kind === 'clear-held') cleared.add(w.personId);
       }
+      for (const p of stale) if (!cleared.has(p.id)) byPerson.get(p.id)?.writes.push({ kind: 'clear-held', personId: p.id });
     }
   }
 
   // Remembered skips that no longer hold: the record changed, went, or became something else.
   const forget: string[] = [];
   for (const [ext, memo] of memos) {
-    if (memo.fingerprint === SEEN ? seen.has(ext) : read.complete || seen.has(ext)) forget.push(ext);
+    if (memo.met ? !memo.settled : read.complete || seen.has(ext)) forget.push(ext);
   }
   const touched = read.complete ? [] : [...seen, ...others, ...unchanged.map((e) => (typeof e === 'string' ? e : e[0]))];
   return { touched, unchanged, forget };

@@ -3,8 +3,10 @@ import type { Outcome, PersonStatus } from '../../contract/dto';
 import { ApiError } from '../../contract/errors';
 import type { OpenDatabase } from '../db/open-database';
 import { bool, parseJson } from '../sql-helpers';
-import { UNCHANGED_REASON, viewBatchEntry } from '../activity/activity-batch-format';
+import { ADDED_REASON, UNCHANGED_REASON, viewBatchEntry } from '../activity/activity-batch-format';
 import { batchEntries, batchesOfRun } from '../activity/activity-batch-reader';
+import { addedEntryOfPerson, addedSteps } from '../activity/added-entries';
+import type { AddedEntryRef } from '../activity/added-entries';
 import { unchangedSteps } from './correlate';
 import { REASON_TEXT } from './reasons';
 import { connectionGate, loadConnections, loadSite } from './site-state';
@@ -26,8 +28,11 @@ type Raw = Record<string, unknown>;
 
 const ENTRY_COLUMNS = 'e.id, e.run_id, e.at, e.outcome, e.person_id, e.person_name, e.external_id, e.source_connection_id, e.reason_code, e.reason, e.detail';
 
+type EntryDetail = { steps?: string[]; source?: string } | null;
+
 function fromEntry(e: Raw, sourceName: string | null): Explanation {
-  const detail = parseJson<{ steps?: string[]; source?: string } | null>(e.detail, null);
+  // Real rows hold their detail as JSON text; an added batch entry hands over its steps parsed.
+  const detail = typeof e.detail === 'object' ? (e.detail as EntryDetail) : parseJson<EntryDetail>(e.detail, null);
   const steps = Array.isArray(detail?.steps) && detail.steps.length ? [...detail.steps] : [];
   if (steps.length === 0 && e.reason) steps.push(String(e.reason));
   return {
@@ -40,6 +45,27 @@ function fromEntry(e: Raw, sourceName: string | null): Explanation {
     outcome: e.outcome as Outcome,
     reasonCode: (e.reason_code as string | null) ?? null,
     steps,
+  };
+}
+
+/**
+ * An added batch entry in the shape of an activity_entry row, so one code path explains both.
+ * Only the rule chain is loaded (the batch's step texts), never the stored records.
+ */
+function addedAsEntry(sqlite: Database.Database, ref: Pick<AddedEntryRef, 'batch' | 'view'>, sourceName: string | null): Raw {
+  const v = ref.view;
+  return {
+    id: v.id,
+    run_id: v.runId,
+    at: v.at,
+    outcome: 'added',
+    person_id: v.personId ?? null,
+    person_name: v.name ?? '',
+    external_id: v.externalId,
+    source_connection_id: v.sourceConnectionId,
+    reason_code: null,
+    reason: ADDED_REASON,
+    detail: { steps: addedSteps(sqlite, ref, sourceName) },
   };
 }
 
@@ -73,12 +99,16 @@ export function explainPerson(db: OpenDatabase, personId: string): Explanation {
   const siteId = p.site_id as string;
   const name = `${p.first_name} ${p.last_name}`.trim();
   const sourceName = (p.source_name as string | null) ?? null;
-  // The last entry that changed something (the person index leaves unchanged entries out).
-  const entry = sqlite
+  // The last entry that changed something (the person index leaves unchanged entries out)...
+  const realEntry = sqlite
     .prepare(
       `SELECT ${ENTRY_COLUMNS} FROM activity_entry e WHERE e.person_id = ? AND e.outcome <> 'processed' AND e.run_id IS NOT NULL ORDER BY e.id DESC LIMIT 1`,
     )
     .get(personId) as Raw | undefined;
+  // ...or, when no real one is newer, the entry of the added batch that created the person
+  // (kept only in the batch; the batch lookup is skipped cheaply when a real row is newer).
+  const added = addedEntryOfPerson(sqlite, personId, { afterId: realEntry ? Number(realEntry.id) : null });
+  const entry = added ? addedAsEntry(sqlite, added, sourceName) : realEntry;
   // A later applied pass that logged nothing else for this linked person found them unchanged.
   const lastRun = sqlite
     .prepare(`SELECT id, finished_at FROM sync_run WHERE site_id = ? AND status = 'complete' AND dry_run = 0 ORDER BY started_at DESC, rowid DESC LIMIT 1`)
@@ -203,8 +233,37 @@ export function explainExternalId(db: OpenDatabase, siteId: string, externalId: 
       .get(siteId, from, lastId, run.id, ext) as Raw | undefined;
     if (entry) return fromEntry(entry, (entry.source_name as string | null) ?? null);
   }
+  // Added in the last pass and deleted since: the batch that added the record still explains it.
+  const added = addedInRun(sqlite, siteId, String(run.id), ext);
+  if (added) {
+    const name = sourceNameOf(sqlite, added.view.sourceConnectionId);
+    return fromEntry(addedAsEntry(sqlite, added, name), name);
+  }
   const again = skippedAgainInRun(sqlite, siteId, String(run.id), ext) ?? skippedAgainByRecord(sqlite, siteId, ext, run);
   return again ? explainSkippedAgain(sqlite, again) : notFound;
+}
+
+function sourceNameOf(sqlite: Database.Database, connId: string | null): string | null {
+  if (!connId) return null;
+  return (sqlite.prepare('SELECT name FROM source_connection WHERE id = ?').pluck().get(connId) as string | undefined) ?? null;
+}
+
+/** The entry of the last run's added batches for `ext` (an exact match wins over one in another case). */
+function addedInRun(sqlite: Database.Database, siteId: string, runId: string, ext: string): AddedEntryRef | null {
+  const wanted = ext.toLowerCase();
+  let loose: AddedEntryRef | null = null;
+  for (const batch of batchesOfRun(sqlite, siteId, runId)) {
+    if (batch.kind !== 'added') continue;
+    const entries = batchEntries(sqlite, batch.first_id);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      if (!Array.isArray(e) || String(e[0]).toLowerCase() !== wanted) continue;
+      const ref = { batch, index: i, view: viewBatchEntry({ ...batch, entries: '' }, entries, i) };
+      if (ref.view.externalId === ext) return ref;
+      loose ??= ref;
+    }
+  }
+  return loose;
 }
 
 /** A record that never became a person and was skipped again, unchanged, in the last applied pass. */
@@ -225,7 +284,7 @@ function skippedAgainInRun(sqlite: Database.Database, siteId: string, runId: str
   const wanted = ext.toLowerCase();
   let loose: SkippedAgain | null = null;
   for (const b of batchesOfRun(sqlite, siteId, runId)) {
-    if (b.skipped === 0) continue;
+    if (b.kind === 'added' || b.skipped === 0) continue;
     const entries = batchEntries(sqlite, b.first_id);
     for (let i = 0; i < entries.length; i++) {
       if (typeof entries[i] === 'string') continue;
@@ -272,9 +331,7 @@ function skippedAgainByRecord(sqlite: Database.Database, siteId: string, ext: st
 }
 
 function explainSkippedAgain(sqlite: Database.Database, s: SkippedAgain): Explanation {
-  const sourceName = s.connId
-    ? ((sqlite.prepare('SELECT name FROM source_connection WHERE id = ?').pluck().get(s.connId) as string | undefined) ?? null)
-    : null;
+  const sourceName = sourceNameOf(sqlite, s.connId);
   const first =
     s.entryId === null
       ? undefined

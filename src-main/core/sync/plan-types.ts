@@ -4,6 +4,7 @@ import type { SourceRecord } from '../adapters/types';
 import type { HeldKind, SourceConnection } from '../db/entities';
 import type { NormalizedRecord } from './normalize';
 import type { ReasonCode } from './reasons';
+import type { FingerprintMap } from './fingerprint-cache';
 import type { PersonState, SkipMemo } from './site-state';
 
 /** What one source gave this pass. */
@@ -91,8 +92,10 @@ export interface PassPlan {
  * linked person, and the full state only of the few people the rules will look at.
  */
 export interface PassState {
-  /** External id → stored fingerprint (null: must go through the rules) for one source. The planner may mutate the map. */
-  fingerprints(connId: string): Map<string, string | null>;
+  /** Marks this pass in FingerprintEntry.seen (a number no earlier pass used). */
+  readonly mark: number;
+  /** External id → what the screen needs of the person linked to it, for one source. Read-only, except `seen`. */
+  fingerprints(connId: string): FingerprintMap;
   /** Remembered record-only skips of one source. The planner may mutate the map and its values. */
   skipMemos(connId: string): Map<string, SkipMemo>;
   peopleByExternalId(connId: string, externalIds: string[]): PersonState[];

@@ -3,6 +3,7 @@ import { toSourceConnection } from '../db/row-mappers';
 import type { PersonStatus, PersonType, SiteSettings } from '../../contract/dto';
 import type { SourceConnection } from '../db/entities';
 import { parseJson } from '../sql-helpers';
+import type { FingerprintCache } from './fingerprint-cache';
 import type { PassState } from './plan-types';
 import { resolveSiteSettings } from './site-defaults';
 
@@ -83,27 +84,6 @@ export function loadPeople(sqlite: Database.Database, siteId: string): PersonSta
   return rows.map(toPersonState);
 }
 
-/**
- * What a pass needs to recognise an unchanged record of one source: external id → the stored
- * fingerprint, or null when the person must go through the rules whatever their record says
- * (decoupled, held, removed at the source, or turned off by sync). Two narrow columns instead of
- * the whole row: at 100k people this load is most of an unchanged pass.
- */
-export function loadFingerprints(sqlite: Database.Database, connId: string): Map<string, string | null> {
-  const rows = sqlite
-    .prepare(
-      `SELECT external_id,
-              CASE WHEN decoupled = 0 AND held_reason IS NULL AND removed_at_source = 0 AND (access_enabled = 1 OR disabled_by IS NOT 'sync')
-                   THEN source_hash END
-       FROM person WHERE source_connection_id = ?`,
-    )
-    .raw(true)
-    .all(connId) as [string, string | null][];
-  const out = new Map<string, string | null>();
-  for (let i = 0; i < rows.length; i++) out.set(rows[i][0], rows[i][1]);
-  return out;
-}
-
 /** The full state of the people linked to these external ids of one source. */
 export function loadPeopleByExternalId(sqlite: Database.Database, connId: string, externalIds: string[]): PersonState[] {
   if (externalIds.length === 0) return [];
@@ -138,6 +118,9 @@ export interface SkipMemo {
   reasonCode: string;
   reason: string;
   entryId: number;
+  /** Set by the planner: the record was in this read / was settled as unchanged. */
+  met?: boolean;
+  settled?: boolean;
 }
 
 export function loadSkipMemos(sqlite: Database.Database, connId: string): Map<string, SkipMemo> {
@@ -161,10 +144,14 @@ export function connectionGate(settings: SiteSettings, conn: SourceConnection): 
 export { toSourceConnection };
 
 /** The planner's view of the mirror, read from SQLite on demand. */
-export function sqlitePassState(sqlite: Database.Database, siteId: string, connIds: string[]): PassState {
+let passMarks = 0;
+
+export function sqlitePassState(sqlite: Database.Database, siteId: string, connIds: string[], cache: FingerprintCache): PassState {
   const linkedCount = sqlite.prepare('SELECT count(*) FROM person WHERE source_connection_id = ?').pluck();
+  cache.beginPass();
   return {
-    fingerprints: (connId) => loadFingerprints(sqlite, connId),
+    mark: ++passMarks,
+    fingerprints: (connId) => cache.fingerprints(connId),
     skipMemos: (connId) => loadSkipMemos(sqlite, connId),
     peopleByExternalId: (connId, externalIds) => loadPeopleByExternalId(sqlite, connId, externalIds),
     linkedWithEmails: (connId, emails) =>

@@ -12,6 +12,7 @@ import { planPass } from './correlate';
 import { buildPreview, countOutcomes, entryCount, evaluateGuard } from './guard';
 import type { GuardApproval, SyncPreview } from './guard';
 import type { SourceRead } from './plan-types';
+import { FingerprintCache, fingerprintChanges } from './fingerprint-cache';
 import { finishRun, getRun, getRunRow, insertRun, lastRunOf } from './run-store';
 import { connectionGate, loadConnections, loadSite, sqlitePassState } from './site-state';
 import type { SiteInfo } from './site-state';
@@ -50,8 +51,11 @@ function messageOf(err: unknown): string {
  */
 export class SyncEngine {
   private readonly inflight = new Map<string, Promise<SyncRunResult>>();
+  private readonly fingerprints: FingerprintCache;
 
-  constructor(private readonly deps: SyncEngineDeps) {}
+  constructor(private readonly deps: SyncEngineDeps) {
+    this.fingerprints = new FingerprintCache(deps.db.sqlite);
+  }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
@@ -125,7 +129,7 @@ export class SyncEngine {
       const reads = await this.readSources(site, connections, opts.trigger, runId);
       const at = this.now();
       const atIso = at.toISOString();
-      const state = sqlitePassState(sqlite, siteId, connections.map((c) => c.id));
+      const state = sqlitePassState(sqlite, siteId, connections.map((c) => c.id), this.fingerprints);
       const plan = planPass({ site, connections, reads, state });
       const guard = evaluateGuard(plan, site.settings, approval);
       const counts = countOutcomes(plan);
@@ -144,6 +148,7 @@ export class SyncEngine {
       } else {
         let lastEmit = 0;
         sqlite.transaction(() => {
+          this.fingerprints.pauseWatch();
           const result = applyPlan(sqlite, plan, {
             siteId,
             runId,
@@ -166,9 +171,11 @@ export class SyncEngine {
           finishRun(sqlite, runId, { status: 'complete', finishedAt: this.now().toISOString(), total, done: total, counts, error: null, preview: null });
           applied = { activity: result.activityCount, personWrites: result.personWrites };
         })();
+        this.fingerprints.afterCommit(fingerprintChanges(plan.decisions));
       }
     } catch (err) {
       // The transaction rolled back (or never started): the mirror is exactly as before.
+      this.fingerprints.reset();
       finishRun(sqlite, runId, { status: 'failed', finishedAt: this.now().toISOString(), total: 0, done: 0, counts: {}, error: messageOf(err) });
       applied = null;
     }

@@ -194,7 +194,7 @@ export function activityOf(db: OpenDatabase, runId: string): PersonRowRaw[] {
         run_id: v.runId,
         at: v.at,
         outcome: v.outcome,
-        person_id: p?.id ?? null,
+        person_id: v.personId ?? p?.id ?? null,
         person_name: v.name ?? (p ? `${p.first_name} ${p.last_name}`.trim() : ''),
         external_id: v.externalId,
         source_connection_id: v.sourceConnectionId,

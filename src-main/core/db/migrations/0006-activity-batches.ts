@@ -7,6 +7,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * tuple), which owns a reserved range of activity ids so the log still reads as one entry per
  * record (see src-main/core/activity/activity-batch-format.ts).
  *
+ * People a pass adds are kept the same way (kind 'added': the records as their source sent them
+ * in one JSON array, the rule chains as indexes into the batch's distinct step texts): a first
+ * pass over 100k people otherwise wrote ~50 MB of log rows.
+ *
  * `source_record` remembers, per source record that did not become a person, the fingerprint and
  * reason of its last skip, so an unchanged skipped record is recognised without re-running the
  * rules.
@@ -28,7 +32,11 @@ export class ActivityBatches1763900000006 implements MigrationInterface {
       run_id TEXT,
       at TEXT NOT NULL,
       source_connection_id TEXT,
-      entries TEXT NOT NULL
+      kind TEXT NOT NULL DEFAULT 'unchanged' CHECK (kind IN ('unchanged','added')),
+      source_name TEXT,
+      entries TEXT NOT NULL,
+      step_texts TEXT,
+      records TEXT
     )`);
     await q.query(`CREATE INDEX idx_activity_batch_site ON activity_batch(site_id, first_id)`);
     await q.query(`CREATE TABLE source_record (
