@@ -1,16 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ActivityEntryDto } from '../../contract/dto';
 import type { OpenDatabase } from '../db/open-database';
 import { createConnection, createSite, tempDb } from '../sync/test-helpers';
 import type { TestDb } from '../sync/test-helpers';
 import { explainExternalId } from '../sync/explain';
-import { UNCHANGED_REASON, insertActivityBatch } from './activity-batch-format';
-import type { BatchEntry } from './activity-batch-format';
+import { UNCHANGED_REASON } from './activity-batch-format';
 import { batchCacheInfo } from './activity-batch-reader';
 import { exportActivityCsv } from './activity-export';
 import { pruneActivity } from './activity-prune';
 import { getActivity, listActivity } from './activity-queries';
+import { AT1, AT2, logFixtures, range } from './test-fixtures';
 
 let t: TestDb;
 let db: OpenDatabase;
@@ -20,86 +18,7 @@ beforeEach(async () => {
 });
 afterEach(async () => t.close());
 
-const AT1 = '2025-03-01T10:00:00.000Z';
-const AT2 = '2025-03-01T11:00:00.000Z';
-
-interface EntryFields {
-  runId?: string | null;
-  at?: string;
-  outcome: string;
-  personId?: string | null;
-  personName?: string;
-  externalId?: string | null;
-  connId?: string | null;
-  reasonCode?: string | null;
-  reason?: string | null;
-  detail?: unknown;
-}
-
-function entry(siteId: string, f: EntryFields): number {
-  const r = db.sqlite
-    .prepare(
-      `INSERT INTO activity_entry (site_id, run_id, at, outcome, person_id, person_name, external_id, source_connection_id, reason_code, reason, detail)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      siteId,
-      f.runId ?? null,
-      f.at ?? AT1,
-      f.outcome,
-      f.personId ?? null,
-      f.personName ?? '',
-      f.externalId ?? null,
-      f.connId ?? null,
-      f.reasonCode ?? null,
-      f.reason ?? null,
-      f.detail === undefined ? null : JSON.stringify(f.detail),
-    );
-  return Number(r.lastInsertRowid);
-}
-
-function batch(siteId: string, connId: string | null, entries: BatchEntry[], opts: { runId?: string | null; at?: string } = {}): number {
-  return db.sqlite.transaction(() =>
-    insertActivityBatch(db.sqlite, { siteId, runId: opts.runId ?? null, at: opts.at ?? AT2, sourceConnectionId: connId, entries }),
-  )() as number;
-}
-
-function person(siteId: string, connId: string, externalId: string, first: string, last: string): string {
-  const id = randomUUID();
-  db.sqlite
-    .prepare(
-      `INSERT INTO person (id, site_id, type, first_name, last_name, source_connection_id, external_id, created_at, updated_at)
-       VALUES (?, ?, 'resident', ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(id, siteId, first, last, connId, externalId, AT1, AT1);
-  return id;
-}
-
-function run(siteId: string, at: string, total: number): string {
-  const id = randomUUID();
-  db.sqlite
-    .prepare(`INSERT INTO sync_run (id, site_id, trigger, dry_run, status, started_at, finished_at, total, done) VALUES (?, ?, 'manual', 0, 'complete', ?, ?, ?, ?)`)
-    .run(id, siteId, at, at, total, total);
-  return id;
-}
-
-function range(from: number, n: number): number[] {
-  return Array.from({ length: n }, (_, i) => from + i);
-}
-
-function allPages(input: Parameters<typeof listActivity>[1]): { totals: number[]; rows: ActivityEntryDto[] } {
-  const totals: number[] = [];
-  const rows: ActivityEntryDto[] = [];
-  let beforeId: number | undefined;
-  for (let guard = 0; guard < 100; guard++) {
-    const page = listActivity(db.sqlite, { ...input, beforeId });
-    totals.push(page.total);
-    rows.push(...page.rows);
-    if (page.rows.length < input.limit) break;
-    beforeId = page.rows.at(-1)!.id;
-  }
-  return { totals, rows };
-}
+const { entry, batch, person, run, allPages } = logFixtures(() => db);
 
 /** A site with real rows and batches interleaved, and another site writing batches in between. */
 function mixedLog() {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { foundStep, insertAddedBatch } from '../activity/activity-batch-format';
+import { insertAddedBatch } from '../activity/activity-batch-format';
 import type { AddedEntry } from '../activity/activity-batch-format';
 import type { Decision } from './plan-types';
 
@@ -26,8 +26,8 @@ export function logAdded(sqlite: Database.Database, ctx: { siteId: string; runId
   for (let i = 0; i < added.length; i++) {
     const d = added[i];
     const ext = d.externalId!;
-    // The planner's chain always opens with foundStep(); a chain that does not is kept whole.
-    const from = d.steps[0] === foundStep(d.connName, ext) ? 1 : 0;
+    // The planner opens every chain with foundStep(); readers rebuild it from the batch's source name.
+    const from = 1;
     const ids = new Array<number>(d.steps.length - from);
     for (let k = from; k < d.steps.length; k++) {
       const text = d.steps[k];

@@ -5,7 +5,7 @@ import type { SourceRecord } from '../adapters/types';
 import type { HeldKind, SourceConnection } from '../db/entities';
 import { foundStep, UNCHANGED_REASON } from '../activity/activity-batch-format';
 import type { BatchEntry } from '../activity/activity-batch-format';
-import { fingerprintSeed, recordFingerprint } from './fingerprint';
+import { fingerprintOf, policyTag, recordFingerprint, recordKey } from './fingerprint';
 import { nameKey, normalizeEmail, normalizeRecord } from './normalize';
 import type { NormalizedRecord } from './normalize';
 import type { ConnectionResult, Decision, PassPlan, PassState, PersonWrite, SourceRead } from './plan-types';
@@ -202,7 +202,7 @@ function planConnection(
   out: Decision[],
 ): Pick<ConnectionResult, 'touched' | 'unchanged' | 'forget'> {
   const settings = site.settings;
-  const key = fingerprintSeed(policyKey(site, conn));
+  const key = policyTag(policyKey(site, conn));
   const codes = propertyCodes(conn);
   const type = defaultPersonType(conn);
 
@@ -231,11 +231,12 @@ function planConnection(
       }
       entry.seen = mark;
       linkedSeen++;
-      const fingerprint = recordFingerprint(key, rec);
-      if (entry.fp === fingerprint) {
+      const recKey = recordKey(key, rec);
+      if (entry.key !== undefined ? entry.key === recKey : entry.fp !== null && entry.fp === fingerprintOf(recKey)) {
+        if (entry.key === undefined) entry.key = recKey;
         unchanged.push(ext);
         settledRecs.push(rec);
-      } else unsettled.push({ rec, ext, fingerprint, repeat: false });
+      } else unsettled.push({ rec, ext, fingerprint: fingerprintOf(recKey), repeat: false });
       continue;
     }
     const memo = memos.get(ext);

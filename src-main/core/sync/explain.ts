@@ -176,8 +176,9 @@ export function explainPerson(db: OpenDatabase, personId: string): Explanation {
 
 /**
  * For the front desk: an external id typed from the source system. A person linked to it is
- * explained as a person; a record that never became a person (skipped, held) is looked up in
- * the last applied pass's activity entries, a bounded range of the log.
+ * explained as a person; a record that never became a person (skipped, held), or whose person
+ * was deleted since the last pass added it, is looked up in the last applied pass's activity
+ * entries and batches, a bounded range of the log.
  */
 export function explainExternalId(db: OpenDatabase, siteId: string, externalId: string): Explanation {
   const { sqlite } = db;

@@ -7,6 +7,8 @@ export interface FingerprintEntry {
   fp: string | null;
   /** The last pass (by its mark) that met this external id: a second copy in one read is a repeat. */
   seen: number;
+  /** The record key (fingerprint.ts) that matched `fp`, once a pass has seen it: compared instead of hashing. */
+  key?: string;
 }
 
 export type FingerprintMap = Map<string, FingerprintEntry>;
@@ -80,15 +82,12 @@ export class FingerprintCache {
     this.watching = false;
   }
 
-  /**
-   * After the pass committed: people it created are known exactly; anyone else it wrote is read
-   * back. Then the watch starts again from zero.
-   */
-  afterCommit(changes: { connId: string; inserted: [string, string][]; touched: string[] }[]): void {
+  /** After the pass committed (see fingerprintChanges). Then the watch starts again from zero. */
+  afterCommit(changes: FingerprintChanges[]): void {
     for (const c of changes) {
       const map = this.byConn.get(c.connId);
       if (!map) continue;
-      for (const [ext, fp] of c.inserted) map.set(ext, { fp, seen: 0 });
+      for (const [ext, fp] of c.known) map.set(ext, { fp, seen: 0 });
       if (c.touched.length === 0) continue;
       for (const ext of c.touched) map.delete(ext);
       for (const [ext, fp] of loadFingerprintRows(this.sqlite, c.connId, c.touched)) map.set(ext, { fp, seen: 0 });
@@ -115,17 +114,29 @@ export class FingerprintCache {
   }
 }
 
-/** What an applied pass wrote to linked people, per source, for FingerprintCache.afterCommit. */
-export function fingerprintChanges(decisions: readonly Decision[]): { connId: string; inserted: [string, string][]; touched: string[] }[] {
-  const byConn = new Map<string, { connId: string; inserted: [string, string][]; touched: string[] }>();
+/**
+ * What an applied pass wrote to linked people, per source, for FingerprintCache.afterCommit.
+ * A person created, updated or re-stamped by the pass is now in sync with exactly the
+ * fingerprint it wrote (those statements clear held/removed and never leave sync's own "off" in
+ * place); anything else (held, disabled, marked removed, unheld) is read back.
+ */
+export function fingerprintChanges(decisions: readonly Decision[]): FingerprintChanges[] {
+  const byConn = new Map<string, FingerprintChanges>();
   for (const d of decisions) {
     if (d.writes.length === 0 || !d.connId || d.externalId === null) continue;
     let c = byConn.get(d.connId);
-    if (!c) byConn.set(d.connId, (c = { connId: d.connId, inserted: [], touched: [] }));
-    for (const w of d.writes) {
-      if (w.kind === 'insert') c.inserted.push([d.externalId, w.hash]);
-      else c.touched.push(d.externalId);
-    }
+    if (!c) byConn.set(d.connId, (c = { connId: d.connId, known: [], touched: [] }));
+    const only = d.writes.length === 1 ? d.writes[0] : null;
+    if (only && (only.kind === 'insert' || only.kind === 'update' || only.kind === 'hash')) c.known.push([d.externalId, only.hash]);
+    else c.touched.push(d.externalId);
   }
   return [...byConn.values()];
+}
+
+export interface FingerprintChanges {
+  connId: string;
+  /** External id → the fingerprint the pass stored for a person now in sync. */
+  known: [string, string][];
+  /** External ids whose person the pass changed otherwise: read back. */
+  touched: string[];
 }
