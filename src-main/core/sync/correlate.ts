@@ -173,6 +173,7 @@ interface Pending {
   ext: string;
   person: PersonState | undefined;
   fingerprint: string;
+  recKey: string | undefined;
   /** Set when the record goes through the full rules (changed or new). */
   norm: NormalizedRecord | null;
   email: string | null;
@@ -184,6 +185,8 @@ interface Unsettled {
   rec: SourceRecord;
   ext: string;
   fingerprint: string | null;
+  /** recordKey() of the record, when the screen computed it. */
+  key?: string;
   /** The same external id came earlier in this read. */
   repeat: boolean;
 }
@@ -236,7 +239,7 @@ function planConnection(
         if (entry.key === undefined) entry.key = recKey;
         unchanged.push(ext);
         settledRecs.push(rec);
-      } else unsettled.push({ rec, ext, fingerprint: fingerprintOf(recKey), repeat: false });
+      } else unsettled.push({ rec, ext, fingerprint: fingerprintOf(recKey), key: recKey, repeat: false });
       continue;
     }
     const memo = memos.get(ext);
@@ -292,7 +295,7 @@ function planConnection(
     steps,
   });
 
-  for (const { rec, ext, fingerprint: screened, repeat } of unsettled) {
+  for (const { rec, ext, fingerprint: screened, key: screenedKey, repeat } of unsettled) {
     const raw = rec.raw ?? {};
     if (ext === '') {
       const d = base(null, undefined, raw);
@@ -316,7 +319,8 @@ function planConnection(
       out.push(skip(base(ext, person, raw), steps, 'decoupled'));
       continue;
     }
-    const fingerprint = screened ?? recordFingerprint(key, rec);
+    const recKey = screenedKey ?? recordKey(key, rec);
+    const fingerprint = screened ?? fingerprintOf(recKey);
     const norm = normalizeRecord(rec, settings.phoneRegion);
     norm.externalId = ext;
     const name = fullName(norm.firstName, norm.lastName);
@@ -356,7 +360,7 @@ function planConnection(
       out.push(remember(s));
       continue;
     }
-    pending.push({ rec, ext, person, fingerprint, norm, email: norm.email, steps });
+    pending.push({ rec, ext, person, fingerprint, recKey, norm, email: norm.email, steps });
   }
 
   // Several records sharing one email: none of them syncs until the source fixes it. Records
@@ -398,7 +402,7 @@ function planConnection(
         const person = people.get(ext);
         if (!heldSet.has(ext) || !person || seen.has(ext)) continue;
         seen.add(ext);
-        pending.push({ rec, ext, person, fingerprint: person.sourceHash ?? '', norm: null, email: person.email, steps: [] });
+        pending.push({ rec, ext, person, fingerprint: person.sourceHash ?? '', recKey: undefined, norm: null, email: person.email, steps: [] });
       }
       for (let i = unchanged.length - 1; i >= 0; i--) {
         const e = unchanged[i];
@@ -442,7 +446,7 @@ function planConnection(
         out.push(s);
         continue;
       }
-      out.push(updateDecision(d, person, norm, item.fingerprint, type, steps, false));
+      out.push(updateDecision(d, person, norm, item.fingerprint, type, steps, false, item.recKey));
       continue;
     }
     // Unlinked: look for exactly one hand-added person with the same email and name.
@@ -459,6 +463,7 @@ function planConnection(
         reason: 'Added from the source',
         steps,
         writes: [{ kind: 'insert', personId, rec: norm, type: norm.type ?? type, hash: item.fingerprint }],
+        recordKey: item.recKey,
       });
       continue;
     }
@@ -493,7 +498,7 @@ function planConnection(
     }
     manual.claimed.add(match.id);
     steps.push(`Email and name match ${matchName}, added by hand → linked`);
-    out.push(updateDecision({ ...d, personId: match.id, personName: matchName }, match, norm, item.fingerprint, type, steps, true));
+    out.push(updateDecision({ ...d, personId: match.id, personName: matchName }, match, norm, item.fingerprint, type, steps, true, item.recKey));
   }
 
   if (read.complete) {
@@ -619,6 +624,7 @@ function updateDecision(
   defaultType: PersonType,
   steps: string[],
   link: boolean,
+  recordKey?: string,
 ): Decision {
   const type = rec.type ?? defaultType;
   const changed = changedFields(p, rec, type);
@@ -633,6 +639,7 @@ function updateDecision(
       reason: 'No visible change',
       steps,
       writes: p.sourceHash === fingerprint ? [] : [{ kind: 'hash', personId: p.id, hash: fingerprint }],
+      recordKey,
     };
   }
   if (changed.length) steps.push(`Updated ${changed.join(', ')}`);
@@ -654,6 +661,7 @@ function updateDecision(
     reason,
     steps,
     writes: [{ kind: 'update', personId: p.id, rec, type, hash: fingerprint, changed: link ? SOURCE_FIELDS : changed, link, enable }],
+    recordKey,
   };
 }
 

@@ -87,7 +87,7 @@ export class FingerprintCache {
     for (const c of changes) {
       const map = this.byConn.get(c.connId);
       if (!map) continue;
-      for (const [ext, fp] of c.known) map.set(ext, { fp, seen: 0 });
+      for (const [ext, fp, key] of c.known) map.set(ext, key === undefined ? { fp, seen: 0 } : { fp, seen: 0, key });
       if (c.touched.length === 0) continue;
       for (const ext of c.touched) map.delete(ext);
       for (const [ext, fp] of loadFingerprintRows(this.sqlite, c.connId, c.touched)) map.set(ext, { fp, seen: 0 });
@@ -127,7 +127,7 @@ export function fingerprintChanges(decisions: readonly Decision[]): FingerprintC
     let c = byConn.get(d.connId);
     if (!c) byConn.set(d.connId, (c = { connId: d.connId, known: [], touched: [] }));
     const only = d.writes.length === 1 ? d.writes[0] : null;
-    if (only && (only.kind === 'insert' || only.kind === 'update' || only.kind === 'hash')) c.known.push([d.externalId, only.hash]);
+    if (only && (only.kind === 'insert' || only.kind === 'update' || only.kind === 'hash')) c.known.push([d.externalId, only.hash, d.recordKey]);
     else c.touched.push(d.externalId);
   }
   return [...byConn.values()];
@@ -136,7 +136,7 @@ export function fingerprintChanges(decisions: readonly Decision[]): FingerprintC
 export interface FingerprintChanges {
   connId: string;
   /** External id → the fingerprint the pass stored for a person now in sync. */
-  known: [string, string][];
+  known: [externalId: string, fingerprint: string, key: string | undefined][];
   /** External ids whose person the pass changed otherwise: read back. */
   touched: string[];
 }

@@ -64,6 +64,8 @@ export interface Decision {
   held: HeldPlan | null;
   /** Set on a skip decided by the record alone: remembered so the next pass settles it early. */
   memoFingerprint?: string;
+  /** The record's key (fingerprint.ts) when the pass writes its fingerprint: kept by the fingerprint cache. */
+  recordKey?: string;
 }
 
 export interface ConnectionResult {
