@@ -9,7 +9,7 @@ import { fingerprintOf, policyTag, recordFingerprint, recordKey } from './finger
 import { nameKey, normalizeEmail, normalizeRecord } from './normalize';
 import type { NormalizedRecord } from './normalize';
 import type { ConnectionResult, Decision, PassPlan, PassState, PersonWrite, SourceRead } from './plan-types';
-import { hasRequiredIdentifier, propertyCodes, siteMatch, statusIncluded } from './policies';
+import { hasRequiredIdentifier, PolicyMemo, propertyCodes, statusIncluded } from './policies';
 import { REASON_TEXT } from './reasons';
 import type { ReasonCode } from './reasons';
 import type { PersonState, SiteInfo } from './site-state';
@@ -206,8 +206,8 @@ function planConnection(
 ): Pick<ConnectionResult, 'touched' | 'unchanged' | 'forget'> {
   const settings = site.settings;
   const key = policyTag(policyKey(site, conn));
-  const codes = propertyCodes(conn);
   const type = defaultPersonType(conn);
+  const policies = new PolicyMemo(settings, propertyCodes(conn), site.name);
 
   // 1. The screen: records exactly as last time are settled here, without the rules.
   const mark = state.mark;
@@ -333,7 +333,7 @@ function planConnection(
       if (!person && s.reasonCode && RECORD_ONLY_SKIPS.has(s.reasonCode)) s.memoFingerprint = fingerprint;
       return s;
     };
-    const where = siteMatch(codes, rec.siteKey, site.name);
+    const where = policies.site(rec.siteKey);
     steps.push(where.step);
     if (where.kind !== 'ok') {
       if (person && where.kind === 'other') {
@@ -344,14 +344,14 @@ function planConnection(
       }
       continue;
     }
-    const st = statusIncluded(settings, norm.status, norm.statusWord);
+    const st = policies.status(norm.status, norm.statusWord);
     steps.push(st.step);
     if (!st.ok) {
       if (person) out.push(disableOrSkip(d, person, steps, 'excluded_status', norm, st.step));
       else out.push(remember(skip(d, [...steps, 'Skipped: excluded status'], 'excluded_status', `${st.step}`)));
       continue;
     }
-    const ident = hasRequiredIdentifier(settings.requireIdentifier, norm.email, norm.phone);
+    const ident = policies.identifier(norm.email, norm.phone);
     steps.push(ident.step);
     if (!ident.ok) {
       const reason = norm.problems.length ? `${ident.step} (${norm.problems.join('; ')})` : ident.step;

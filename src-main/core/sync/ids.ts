@@ -21,6 +21,9 @@ function random(n: number): Buffer {
   return out;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Two hex digits per byte, straight into the string: a first pass makes 100k of these. */
 export function uuidv7(now = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
@@ -33,12 +36,15 @@ export function uuidv7(now = Date.now()): string {
       counter = 0;
     }
   }
-  const b = Buffer.alloc(16);
-  b.writeUIntBE(lastMs, 0, 6);
-  b[6] = 0x70 | ((counter >> 8) & 0x0f);
-  b[7] = counter & 0xff;
-  random(8).copy(b, 8);
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const ms = lastMs;
+  const hi = Math.floor(ms / 0x1000000); // top 24 of the 48 time bits
+  const lo = ms % 0x1000000;
+  const r = random(8);
+  return (
+    HEX[(hi >>> 16) & 0xff] + HEX[(hi >>> 8) & 0xff] + HEX[hi & 0xff] + HEX[(lo >>> 16) & 0xff] + '-' +
+    HEX[(lo >>> 8) & 0xff] + HEX[lo & 0xff] + '-' +
+    HEX[0x70 | ((counter >> 8) & 0x0f)] + HEX[counter & 0xff] + '-' +
+    HEX[(r[0] & 0x3f) | 0x80] + HEX[r[1]] + '-' +
+    HEX[r[2]] + HEX[r[3]] + HEX[r[4]] + HEX[r[5]] + HEX[r[6]] + HEX[r[7]]
+  );
 }

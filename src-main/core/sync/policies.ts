@@ -55,3 +55,41 @@ export function siteMatch(codes: string[], siteKey: string | null | undefined, s
   if (codes.length === 0 || codes.includes(key.toLowerCase())) return { kind: 'ok', step: `Property ${key} is ${siteName}` };
   return { kind: 'other', step: `Property ${key} is not mapped to ${siteName}` };
 }
+
+/**
+ * The three policies for one source and one pass, remembered per distinct input. A pass asks
+ * them 100k times with a handful of distinct answers ("Status Current is included"); handing
+ * back the same sentence objects saves building 300k strings, and the log's step dictionary
+ * (added-log.ts) then finds them by identity.
+ */
+export class PolicyMemo {
+  private readonly sites = new Map<string, SiteMatch>();
+  private readonly statuses = new Map<string, PolicyResult>();
+  private readonly identifiers: (PolicyResult | undefined)[] = [];
+
+  constructor(
+    private readonly settings: SiteSettings,
+    private readonly codes: string[],
+    private readonly siteName: string,
+  ) {}
+
+  site(siteKey: string | null | undefined): SiteMatch {
+    if (typeof siteKey !== 'string') return siteMatch(this.codes, siteKey, this.siteName);
+    let m = this.sites.get(siteKey);
+    if (!m) this.sites.set(siteKey, (m = siteMatch(this.codes, siteKey, this.siteName)));
+    return m;
+  }
+
+  /** `status` is a function of `word` (status-map.ts), so the word alone keys the answer. */
+  status(status: PersonStatus, word: string | null): PolicyResult {
+    if (word === null) return statusIncluded(this.settings, status, word);
+    let r = this.statuses.get(word);
+    if (!r) this.statuses.set(word, (r = statusIncluded(this.settings, status, word)));
+    return r;
+  }
+
+  identifier(email: string | null, phone: string | null): PolicyResult {
+    const i = (email ? 1 : 0) + (phone ? 2 : 0);
+    return (this.identifiers[i] ??= hasRequiredIdentifier(this.settings.requireIdentifier, email, phone));
+  }
+}
