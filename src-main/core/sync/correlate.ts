@@ -174,6 +174,8 @@ interface Pending {
   person: PersonState | undefined;
   fingerprint: string;
   recKey: string | undefined;
+  /** How many records of this read carry the same email (set by the shared-email count). */
+  sharing?: { n: number };
   /** Set when the record goes through the full rules (changed or new). */
   norm: NormalizedRecord | null;
   email: string | null;
@@ -366,8 +368,16 @@ function planConnection(
   // Several records sharing one email: none of them syncs until the source fixes it. Records
   // settled by the screen count too (their stored email is their record's), and for a changes
   // feed so do people synced earlier from this source that the feed did not mention.
-  const byEmail = new Map<string, number>();
-  for (const p of pending) if (p.email) byEmail.set(p.email, (byEmail.get(p.email) ?? 0) + 1);
+  // One counter per email, shared by the records that carry it: counted once, read without a lookup.
+  const byEmail = new Map<string, { n: number }>();
+  for (const p of pending) {
+    if (!p.email) continue;
+    const c = byEmail.get(p.email);
+    if (c) {
+      c.n++;
+      p.sharing = c;
+    } else byEmail.set(p.email, (p.sharing = { n: 1 }));
+  }
   if (byEmail.size) {
     const demote: string[] = [];
     if (read.complete) {
@@ -378,9 +388,9 @@ function planConnection(
         if (typeof raw !== 'string') continue;
         let email = raw.trim().toLowerCase();
         if (!ASCII.test(email)) email = normalizeEmail(raw).value ?? '';
-        const n = byEmail.get(email);
-        if (n === undefined) continue;
-        byEmail.set(email, n + 1);
+        const c = byEmail.get(email);
+        if (c === undefined) continue;
+        c.n++;
         demote.push(externalIdOf(rec));
       }
     } else {
@@ -389,7 +399,7 @@ function planConnection(
         if (!other.email || seen.has(other.externalId)) continue;
         const settledHere = stored.get(other.externalId)?.seen === mark;
         if (!settledHere && removed.has(other.externalId)) continue;
-        byEmail.set(other.email, byEmail.get(other.email)! + 1);
+        byEmail.get(other.email)!.n++;
         if (settledHere) demote.push(other.externalId);
       }
     }
@@ -402,7 +412,8 @@ function planConnection(
         const person = people.get(ext);
         if (!heldSet.has(ext) || !person || seen.has(ext)) continue;
         seen.add(ext);
-        pending.push({ rec, ext, person, fingerprint: person.sourceHash ?? '', recKey: undefined, norm: null, email: person.email, steps: [] });
+        const sharing = person.email ? byEmail.get(person.email) : undefined;
+        pending.push({ rec, ext, person, fingerprint: person.sourceHash ?? '', recKey: undefined, sharing, norm: null, email: person.email, steps: [] });
       }
       for (let i = unchanged.length - 1; i >= 0; i--) {
         const e = unchanged[i];
@@ -418,7 +429,7 @@ function planConnection(
     const d = base(ext, person, rawRec);
     const norm = item.norm;
     if (!d.personName && norm) d.personName = fullName(norm.firstName, norm.lastName);
-    const shared = item.email ? byEmail.get(item.email)! : 0;
+    const shared = item.sharing?.n ?? 0;
     if (shared > 1) {
       const record = norm ?? normalizeRecord(item.rec, settings.phoneRegion);
       record.externalId = ext;
