@@ -68,21 +68,26 @@ function waitForGo(): Promise<void> {
   });
 }
 
+const memAt = (l: string) => { const m = process.memoryUsage(); const h = getHeapStatistics(); log(`MEM ${l}: rss ${Math.round(m.rss/2**20)} heapUsed ${Math.round(h.used_heap_size/2**20)} heapTotal ${Math.round(h.total_heap_size/2**20)} ext ${Math.round(m.external/2**20)}`); };
 async function main() {
   const { n } = input;
+  memAt('worker start');
   let t = performance.now();
   const src = generatePeople(n);
   log(`generated ${n} people in ${Math.round(performance.now() - t)} ms`);
+  memAt('generated'); (globalThis as { gc?: (o?: object) => void }).gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' }); memAt('generated+gc');
 
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-bench-'));
   try {
     // Raw baseline: best of two fresh files, so one unlucky fsync does not set the yardstick.
     const rawRuns = [rawUpsertMs(join(dir, 'raw-1.db'), src.records), rawUpsertMs(join(dir, 'raw-2.db'), src.records)];
     const rawMs = Math.min(...rawRuns);
+    memAt('raw done'); (globalThis as { gc?: (o?: object) => void }).gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' }); memAt('raw done+gc');
     log(`raw upsert: ${rawRuns.map((r) => r.toFixed(0)).join(' / ')} ms`);
 
     t = performance.now();
     const db = await openDatabase(join(dir, 'rollcall.db'));
+    memAt('db open');
     log(`database opened and migrated in ${Math.round(performance.now() - t)} ms`);
     for (const pragma of input.pragmas) log(`what-if: PRAGMA ${pragma} → ${JSON.stringify(db.sqlite.pragma(pragma))}`);
     const siteId = setUp(db);
@@ -112,7 +117,7 @@ async function main() {
       },
     };
     // With --expose-gc (bench/run.mjs passes it), start from a collected heap: the generator's garbage is not the engine's.
-    (globalThis as { gc?: () => void }).gc?.();
+    (globalThis as { gc?: (o?: object) => void }).gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     const mem = process.memoryUsage();
     const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
     log(`before the first pass: rss ${mb(mem.rss)}, this thread's JS heap ${mb(getHeapStatistics().used_heap_size)}, external ${mb(mem.external)}`);
@@ -130,6 +135,7 @@ async function main() {
       const cpu = process.threadCpuUsage(cpu0);
       if (profiler) await profiler.stop(name, ms);
       const result: PassResult = { name, ms, cpuMs: (cpu.user + cpu.system) / 1000, rows: records.length, status: run.status, outcomes: run.counts as Record<string, number>, error: run.error };
+      memAt(`after ${name}`);
       post({ type: 'pass-end', result });
       passes.push(result);
       log(`${name}: ${ms.toFixed(0)} ms (cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms), ${run.status}, ${JSON.stringify(run.counts)}`);

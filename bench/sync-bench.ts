@@ -97,6 +97,7 @@ function runSize(n: number, profile: boolean, pragmas: string[]): Promise<SizeRe
           if (sampler) clearInterval(sampler);
           sampler = null;
           sample();
+          process.stderr.write(`HOST peak so far ${Math.round(peakRss / 2 ** 20)} after ${m.result.name}\n`);
           return;
         case 'event':
           // What a host does with a core event: serialise it on to the window.
