@@ -3,18 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import type { SourceConnector, SourceRecord } from '../src-main/core/adapters/types';
 import { CoreEvents } from '../src-main/core/core-events';
 import { openDatabase } from '../src-main/core/db/open-database';
 import type { OpenDatabase } from '../src-main/core/db/open-database';
 import { defaultSiteSettings } from '../src-main/core/sync/site-defaults';
 import { SyncEngine } from '../src-main/core/sync/sync-engine';
+import { PassHeapProfiler } from './heap-profiler';
 import { PassProfiler } from './pass-profiler';
 import { PASS_NAMES } from './protocol';
-import type { HostMessage, PassName, PassResult, WorkerInput, WorkerMessage } from './protocol';
-import { rawUpsertMs } from './raw-upsert';
-import { BENCH_PROPERTY, changeSome, generatePeople, removeSome } from './synthetic-people';
+import type { HostMessage, PassName, PassResult, PrepInput, PrepResult, WorkerInput, WorkerMessage } from './protocol';
+import { applyChanges, applyRemovals, BENCH_PROPERTY, unpackRecords } from './synthetic-records';
 
 /*
  * The engine side of the bench, in a worker thread: like the app's core process, it does all the
@@ -37,9 +37,15 @@ class MemorySource implements SourceConnector {
     return { ok: true, message: 'in memory' };
   }
 
+  /** `--heap`: called as each page is handed over, a point on the pass's heap timeline. */
+  onPage: ((where: string) => void) | null = null;
+
   async *list(): AsyncIterable<SourceRecord[]> {
     const snapshot = this.records;
-    for (let i = 0; i < snapshot.length; i += this.pageSize) yield snapshot.slice(i, i + this.pageSize);
+    for (let i = 0; i < snapshot.length; i += this.pageSize) {
+      this.onPage?.(`source page ${i / this.pageSize + 1}`);
+      yield snapshot.slice(i, i + this.pageSize);
+    }
   }
 }
 
@@ -68,56 +74,81 @@ function waitForGo(): Promise<void> {
   });
 }
 
-const memAt = (l: string) => { const m = process.memoryUsage(); const h = getHeapStatistics(); log(`MEM ${l}: rss ${Math.round(m.rss/2**20)} heapUsed ${Math.round(h.used_heap_size/2**20)} heapTotal ${Math.round(h.total_heap_size/2**20)} ext ${Math.round(m.external/2**20)}`); };
+/**
+ * Source data and the raw baseline, from a generator thread of their own (bench-prep.ts). Resolves
+ * only once that thread has exited, so none of its memory is left when the passes start.
+ */
+function prepare(n: number, dir: string): Promise<PrepResult> {
+  return new Promise((resolve, reject) => {
+    const prep = new Worker(new URL('./bench-prep.js', import.meta.url), { workerData: { n, dir } satisfies PrepInput });
+    let result: PrepResult | null = null;
+    prep.once('message', (m: PrepResult) => (result = m));
+    prep.once('error', reject);
+    prep.once('exit', (code) => (result ? resolve(result) : reject(new Error(`the generator thread stopped (exit code ${code}) without its data`))));
+  });
+}
+
+/**
+ * A full, compacting collection that also hands V8's emptied heap pages back to the OS: a plain
+ * gc() leaves the heap at its high-water mark (about 50 MB more RSS after unpacking 100k records,
+ * 130 MB when the records were generated on this thread).
+ * Needs --expose-gc (bench/run.mjs passes it); without it this does nothing.
+ */
+function collect(): void {
+  (globalThis as { gc?: (opts?: object) => void }).gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+}
+
 async function main() {
   const { n } = input;
-  memAt('worker start');
-  let t = performance.now();
-  const src = generatePeople(n);
-  log(`generated ${n} people in ${Math.round(performance.now() - t)} ms`);
-  memAt('generated'); (globalThis as { gc?: (o?: object) => void }).gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' }); memAt('generated+gc');
-
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-bench-'));
   try {
-    // Raw baseline: best of two fresh files, so one unlucky fsync does not set the yardstick.
-    const rawRuns = [rawUpsertMs(join(dir, 'raw-1.db'), src.records), rawUpsertMs(join(dir, 'raw-2.db'), src.records)];
+    const prep = await prepare(n, dir);
+    log(`generated ${n} people in ${Math.round(prep.generateMs)} ms (generator thread)`);
+    const rawRuns = prep.rawRuns;
     const rawMs = Math.min(...rawRuns);
-    memAt('raw done'); (globalThis as { gc?: (o?: object) => void }).gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' }); memAt('raw done+gc');
-    log(`raw upsert: ${rawRuns.map((r) => r.toFixed(0)).join(' / ')} ms`);
+    log(`raw upsert: ${rawRuns.map((r) => r.toFixed(0)).join(' / ')} ms (generator thread, same rows)`);
+    const records = unpackRecords(prep.records);
+    // The transferred buffer is only needed until parsed.
+    prep.records = new ArrayBuffer(0);
 
-    t = performance.now();
+    const t = performance.now();
     const db = await openDatabase(join(dir, 'rollcall.db'));
-    memAt('db open');
     log(`database opened and migrated in ${Math.round(performance.now() - t)} ms`);
     for (const pragma of input.pragmas) log(`what-if: PRAGMA ${pragma} → ${JSON.stringify(db.sqlite.pragma(pragma))}`);
     const siteId = setUp(db);
     const source = new MemorySource();
     const events = new CoreEvents();
-    events.subscribe((name, payload) => post({ type: 'event', name, payload }));
+    const heap = input.heap ? new PassHeapProfiler() : null;
+    events.subscribe((name, payload) => {
+      heap?.probe(`event ${name}${name === 'sync.progress' ? ` ${JSON.stringify(payload)}` : ''}`);
+      post({ type: 'event', name, payload });
+    });
+    if (heap) {
+      heap.connect();
+      source.onPage = (where) => heap.probe(where);
+    }
     const engine = new SyncEngine({ db, events, connectorFor: () => source });
     const profiler = input.profile ? new PassProfiler(input.profileDir) : null;
     if (profiler) await profiler.connect();
 
     // What the source lists before each pass, derived only when needed so the bench holds no
     // more data than a core process would.
-    let current = src.records;
+    let current = records;
     const sourceFor: Record<PassName, () => SourceRecord[]> = {
       first: () => current,
       no_change: () => current,
       change_10pct: () => {
-        const changed = changeSome(src, 0.1);
-        const c = changed.summary;
+        const c = prep.change.summary;
         log(`change pass: ${c.changed} people changed (${c.lastNames} last names, ${c.phones} phones, ${c.emails} emails)`);
-        return changed.records;
+        return applyChanges(current, prep.change);
       },
       removal_1pct: () => {
-        const removed = removeSome(current, 0.01);
-        log(`removal pass: ${removed.removed} people gone from the source`);
-        return removed.records;
+        log(`removal pass: ${prep.removals.length} people gone from the source`);
+        return applyRemovals(current, prep.removals);
       },
     };
-    // With --expose-gc (bench/run.mjs passes it), start from a collected heap: the generator's garbage is not the engine's.
-    (globalThis as { gc?: (o?: object) => void }).gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    // Start from a collected heap: unpacking's garbage is not the engine's.
+    collect();
     const mem = process.memoryUsage();
     const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
     log(`before the first pass: rss ${mb(mem.rss)}, this thread's JS heap ${mb(getHeapStatistics().used_heap_size)}, external ${mb(mem.external)}`);
@@ -128,14 +159,15 @@ async function main() {
       post({ type: 'pass-start', name });
       await waitForGo();
       if (profiler) await profiler.start();
+      heap?.start();
       const cpu0 = process.threadCpuUsage();
       const t0 = performance.now();
       const run = await engine.runSite(siteId, { trigger: 'manual' });
       const ms = performance.now() - t0;
       const cpu = process.threadCpuUsage(cpu0);
       if (profiler) await profiler.stop(name, ms);
+      heap?.stop(name, ms);
       const result: PassResult = { name, ms, cpuMs: (cpu.user + cpu.system) / 1000, rows: records.length, status: run.status, outcomes: run.counts as Record<string, number>, error: run.error };
-      memAt(`after ${name}`);
       post({ type: 'pass-end', result });
       passes.push(result);
       log(`${name}: ${ms.toFixed(0)} ms (cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms), ${run.status}, ${JSON.stringify(run.counts)}`);

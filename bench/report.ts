@@ -30,7 +30,7 @@ export interface SizeReport {
   passes: Record<PassName, PassReport>;
   raw_ms: number;
   rss_mb: number;
-  /** RSS just before the first pass: runtime, generated source data and the raw baseline's leftovers. */
+  /** RSS just before the first pass: runtime, both threads, the engine's modules and the source records. */
   rss_before_mb: number;
   loop_p99_ms: number;
   targets_met: Record<string, boolean | null>;

@@ -28,6 +28,7 @@ await build({
       input: {
         'sync-bench': join(here, 'sync-bench.ts'),
         'bench-worker': join(here, 'bench-worker.ts'),
+        'bench-prep': join(here, 'bench-prep.ts'),
       },
       output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name].js' },
     },

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --n 1000000 | --full] [--json] [--profile]`
+ * `npm run bench [-- --n 1000000 | --full] [--json] [--profile] [--heap]`
  *
  * Pushes seeded synthetic people (faker, seed 42) through the real sync engine on a real SQLite
  * file in a temp folder — first pass, no-change pass, 10 % change pass, 1 % removal pass — and
@@ -17,7 +17,13 @@
  * samples the process RSS every 20 ms and records its own event-loop delay
  * (perf_hooks.monitorEventLoopDelay, 10 ms resolution, so an idle loop reads about 10 ms).
  * The RSS is the whole process's (host + worker), which slightly overstates what a core process
- * alone would use.
+ * alone would use. The worker gets the young-generation limit the core process runs with (see
+ * runSize), so its heap grows as the app's would.
+ *
+ * Before any pass, the worker starts a short-lived generator thread (bench-prep.ts) that makes
+ * the people with faker and times the raw baseline on those very rows, then hands the rows over
+ * as one transferred buffer and exits; faker, its garbage and the baseline's SQLite caches leave
+ * with it, so the RSS measured during the passes is the engine's and its input's.
  *
  * Output: a table on stdout, or with --json exactly one JSON object on stdout; everything else
  * goes to stderr. (npm itself prints a "> rollcall bench" banner on stdout: use `npm run -s bench
@@ -25,7 +31,8 @@
  * noisy — only errors do. `--full` runs 100k and 1M, each in a fresh process, and adds the 1M
  * run under `large`. `--profile` writes a CPU profile per pass to bench/out/profiles/ and prints
  * the hot functions and source lines mapped back to src-main/ (profiling makes the passes
- * slower). `--pragma cache_size=-65536` (repeatable) is a what-if knob for whoever tunes the
+ * slower). `--heap` samples the engine thread's heap allocations per pass and prints the biggest
+ * sites (at the pass's high-water mark, at its end, and retained), mapped to src-main/ functions. `--pragma cache_size=-65536` (repeatable) is a what-if knob for whoever tunes the
  * engine: it is applied to the engine's connection and the report carries a `pragmas` key.
  */
 import { spawn } from 'node:child_process';
@@ -33,6 +40,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { CORE_YOUNG_GENERATION_MB } from '../src-main/hosts/core-process-flags';
 import type { HostMessage, PassResult, WorkerInput, WorkerMessage } from './protocol';
 import { attachLarge, buildReport, formatHuman } from './report';
 import type { SizeReport } from './report';
@@ -42,23 +50,25 @@ interface Args {
   full: boolean;
   json: boolean;
   profile: boolean;
+  heap: boolean;
   pragmas: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { n: 100_000, full: false, json: false, profile: false, pragmas: [] };
+  const args: Args = { n: 100_000, full: false, json: false, profile: false, heap: false, pragmas: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--full') args.full = true;
     else if (a === '--profile') args.profile = true;
+    else if (a === '--heap') args.heap = true;
     else if (a === '--pragma') args.pragmas.push(String(argv[++i] ?? ''));
     else if (a === '--n' || a.startsWith('--n=')) {
       const v = a === '--n' ? argv[++i] : a.slice(4);
       const n = Number(String(v).replace(/[_,]/g, ''));
       if (!Number.isInteger(n) || n < 100) throw new Error(`--n wants a whole number of people (at least 100), got "${v}"`);
       args.n = n;
-    } else throw new Error(`Unknown option ${a}. Options: --n <people>, --full, --json, --profile, --pragma <name=value>`);
+    } else throw new Error(`Unknown option ${a}. Options: --n <people>, --full, --json, --profile, --heap, --pragma <name=value>`);
   }
   return args;
 }
@@ -66,7 +76,7 @@ function parseArgs(argv: string[]): Args {
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** One size, in this process: engine in a worker, measurements on this (host) thread. */
-function runSize(n: number, profile: boolean, pragmas: string[]): Promise<SizeReport> {
+function runSize(n: number, profile: boolean, heap: boolean, pragmas: string[]): Promise<SizeReport> {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   let peakRss = 0;
   let rssBefore = 0;
@@ -75,11 +85,15 @@ function runSize(n: number, profile: boolean, pragmas: string[]): Promise<SizeRe
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   };
   let forwarded = 0;
-  const input: WorkerInput = { n, profile, profileDir: join(here, 'profiles', String(n)), pragmas };
+  const input: WorkerInput = { n, profile, profileDir: join(here, 'profiles', String(n)), heap, pragmas };
   const worker = new Worker(new URL('./bench-worker.js', import.meta.url), {
     workerData: input,
-    // 1M people need more heap than V8's default; at 100k the default applies, as in the app.
-    resourceLimits: n > 300_000 ? { maxOldGenerationSizeMb: 12_288 } : undefined,
+    resourceLimits: {
+      // The young generation as the core process runs it (src-main/hosts/core-process-flags.ts).
+      maxYoungGenerationSizeMb: CORE_YOUNG_GENERATION_MB,
+      // 1M people need more old space than V8's default; at 100k the default applies, as in the app.
+      ...(n > 300_000 ? { maxOldGenerationSizeMb: 12_288 } : {}),
+    },
   });
   return new Promise((resolve, reject) => {
     let finished = false;
@@ -97,7 +111,7 @@ function runSize(n: number, profile: boolean, pragmas: string[]): Promise<SizeRe
           if (sampler) clearInterval(sampler);
           sampler = null;
           sample();
-          process.stderr.write(`HOST peak so far ${Math.round(peakRss / 2 ** 20)} after ${m.result.name}\n`);
+          process.stderr.write(`[bench n=${n}] ${m.result.name}: process peak RSS so far ${Math.round(peakRss / 2 ** 20)} MB\n`);
           return;
         case 'event':
           // What a host does with a core event: serialise it on to the window.
@@ -125,7 +139,7 @@ function runSize(n: number, profile: boolean, pragmas: string[]): Promise<SizeRe
 /** `--full`: each size in a fresh process, so the 1M run's RSS is not the 100k run's leftovers. */
 function runChild(n: number, args: Args): Promise<SizeReport> {
   const script = fileURLToPath(import.meta.url);
-  const argv = ['--expose-gc', script, '--n', String(n), '--json', ...(args.profile ? ['--profile'] : []), ...args.pragmas.flatMap((p) => ['--pragma', p])];
+  const argv = ['--expose-gc', script, '--n', String(n), '--json', ...(args.profile ? ['--profile'] : []), ...(args.heap ? ['--heap'] : []), ...args.pragmas.flatMap((p) => ['--pragma', p])];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -152,7 +166,7 @@ async function main() {
     const large = await runChild(1_000_000, args);
     report = attachLarge(small, large);
   } else {
-    report = await runSize(args.n, args.profile, args.pragmas);
+    report = await runSize(args.n, args.profile, args.heap, args.pragmas);
   }
   process.stdout.write(args.json ? `${JSON.stringify(report)}\n` : formatHuman(report));
 }

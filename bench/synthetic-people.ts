@@ -1,15 +1,18 @@
 import { faker } from '@faker-js/faker';
 import type { PersonType } from '../src-main/contract/dto';
 import type { SourceRecord } from '../src-main/core/adapters/types';
+import { BENCH_PROPERTY, withRaw } from './synthetic-records';
+import type { ChangeEdit, ChangePlan, ChangeSummary } from './synthetic-records';
 
 /*
  * Seeded synthetic source people, shaped like a property-management export: mostly current
  * residents and active members, a few on notice / future / past / applicants, US phone numbers
  * written the several ways vendors write them, and a few records missing an email or a phone.
  * The same seed always yields the same people, so runs on different machines compare.
+ *
+ * Only the short-lived generator thread (bench-prep.ts) imports this module: faker's locale
+ * tables and the generator's garbage leave the process with that thread.
  */
-
-export const BENCH_PROPERTY = 'BENCH';
 
 /** Vendor status words with their share of records; past and applicants are excluded by default. */
 const STATUSES: Array<{ weight: number; value: string }> = [
@@ -67,26 +70,6 @@ function unit(): string {
   return `${floor}${faker.string.fromCharacters('ABCDEFGH')}`;
 }
 
-function toRaw(r: Omit<SourceRecord, 'raw'>): Record<string, unknown> {
-  // The vendor's own field names, as an activity detail view would show them.
-  return {
-    resident_id: r.externalId,
-    first_name: r.firstName,
-    last_name: r.lastName,
-    email_address: r.email,
-    phone_number: r.phone,
-    unit_number: r.unit,
-    lease_status: r.status,
-    resident_type: r.type,
-    property_code: r.siteKey,
-    tags: r.tags,
-  };
-}
-
-function withRaw(r: Omit<SourceRecord, 'raw'>): SourceRecord {
-  return { ...r, raw: toRaw(r) };
-}
-
 export interface SyntheticSource {
   records: SourceRecord[];
   emails: EmailBook;
@@ -130,43 +113,36 @@ function pickIndexes(n: number, count: number): number[] {
   return idx.slice(0, count).sort((a, b) => a - b);
 }
 
-export interface ChangeSummary {
-  changed: number;
-  lastNames: number;
-  phones: number;
-  emails: number;
-}
-
 /**
- * A copy of the source where `share` of the people changed: a third a new last name, a third a
- * new phone, a third a new email (the engine holds a changed email for review, as it should).
+ * Which people the change pass changes and how: `share` of them, a third a new last name, a third
+ * a new phone, a third a new email (the engine holds a changed email for review, as it should).
+ * Only the edits leave this thread; the changed records are built where the records live.
  */
-export function changeSome(src: SyntheticSource, share: number, seed = 4242): { records: SourceRecord[]; summary: ChangeSummary } {
+export function planChanges(src: SyntheticSource, share: number, seed = 4242): ChangePlan {
   faker.seed(seed);
-  const records = src.records.slice();
+  const { records } = src;
   const picked = pickIndexes(records.length, Math.round(records.length * share));
   const summary: ChangeSummary = { changed: picked.length, lastNames: 0, phones: 0, emails: 0 };
-  picked.forEach((i, k) => {
-    const { raw: _raw, ...r } = records[i];
+  const edits: ChangeEdit[] = [];
+  picked.forEach((index, k) => {
+    const r = records[index];
     const kind = k % 3;
     if (kind === 0) {
-      r.lastName = faker.person.lastName();
+      edits.push({ index, field: 'lastName', value: faker.person.lastName() });
       summary.lastNames++;
     } else if (kind === 1) {
-      r.phone = usPhone() ?? `(${faker.number.int({ min: 201, max: 989 })}) 555-${faker.string.numeric(4)}`;
+      edits.push({ index, field: 'phone', value: usPhone() ?? `(${faker.number.int({ min: 201, max: 989 })}) 555-${faker.string.numeric(4)}` });
       summary.phones++;
     } else {
-      r.email = src.emails.take(r.firstName ?? '', `${r.lastName ?? ''}${faker.string.alpha(2)}`);
+      edits.push({ index, field: 'email', value: src.emails.take(r.firstName ?? '', `${r.lastName ?? ''}${faker.string.alpha(2)}`) });
       summary.emails++;
     }
-    records[i] = withRaw(r);
   });
-  return { records, summary };
+  return { edits, summary };
 }
 
-/** A copy of the source without `share` of its records (people who moved out). */
-export function removeSome(records: SourceRecord[], share: number, seed = 4343): { records: SourceRecord[]; removed: number } {
+/** Which of `n` records the removal pass drops (`share` of them, people who moved out). */
+export function planRemovals(n: number, share: number, seed = 4343): number[] {
   faker.seed(seed);
-  const gone = new Set(pickIndexes(records.length, Math.round(records.length * share)));
-  return { records: records.filter((_, i) => !gone.has(i)), removed: gone.size };
+  return pickIndexes(n, Math.round(n * share));
 }

@@ -11,6 +11,7 @@ import { broadcastEvent, installIpcBridge } from './ipc-bridge';
 import { createSafeStorageSecretStore } from './secret-store';
 import type { SecretStore } from '../../core/secrets/secret-store';
 import { serveSecretChannel } from '../../core/secrets/secret-channel';
+import { CORE_EXEC_ARGV } from '../core-process-flags';
 
 export interface ElectronHostOptions {
   /** The folder of the built main process (out/main); the core, preload and renderer sit beside it. */
@@ -86,6 +87,7 @@ export function runElectronHost(opts: ElectronHostOptions): ElectronHost | null 
       const proc = utilityProcess.fork(join(opts.mainDir, 'core-process.js'), ['--data-dir', dataDir, '--host', 'electron'], {
         serviceName: 'rollcall-core',
         stdio: 'inherit',
+        execArgv: CORE_EXEC_ARGV,
       });
       serveSecretChannel(lazySecrets, { send: (m) => proc.postMessage(m), onMessage: (cb) => proc.on('message', cb) });
       return utilityCoreProcess(proc, log);
