@@ -81,6 +81,32 @@ test('activity lists the first pass, searches by reason, and opens an entry', as
   await shot('activity-detail');
 });
 
+test('a second pass logs each unchanged record, and its entry shows the record it was last seen with', async ({ page, host, shot }) => {
+  await page.goto(host.url);
+  await page.getByTestId('sync-now').click();
+  await expect(page.getByTestId('sync-status')).toContainText(/Sync complete/);
+  await page.getByTestId('nav-activity').click();
+  const rows = page.getByTestId('activity-row');
+
+  // Unchanged records are kept compactly, but read back one entry each.
+  await page.getByTestId('activity-outcome').selectOption('processed');
+  await expect(rows.first()).toContainText('No change since the last pass');
+  await expect(page.getByTestId('activity-total')).toContainText(/\d{3} entries/);
+  await rows.first().click();
+  const detail = page.getByTestId('activity-detail');
+  await expect(detail.getByTestId('activity-unchanged-since')).toBeVisible();
+  await expect(detail.getByTestId('activity-record')).toBeVisible();
+  await shot('activity-unchanged-detail');
+
+  // The first pass's adds, also kept compactly, open with their rule chain and record.
+  await page.getByTestId('activity-outcome').selectOption('added');
+  await expect(rows.first()).toContainText('Added from the source');
+  await rows.first().click();
+  await expect(detail).toContainText(/Found in Demo PMS as/);
+  await expect(detail).toContainText(/added/);
+  await expect(detail.getByTestId('activity-record')).toBeVisible();
+});
+
 test('a console without its token cannot reach the core', async ({ page, host }) => {
   const bare = host.url.replace(/\?token=.*/, '');
   await page.goto(bare);
