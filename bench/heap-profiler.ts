@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector';
-import { SourceMap } from 'node:module';
+import { BundleSources } from './bundle-sources';
+import type { FrameLike } from './bundle-sources';
 import { getHeapStatistics } from 'node:v8';
 
 /*
@@ -18,12 +17,7 @@ import { getHeapStatistics } from 'node:v8';
  * for reading, not for the report's numbers.
  */
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-  columnNumber: number;
-}
+type CallFrame = FrameLike;
 interface HeapNode {
   callFrame: CallFrame;
   selfSize: number;
@@ -42,7 +36,7 @@ const mb = (b: number) => `${(b / MB).toFixed(1).padStart(7)} MB`;
 
 export class PassHeapProfiler {
   private readonly session = new Session();
-  private readonly maps = new Map<string, SourceMap | null>();
+  private readonly sources = new BundleSources();
   private t0 = 0;
   private peakUsed = 0;
   private peakProfile: SamplingProfile | null = null;
@@ -115,7 +109,7 @@ export class PassHeapProfiler {
     const byFrame = new Map<string, number>();
     let total = 0;
     const walk = (node: HeapNode, engineFrame: string | null) => {
-      const here = this.where(node.callFrame);
+      const here = this.sources.where(node.callFrame);
       const inEngine = here.includes('src-main/') ? here : engineFrame;
       if (node.selfSize > 0) {
         total += node.selfSize;
@@ -142,25 +136,4 @@ export class PassHeapProfiler {
     ];
   }
 
-  private mapFor(url: string): SourceMap | null {
-    if (this.maps.has(url)) return this.maps.get(url)!;
-    let map: SourceMap | null = null;
-    try {
-      const path = url.startsWith('file:') ? fileURLToPath(url) : url;
-      if (existsSync(`${path}.map`)) map = new SourceMap(JSON.parse(readFileSync(`${path}.map`, 'utf8')));
-    } catch {
-      map = null;
-    }
-    this.maps.set(url, map);
-    return map;
-  }
-
-  /** Function name and source file:line of its definition (the sampling profiler knows no finer position). */
-  private where(f: CallFrame): string {
-    const name = f.functionName || '(anonymous)';
-    if (!f.url) return name;
-    const entry = this.mapFor(f.url)?.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
-    if (entry?.originalSource) return `${name}  ${entry.originalSource.replace(/^.*?(src-main\/|bench\/|node_modules\/)/, '$1')}:${(entry.originalLine ?? 0) + 1}`;
-    return `${name}  ${f.url.replace(/^.*?(node_modules\/|bench\/|node:)/, '$1')}:${f.lineNumber + 1}`;
-  }
 }

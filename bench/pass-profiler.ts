@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
-import { SourceMap } from 'node:module';
+import { BundleSources } from './bundle-sources';
+import type { FrameLike } from './bundle-sources';
 
 /*
  * `--profile`: one V8 CPU profile per pass, taken inside the engine's thread, written as
@@ -11,12 +11,7 @@ import { SourceMap } from 'node:module';
  * names the engine's own files and functions.
  */
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-  columnNumber: number;
-}
+type CallFrame = FrameLike;
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
@@ -40,7 +35,7 @@ export interface HotSpot {
 
 export class PassProfiler {
   private readonly session = new Session();
-  private maps = new Map<string, SourceMap | null>();
+  private readonly sources = new BundleSources();
 
   constructor(private readonly dir: string) {}
 
@@ -77,41 +72,6 @@ export class PassProfiler {
     return spots;
   }
 
-  private mapFor(url: string): SourceMap | null {
-    if (this.maps.has(url)) return this.maps.get(url)!;
-    let map: SourceMap | null = null;
-    try {
-      const path = url.startsWith('file:') ? fileURLToPath(url) : url;
-      if (existsSync(`${path}.map`)) map = new SourceMap(JSON.parse(readFileSync(`${path}.map`, 'utf8')));
-    } catch {
-      map = null;
-    }
-    this.maps.set(url, map);
-    return map;
-  }
-
-  private where(f: CallFrame): string {
-    const name = f.functionName || '(anonymous)';
-    if (!f.url) return name;
-    const map = this.mapFor(f.url);
-    const entry = map?.findEntry(f.lineNumber, f.columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
-    if (entry?.originalSource) {
-      const src = entry.originalSource.replace(/^.*?(src-main\/|bench\/|node_modules\/)/, '$1');
-      return `${name}  ${src}:${(entry.originalLine ?? 0) + 1}`;
-    }
-    const file = f.url.replace(/^.*?(node_modules\/|bench\/|node:)/, '$1');
-    return `${name}  ${file}:${f.lineNumber + 1}`;
-  }
-
-  /** Source file:line of a generated position, or null outside the bundle's own sources. */
-  private sourceLine(url: string, line1: number): string | null {
-    const map = this.mapFor(url);
-    // The bundle is not minified, so a generated line maps to one source line: take its last segment.
-    const entry = map?.findEntry(line1 - 1, 10_000) as { originalSource?: string; originalLine?: number } | undefined;
-    if (!entry?.originalSource) return null;
-    return `${entry.originalSource.replace(/^.*?(src-main\/|bench\/|node_modules\/)/, '$1')}:${(entry.originalLine ?? 0) + 1}`;
-  }
-
   /**
    * Self and total (inclusive, recursion counted once) time per function, most self time first.
    * Native calls (better-sqlite3's statement methods, crypto, JSON) carry no script of their own:
@@ -137,11 +97,11 @@ export class PassProfiler {
     for (const n of p.nodes) {
       const f = n.callFrame;
       const special = f.functionName.startsWith('(') && f.functionName !== '(anonymous)';
-      if (f.url || special || n.id === 1) keyOf.set(n.id, this.where(f));
+      if (f.url || special || n.id === 1) keyOf.set(n.id, this.sources.where(f));
       else {
         const line = n.positionTicks?.length ? n.positionTicks.reduce((a, b) => (b.ticks > a.ticks ? b : a)).line : null;
-        const at = line != null ? this.sourceLine(scriptOf(n.id), line) : null;
-        keyOf.set(n.id, `[native ${f.functionName || 'call'}] ← ${at ?? this.where(byId.get(parent.get(n.id) ?? 1)!.callFrame)}`);
+        const at = line != null ? this.sources.sourceLine(scriptOf(n.id), line) : null;
+        keyOf.set(n.id, `[native ${f.functionName || 'call'}] ← ${at ?? this.sources.where(byId.get(parent.get(n.id) ?? 1)!.callFrame)}`);
       }
     }
     const self = new Map<string, number>();
@@ -163,7 +123,7 @@ export class PassProfiler {
       const sum = ticks.reduce((a, t) => a + t.ticks, 0);
       const url = node.callFrame.url || scriptOf(id);
       for (const t of ticks) {
-        const at = url ? this.sourceLine(url, t.line) : null;
+        const at = url ? this.sources.sourceLine(url, t.line) : null;
         if (!at) continue;
         const k = node.callFrame.url ? at : `${at} [native ${node.callFrame.functionName || 'call'}]`;
         lines.set(k, (lines.get(k) ?? 0) + (us * t.ticks) / sum);

@@ -4,7 +4,7 @@ import type { ActivityEntryDto, Outcome, Page } from '../../contract/dto';
 import { parseJson } from '../sql-helpers';
 import { viewBatchEntry } from './activity-batch-format';
 import { batchEntries, findBatchHolding, linkedPersonLookup } from './activity-batch-reader';
-import { ActivityScan, rowToDto } from './activity-stream';
+import { ActivityScan, batchEntryDto, rowToDto } from './activity-stream';
 import { addedDetail, addedEntryOfPerson } from './added-entries';
 
 // Kept here for callers that built their own WHERE over real rows.
@@ -77,21 +77,7 @@ function getBatchEntry(sqlite: Database.Database, id: number): ActivityEntryDto 
   const entries = batchEntries(sqlite, b.first_id);
   const v = viewBatchEntry({ ...b, entries: '' }, entries, index);
   const person = v.outcome === 'processed' ? linkedPersonLookup(sqlite)(v.sourceConnectionId, v.externalId) : null;
-  const dto: ActivityEntryDto = {
-    id: v.id,
-    siteId: v.siteId,
-    runId: v.runId,
-    at: v.at,
-    outcome: v.outcome,
-    personId: person?.id ?? v.personId ?? null,
-    personName: v.outcome === 'processed' ? (person?.name ?? '') : (v.name ?? ''),
-    externalId: v.externalId,
-    sourceConnectionId: v.sourceConnectionId,
-    sourceName: sourceName(sqlite, v.sourceConnectionId),
-    reasonCode: v.reasonCode,
-    reason: v.reason,
-    detail: null,
-  };
+  const dto = batchEntryDto(v, person, sourceName(sqlite, v.sourceConnectionId));
   let detail: Detail | null = null;
   // An added entry carries its own record and rule chain, in the batch's aligned arrays.
   if (v.outcome === 'added') detail = addedDetail(sqlite, { batch: b, view: v, index }, dto.sourceName);

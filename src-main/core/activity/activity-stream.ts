@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ActivityEntryDto, Outcome } from '../../contract/dto';
 import { likePattern } from '../sql-helpers';
 import { ADDED_REASON, UNCHANGED_REASON, viewBatchEntry } from './activity-batch-format';
-import type { AddedEntry, BatchEntry } from './activity-batch-format';
+import type { AddedEntry, BatchEntry, BatchEntryView } from './activity-batch-format';
 import { BATCH_META_COLUMNS, batchEntries, batchText, cachedBatchEntries, linkedPersonLookup } from './activity-batch-reader';
 import type { BatchMeta, LinkedPerson, ParsedEntries } from './activity-batch-reader';
 
@@ -222,21 +222,7 @@ export class ActivityScan {
   private batchDto(b: BatchMeta, entries: ParsedEntries, index: number): ActivityEntryDto {
     const v = viewBatchEntry({ ...b, entries: '' }, entries, index);
     const person = v.outcome === 'processed' ? this.person(v.sourceConnectionId, v.externalId) : null;
-    return {
-      id: v.id,
-      siteId: v.siteId,
-      runId: v.runId,
-      at: v.at,
-      outcome: v.outcome,
-      personId: person?.id ?? v.personId ?? null,
-      personName: v.outcome === 'processed' ? (person?.name ?? '') : (v.name ?? ''),
-      externalId: v.externalId,
-      sourceConnectionId: v.sourceConnectionId,
-      sourceName: v.sourceConnectionId ? (this.sourceNames.get(v.sourceConnectionId) ?? null) : null,
-      reasonCode: v.reasonCode,
-      reason: v.reason,
-      detail: null,
-    };
+    return batchEntryDto(v, person, v.sourceConnectionId ? (this.sourceNames.get(v.sourceConnectionId) ?? null) : null);
   }
 
   /** The entries of one batch the filter picks, below `beforeId`, newest first. */
@@ -295,4 +281,26 @@ export class ActivityScan {
       batchIt?.return?.();
     }
   }
+}
+
+/**
+ * A batch entry as the contract shows it. A processed entry names the person now linked to its
+ * record; the other kinds carry their own person id (added) or the source's name (skipped).
+ */
+export function batchEntryDto(v: BatchEntryView, person: LinkedPerson | null, sourceName: string | null): ActivityEntryDto {
+  return {
+    id: v.id,
+    siteId: v.siteId,
+    runId: v.runId,
+    at: v.at,
+    outcome: v.outcome,
+    personId: person?.id ?? v.personId ?? null,
+    personName: v.outcome === 'processed' ? (person?.name ?? '') : (v.name ?? ''),
+    externalId: v.externalId,
+    sourceConnectionId: v.sourceConnectionId,
+    sourceName,
+    reasonCode: v.reasonCode,
+    reason: v.reason,
+    detail: null,
+  };
 }
