@@ -17,7 +17,6 @@ export interface ActivityContext {
  */
 export class ActivityWriter {
   private readonly insert: Database.Statement;
-  count = 0;
 
   constructor(sqlite: Database.Database) {
     this.insert = sqlite.prepare(
@@ -32,7 +31,6 @@ export class ActivityWriter {
     // last changing entry, which the detail view shows instead. At 100k people a no-change pass
     // would otherwise rewrite the whole source into the log every hour.
     if (d.outcome === 'processed' && d.reason === UNCHANGED_REASON && !d.held) {
-      this.count++;
       return Number(this.insert.run(ctx.siteId, ctx.runId, ctx.at, d.outcome, d.personId, d.personName, d.externalId, d.connId, d.reasonCode, d.reason, null).lastInsertRowid);
     }
     // Built as a string: at 100k entries a pass, skipping the intermediate object is measurable.
@@ -40,7 +38,6 @@ export class ActivityWriter {
     if (d.steps.length) detail += `,"steps":${JSON.stringify(d.steps)}`;
     if (d.held) detail += `,"held":${JSON.stringify({ kind: d.held.kind, candidatePersonIds: d.held.candidates })}`;
     detail += '}';
-    this.count++;
     const info = this.insert.run(
       ctx.siteId,
       ctx.runId,

@@ -4,7 +4,6 @@ import { insertActivityBatch } from '../activity/activity-batch-format';
 import { ActivityWriter } from './activity-writer';
 import { isPlainAdd, logAdded } from './added-log';
 import { PersonInserter } from './person-inserter';
-import { SOURCE_FIELDS } from './correlate';
 
 export interface ApplyContext {
   siteId: string;
@@ -19,25 +18,8 @@ export interface ApplyResult {
   personWrites: number;
 }
 
-
-const fullPatchCache = new Map<string, string>();
-
+/** Provenance for the fields a write changes (a new person has none written: see person-inserter.ts). */
 function provenancePatch(fields: readonly string[], by: string, at: string): string {
-  // Every insert of a pass carries the same full patch: build it once per source.
-  if (fields === SOURCE_FIELDS) {
-    const key = `${by}\u0000${at}`;
-    let cached = fullPatchCache.get(key);
-    if (!cached) {
-      if (fullPatchCache.size > 100) fullPatchCache.clear();
-      cached = buildPatch(fields, by, at);
-      fullPatchCache.set(key, cached);
-    }
-    return cached;
-  }
-  return buildPatch(fields, by, at);
-}
-
-function buildPatch(fields: readonly string[], by: string, at: string): string {
   const patch: Record<string, { by: string; at: string }> = {};
   for (const f of fields) patch[f] = { by, at };
   return JSON.stringify(patch);

@@ -28,6 +28,7 @@ function loadFingerprintRows(sqlite: Database.Database, connId: string, external
 }
 
 const WATCH_TABLE = 'temp.rollcall_person_writes';
+const caches = new WeakMap<Database.Database, FingerprintCache>();
 const WATCH_TRIGGERS = ['insert', 'update', 'delete'].map((op) => ({ op, name: `rollcall_person_${op}_watch` }));
 
 /**
@@ -44,11 +45,21 @@ const WATCH_TRIGGERS = ['insert', 'update', 'delete'].map((op) => ({ op, name: `
  *    while it writes, so they cost the pass nothing); a pass that fails throws the cache away.
  */
 export class FingerprintCache {
+  /**
+   * One cache per database connection: the watch (a TEMP table and triggers) belongs to the
+   * connection, so two engines on one connection must share it rather than reset each other's.
+   */
+  static for(sqlite: Database.Database): FingerprintCache {
+    let cache = caches.get(sqlite);
+    if (!cache) caches.set(sqlite, (cache = new FingerprintCache(sqlite)));
+    return cache;
+  }
+
   private readonly byConn = new Map<string, FingerprintMap>();
   private dataVersion = 0;
   private watching = false;
 
-  constructor(private readonly sqlite: Database.Database) {}
+  private constructor(private readonly sqlite: Database.Database) {}
 
   private currentDataVersion(): number {
     return Number(this.sqlite.pragma('data_version', { simple: true }));

@@ -54,7 +54,7 @@ export class SyncEngine {
   private readonly fingerprints: FingerprintCache;
 
   constructor(private readonly deps: SyncEngineDeps) {
-    this.fingerprints = new FingerprintCache(deps.db.sqlite);
+    this.fingerprints = FingerprintCache.for(deps.db.sqlite);
   }
 
   private now(): Date {
