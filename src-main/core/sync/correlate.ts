@@ -5,7 +5,7 @@ import type { SourceRecord } from '../adapters/types';
 import type { HeldKind, SourceConnection } from '../db/entities';
 import { foundStep, UNCHANGED_REASON } from '../activity/activity-batch-format';
 import type { BatchEntry } from '../activity/activity-batch-format';
-import { fingerprintOf, policyTag, recordFingerprint, recordKey } from './fingerprint';
+import { fingerprintOf, policyTag, recordFields, recordFingerprint, recordKey, sameRecord } from './fingerprint';
 import { nameKey, normalizeEmail, normalizeRecord } from './normalize';
 import type { NormalizedRecord } from './normalize';
 import type { ConnectionResult, Decision, PassPlan, PassState, PersonWrite, SourceRead } from './plan-types';
@@ -146,7 +146,7 @@ export function planPass(input: PlanInput): PassPlan {
         writes: [],
         held: null,
       });
-      results.push({ conn, read: null, counts: {}, touched: [], unchanged: [], forget: [] });
+      results.push({ conn, read: null, counts: {}, touched: [], unchanged: [], forget: [], policy: '' });
       continue;
     }
     const read = reads.get(conn.id);
@@ -173,7 +173,6 @@ interface Pending {
   ext: string;
   person: PersonState | undefined;
   fingerprint: string;
-  recKey: string | undefined;
   /** How many records of this read carry the same email (set by the shared-email count). */
   sharing?: { n: number };
   /** Set when the record goes through the full rules (changed or new). */
@@ -187,8 +186,6 @@ interface Unsettled {
   rec: SourceRecord;
   ext: string;
   fingerprint: string | null;
-  /** recordKey() of the record, when the screen computed it. */
-  key?: string;
   /** The same external id came earlier in this read. */
   repeat: boolean;
 }
@@ -205,7 +202,7 @@ function planConnection(
   state: PassState,
   manual: ManualIndex,
   out: Decision[],
-): Pick<ConnectionResult, 'touched' | 'unchanged' | 'forget'> {
+): Pick<ConnectionResult, 'touched' | 'unchanged' | 'forget' | 'policy'> {
   const settings = site.settings;
   const key = policyTag(policyKey(site, conn));
   const type = defaultPersonType(conn);
@@ -236,12 +233,17 @@ function planConnection(
       }
       entry.seen = mark;
       linkedSeen++;
-      const recKey = recordKey(key, rec);
-      if (entry.key !== undefined ? entry.key === recKey : entry.fp !== null && entry.fp === fingerprintOf(recKey)) {
-        if (entry.key === undefined) entry.key = recKey;
+      if (entry.fields !== undefined && sameRecord(entry.fields, key, rec)) {
         unchanged.push(ext);
         settledRecs.push(rec);
-      } else unsettled.push({ rec, ext, fingerprint: fingerprintOf(recKey), key: recKey, repeat: false });
+        continue;
+      }
+      const fingerprint = fingerprintOf(recordKey(key, rec));
+      if (entry.fp !== null && entry.fp === fingerprint) {
+        entry.fields = recordFields(key, rec);
+        unchanged.push(ext);
+        settledRecs.push(rec);
+      } else unsettled.push({ rec, ext, fingerprint, repeat: false });
       continue;
     }
     const memo = memos.get(ext);
@@ -297,7 +299,7 @@ function planConnection(
     steps,
   });
 
-  for (const { rec, ext, fingerprint: screened, key: screenedKey, repeat } of unsettled) {
+  for (const { rec, ext, fingerprint: screened, repeat } of unsettled) {
     const raw = rec.raw ?? {};
     if (ext === '') {
       const d = base(null, undefined, raw);
@@ -321,8 +323,7 @@ function planConnection(
       out.push(skip(base(ext, person, raw), steps, 'decoupled'));
       continue;
     }
-    const recKey = screenedKey ?? recordKey(key, rec);
-    const fingerprint = screened ?? fingerprintOf(recKey);
+    const fingerprint = screened ?? recordFingerprint(key, rec);
     const norm = normalizeRecord(rec, settings.phoneRegion);
     norm.externalId = ext;
     const name = fullName(norm.firstName, norm.lastName);
@@ -362,7 +363,7 @@ function planConnection(
       out.push(remember(s));
       continue;
     }
-    pending.push({ rec, ext, person, fingerprint, recKey, norm, email: norm.email, steps });
+    pending.push({ rec, ext, person, fingerprint, norm, email: norm.email, steps });
   }
 
   // Several records sharing one email: none of them syncs until the source fixes it. Records
@@ -413,7 +414,7 @@ function planConnection(
         if (!heldSet.has(ext) || !person || seen.has(ext)) continue;
         seen.add(ext);
         const sharing = person.email ? byEmail.get(person.email) : undefined;
-        pending.push({ rec, ext, person, fingerprint: person.sourceHash ?? '', recKey: undefined, sharing, norm: null, email: person.email, steps: [] });
+        pending.push({ rec, ext, person, fingerprint: person.sourceHash ?? '', sharing, norm: null, email: person.email, steps: [] });
       }
       for (let i = unchanged.length - 1; i >= 0; i--) {
         const e = unchanged[i];
@@ -457,7 +458,7 @@ function planConnection(
         out.push(s);
         continue;
       }
-      out.push(updateDecision(d, person, norm, item.fingerprint, type, steps, false, item.recKey));
+      out.push(updateDecision(d, person, norm, item.fingerprint, type, steps, false, item.rec));
       continue;
     }
     // Unlinked: look for exactly one hand-added person with the same email and name.
@@ -474,7 +475,7 @@ function planConnection(
         reason: 'Added from the source',
         steps,
         writes: [{ kind: 'insert', personId, rec: norm, type: norm.type ?? type, hash: item.fingerprint }],
-        recordKey: item.recKey,
+        record: item.rec,
       });
       continue;
     }
@@ -509,7 +510,7 @@ function planConnection(
     }
     manual.claimed.add(match.id);
     steps.push(`Email and name match ${matchName}, added by hand → linked`);
-    out.push(updateDecision({ ...d, personId: match.id, personName: matchName }, match, norm, item.fingerprint, type, steps, true, item.recKey));
+    out.push(updateDecision({ ...d, personId: match.id, personName: matchName }, match, norm, item.fingerprint, type, steps, true, item.rec));
   }
 
   if (read.complete) {
@@ -558,7 +559,7 @@ function planConnection(
     if (memo.met ? !memo.settled : read.complete || seen.has(ext)) forget.push(ext);
   }
   const touched = read.complete ? [] : [...seen, ...others, ...unchanged.map((e) => (typeof e === 'string' ? e : e[0]))];
-  return { touched, unchanged, forget };
+  return { touched, unchanged, forget, policy: key };
 }
 function removalDecision(conn: SourceConnection, p: PersonState, ext: string, first: string): Decision {
   const name = fullName(p.firstName, p.lastName);
@@ -635,7 +636,7 @@ function updateDecision(
   defaultType: PersonType,
   steps: string[],
   link: boolean,
-  recordKey?: string,
+  record?: SourceRecord,
 ): Decision {
   const type = rec.type ?? defaultType;
   const changed = changedFields(p, rec, type);
@@ -650,7 +651,7 @@ function updateDecision(
       reason: 'No visible change',
       steps,
       writes: p.sourceHash === fingerprint ? [] : [{ kind: 'hash', personId: p.id, hash: fingerprint }],
-      recordKey,
+      record,
     };
   }
   if (changed.length) steps.push(`Updated ${changed.join(', ')}`);
@@ -672,7 +673,7 @@ function updateDecision(
     reason,
     steps,
     writes: [{ kind: 'update', personId: p.id, rec, type, hash: fingerprint, changed: link ? SOURCE_FIELDS : changed, link, enable }],
-    recordKey,
+    record,
   };
 }
 

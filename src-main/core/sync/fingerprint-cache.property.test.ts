@@ -25,9 +25,26 @@ const recordArb: fc.Arbitrary<SourceRecord> = fc
   })
   .map((r) => ({ ...r, raw: { ...r } }) as SourceRecord);
 
-/** What happens between two passes. */
+const FIELDS = ['firstName', 'lastName', 'email', 'phone', 'unit', 'status', 'tags'] as const;
+const VALUES: Record<(typeof FIELDS)[number], unknown[]> = {
+  firstName: ['Ana', 'Li', ' Ana'],
+  lastName: ['Ruiz', 'Smith'],
+  email: ['ana@example.com', 'z@example.com', null],
+  phone: ['(415) 555-0123', '+1 415 555 0199', null],
+  unit: ['1', '2', 3],
+  status: ['Current', 'Notice', 'Past'],
+  tags: [[], ['Gym'], ['Gym', 'Pool']],
+};
+
+/** What happens between two passes: a new list, one field of one record edited, or an admin's edit. */
 const stepArb = fc.oneof(
   fc.record({ kind: fc.constant('source' as const), records: fc.array(recordArb, { maxLength: 6 }) }),
+  fc.record({
+    kind: fc.constant('edit' as const),
+    index: fc.nat(5),
+    field: fc.constantFrom(...FIELDS),
+    pick: fc.nat(2),
+  }),
   fc.record({
     kind: fc.constant('admin' as const),
     externalId: fc.constantFrom('R-1', 'R-2', 'R-3'),
@@ -74,17 +91,27 @@ function peopleOf(db: OpenDatabase, siteId: string) {
 describe('fingerprints kept between passes (property)', () => {
   it('a long-lived engine decides exactly what a fresh one decides, whatever happens between passes', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 8 }), async (steps) => {
+      fc.asyncProperty(fc.array(recordArb, { minLength: 3, maxLength: 6 }), fc.array(stepArb, { minLength: 1, maxLength: 10 }), async (first, steps) => {
         const kept = newSite(t.db);
         const fresh = newSite(u.db);
         const keptSource = new ArraySource([]);
         const { engine } = makeEngine(t.db, { [kept.connId]: keptSource });
         const freshSource = new ArraySource([]);
         const freshEngine = makeEngine(u.db, { [fresh.connId]: freshSource }).engine;
-        for (const step of [{ kind: 'source' as const, records: [] as SourceRecord[] }, ...steps]) {
+        for (const step of [{ kind: 'source' as const, records: first }, ...steps]) {
           if (step.kind === 'source') {
             keptSource.records = step.records;
             freshSource.records = step.records;
+          } else if (step.kind === 'edit') {
+            // A single field changes, the way most real updates look. New objects, as a fresh read would give.
+            const records = keptSource.records.map((r) => ({ ...r, tags: r.tags ? [...r.tags] : r.tags }));
+            const target = records[step.index % Math.max(records.length, 1)];
+            if (target) {
+              const values = VALUES[step.field];
+              (target as unknown as Record<string, unknown>)[step.field] = values[step.pick % values.length];
+            }
+            keptSource.records = records;
+            freshSource.records = records;
           } else {
             for (const [db, site] of [[t.db, kept], [u.db, fresh]] as const) {
               db.sqlite.prepare(`${ADMIN_SQL[step.change]} AND site_id = ?`).run(step.externalId, site.siteId);
@@ -97,7 +124,7 @@ describe('fingerprints kept between passes (property)', () => {
           expect(peopleOf(t.db, kept.siteId)).toEqual(peopleOf(u.db, fresh.siteId));
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 80 },
     );
   });
 });

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { Decision } from './plan-types';
+import { recordFields } from './fingerprint';
+import type { RecordFields } from './fingerprint';
+import type { PassPlan } from './plan-types';
 
 /** What a pass knows of one linked person before deciding anything: see loadFingerprints(). */
 export interface FingerprintEntry {
@@ -7,8 +9,8 @@ export interface FingerprintEntry {
   fp: string | null;
   /** The last pass (by its mark) that met this external id: a second copy in one read is a repeat. */
   seen: number;
-  /** The record key (fingerprint.ts) that matched `fp`, once a pass has seen it: compared instead of hashing. */
-  key?: string;
+  /** The fields of the record that matched `fp`, once a pass has seen it: compared instead of hashing. */
+  fields?: RecordFields;
 }
 
 export type FingerprintMap = Map<string, FingerprintEntry>;
@@ -98,7 +100,7 @@ export class FingerprintCache {
     for (const c of changes) {
       const map = this.byConn.get(c.connId);
       if (!map) continue;
-      for (const [ext, fp, key] of c.known) map.set(ext, key === undefined ? { fp, seen: 0 } : { fp, seen: 0, key });
+      for (const [ext, fp, fields] of c.known) map.set(ext, fields === undefined ? { fp, seen: 0 } : { fp, seen: 0, fields });
       if (c.touched.length === 0) continue;
       for (const ext of c.touched) map.delete(ext);
       for (const [ext, fp] of loadFingerprintRows(this.sqlite, c.connId, c.touched)) map.set(ext, { fp, seen: 0 });
@@ -131,15 +133,18 @@ export class FingerprintCache {
  * fingerprint it wrote (those statements clear held/removed and never leave sync's own "off" in
  * place); anything else (held, disabled, marked removed, unheld) is read back.
  */
-export function fingerprintChanges(decisions: readonly Decision[]): FingerprintChanges[] {
+export function fingerprintChanges(plan: PassPlan): FingerprintChanges[] {
+  const policies = new Map(plan.connections.map((c) => [c.conn.id, c.policy]));
   const byConn = new Map<string, FingerprintChanges>();
-  for (const d of decisions) {
+  for (const d of plan.decisions) {
     if (d.writes.length === 0 || !d.connId || d.externalId === null) continue;
     let c = byConn.get(d.connId);
     if (!c) byConn.set(d.connId, (c = { connId: d.connId, known: [], touched: [] }));
     const only = d.writes.length === 1 ? d.writes[0] : null;
-    if (only && (only.kind === 'insert' || only.kind === 'update' || only.kind === 'hash')) c.known.push([d.externalId, only.hash, d.recordKey]);
-    else c.touched.push(d.externalId);
+    if (only && (only.kind === 'insert' || only.kind === 'update' || only.kind === 'hash')) {
+      const policy = policies.get(d.connId);
+      c.known.push([d.externalId, only.hash, d.record && policy ? recordFields(policy, d.record) : undefined]);
+    } else c.touched.push(d.externalId);
   }
   return [...byConn.values()];
 }
@@ -147,7 +152,7 @@ export function fingerprintChanges(decisions: readonly Decision[]): FingerprintC
 export interface FingerprintChanges {
   connId: string;
   /** External id → the fingerprint the pass stored for a person now in sync. */
-  known: [externalId: string, fingerprint: string, key: string | undefined][];
+  known: [externalId: string, fingerprint: string, fields: RecordFields | undefined][];
   /** External ids whose person the pass changed otherwise: read back. */
   touched: string[];
 }

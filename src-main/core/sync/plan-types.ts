@@ -64,8 +64,8 @@ export interface Decision {
   held: HeldPlan | null;
   /** Set on a skip decided by the record alone: remembered so the next pass settles it early. */
   memoFingerprint?: string;
-  /** The record's key (fingerprint.ts) when the pass writes its fingerprint: kept by the fingerprint cache. */
-  recordKey?: string;
+  /** The record, when the pass writes its fingerprint: the fingerprint cache keeps its fields (taken after the pass, not held in the plan). */
+  record?: SourceRecord;
 }
 
 export interface ConnectionResult {
@@ -78,6 +78,8 @@ export interface ConnectionResult {
   unchanged: BatchEntry[];
   /** External ids whose remembered skip no longer holds. */
   forget: string[];
+  /** The policy tag (fingerprint.ts) this source's records were read under. */
+  policy: string;
 }
 
 export interface PassPlan {

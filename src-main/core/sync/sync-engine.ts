@@ -171,7 +171,7 @@ export class SyncEngine {
           finishRun(sqlite, runId, { status: 'complete', finishedAt: this.now().toISOString(), total, done: total, counts, error: null, preview: null });
           applied = { activity: result.activityCount, personWrites: result.personWrites };
         })();
-        this.fingerprints.afterCommit(fingerprintChanges(plan.decisions));
+        this.fingerprints.afterCommit(fingerprintChanges(plan));
       }
     } catch (err) {
       // The transaction rolled back (or never started): the mirror is exactly as before.
