@@ -216,10 +216,12 @@ function planConnection(
   const unsettled: Unsettled[] = [];
   /** External ids met in this read that no person is linked to. */
   const others = new Set<string>();
-  /** The records of `unchanged` that are linked to a person (for the shared-email check). */
-  const settledRecs: SourceRecord[] = [];
+  /** Which records of the read are in `unchanged` and linked to a person (for the shared-email check). */
+  const records = read.records;
+  const settled = new Uint8Array(records.length);
   let linkedSeen = 0;
-  for (const rec of read.records) {
+  for (let i = 0; i < records.length; i++) {
+    const rec = records[i];
     const ext = externalIdOf(rec);
     if (ext === '') {
       unsettled.push({ rec, ext, fingerprint: null, repeat: false });
@@ -235,14 +237,14 @@ function planConnection(
       linkedSeen++;
       if (entry.fields !== undefined && sameRecord(entry.fields, key, rec)) {
         unchanged.push(ext);
-        settledRecs.push(rec);
+        settled[i] = 1;
         continue;
       }
       const fingerprint = fingerprintOf(recordKey(key, rec));
       if (entry.fp !== null && entry.fp === fingerprint) {
         entry.fields = recordFields(key, rec);
         unchanged.push(ext);
-        settledRecs.push(rec);
+        settled[i] = 1;
       } else unsettled.push({ rec, ext, fingerprint, repeat: false });
       continue;
     }
@@ -384,7 +386,9 @@ function planConnection(
     if (read.complete) {
       // The settled records are in memory: their emails are compared without asking the mirror
       // (a settled record's stored email is its record's, normalised the same way).
-      for (const rec of settledRecs) {
+      for (let i = 0; i < records.length; i++) {
+        if (settled[i] === 0) continue;
+        const rec = records[i];
         const raw = rec.email;
         if (typeof raw !== 'string') continue;
         let email = raw.trim().toLowerCase();
