@@ -74,12 +74,7 @@ export function unchangedSteps(
   ];
 }
 
-export { recordFingerprint };
-
 const fullName = (first: string, last: string) => `${first} ${last}`.trim();
-
-/** The reason of a Processed entry whose record did not change; explain.ts recognises it. */
-export const UNCHANGED = UNCHANGED_REASON;
 
 const ASCII = /^[\x20-\x7e]*$/;
 
@@ -449,7 +444,7 @@ function planConnection(
       continue;
     }
     if (!norm) {
-      out.push({ ...d, outcome: 'processed', reasonCode: null, reason: UNCHANGED, steps: [] });
+      out.push({ ...d, outcome: 'processed', reasonCode: null, reason: UNCHANGED_REASON, steps: [] });
       continue;
     }
     if (person) {

@@ -76,14 +76,6 @@ function toPersonState(r: unknown[]): PersonState {
   };
 }
 
-/** Every person of a site, in full (tests and small sites; a pass loads only what it needs). */
-export function loadPeople(sqlite: Database.Database, siteId: string): PersonState[] {
-  // raw() rows are arrays: noticeably cheaper than objects at 100k rows. NOT INDEXED: a straight
-  // table scan beats walking an index and fetching every row by rowid in random order.
-  const rows = sqlite.prepare(`SELECT ${PERSON_STATE_COLUMNS} FROM person NOT INDEXED WHERE site_id = ?`).raw(true).all(siteId) as unknown[][];
-  return rows.map(toPersonState);
-}
-
 /** The full state of the people linked to these external ids of one source. */
 export function loadPeopleByExternalId(sqlite: Database.Database, connId: string, externalIds: string[]): PersonState[] {
   if (externalIds.length === 0) return [];
