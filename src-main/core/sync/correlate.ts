@@ -3,7 +3,7 @@ import type { Outcome, PersonStatus, PersonType, SiteSettings } from '../../cont
 import { PERSON_TYPES } from '../../contract/dto';
 import type { SourceRecord } from '../adapters/types';
 import type { HeldKind, SourceConnection } from '../db/entities';
-import { foundStep, UNCHANGED_REASON } from '../activity/activity-batch-format';
+import { ADDED_REASON, foundStep, UNCHANGED_REASON } from '../activity/activity-batch-format';
 import type { BatchEntry } from '../activity/activity-batch-format';
 import { fingerprintOf, policyTag, recordFields, recordFingerprint, recordKey, sameRecord } from './fingerprint';
 import { nameKey, normalizeEmail, normalizeRecord } from './normalize';
@@ -89,7 +89,7 @@ class ManualIndex {
 
   constructor(private readonly load: () => PersonState[]) {}
 
-  candidates(email: string): PersonState[] {
+  candidates(email: string): readonly PersonState[] {
     if (!this.byEmail) {
       this.byEmail = new Map();
       for (const p of this.load()) {
@@ -100,9 +100,11 @@ class ManualIndex {
         else this.byEmail.set(key, [p]);
       }
     }
-    return this.byEmail.get(email) ?? [];
+    return this.byEmail.get(email) ?? NO_PEOPLE;
   }
 }
+
+const NO_PEOPLE: readonly PersonState[] = Object.freeze([]);
 
 export interface PlanInput {
   site: SiteInfo;
@@ -468,10 +470,10 @@ function planConnection(
       out.push({
         ...d,
         personId,
-        personName: fullName(norm.firstName, norm.lastName),
+        personName: d.personName,
         outcome: 'added',
         reasonCode: null,
-        reason: 'Added from the source',
+        reason: ADDED_REASON,
         steps,
         writes: [{ kind: 'insert', personId, rec: norm, type: norm.type ?? type, hash: item.fingerprint }],
         record: item.rec,
