@@ -1,8 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../db/open-database';
 import { explainExternalId, explainPerson } from '../sync/explain';
-import { createConnection, createSite, tempDb } from '../sync/test-helpers';
-import type { TestDb } from '../sync/test-helpers';
+import { createConnection, createSite, eachTestDb } from '../sync/test-helpers';
 import { ADDED_REASON } from './activity-batch-format';
 import type { AddedEntry } from './activity-batch-format';
 import { batchCacheInfo } from './activity-batch-reader';
@@ -11,13 +10,8 @@ import { pruneActivity } from './activity-prune';
 import { getActivity, listActivity } from './activity-queries';
 import { AT1, AT2, logFixtures, range } from './test-fixtures';
 
-let t: TestDb;
 let db: OpenDatabase;
-beforeEach(async () => {
-  t = await tempDb();
-  db = t.db;
-});
-afterEach(async () => t.close());
+eachTestDb((d) => (db = d));
 
 const { entry, batch, addedBatch, person, run, allPages } = logFixtures(() => db);
 

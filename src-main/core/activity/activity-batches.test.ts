@@ -1,7 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../db/open-database';
-import { createConnection, createSite, tempDb } from '../sync/test-helpers';
-import type { TestDb } from '../sync/test-helpers';
+import { createConnection, createSite, eachTestDb } from '../sync/test-helpers';
 import { explainExternalId } from '../sync/explain';
 import { UNCHANGED_REASON } from './activity-batch-format';
 import { batchCacheInfo } from './activity-batch-reader';
@@ -10,13 +9,8 @@ import { pruneActivity } from './activity-prune';
 import { getActivity, listActivity } from './activity-queries';
 import { AT1, AT2, logFixtures, range } from './test-fixtures';
 
-let t: TestDb;
 let db: OpenDatabase;
-beforeEach(async () => {
-  t = await tempDb();
-  db = t.db;
-});
-afterEach(async () => t.close());
+eachTestDb((d) => (db = d));
 
 const { entry, batch, person, run, allPages } = logFixtures(() => db);
 

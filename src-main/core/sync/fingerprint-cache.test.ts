@@ -1,21 +1,15 @@
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../db/open-database';
-import { ArraySource, createConnection, createSite, makeEngine, personByExt, rec, tempDb } from './test-helpers';
-import type { TestDb } from './test-helpers';
+import { ArraySource, createConnection, createSite, makeEngine, personByExt, rec, eachTestDb } from './test-helpers';
 
 /*
  * The engine keeps the fingerprints of linked people in memory between passes. These tests
  * change people behind its back in every way the app can, and check the next pass still sees it.
  */
 
-let t: TestDb;
 let db: OpenDatabase;
-beforeEach(async () => {
-  t = await tempDb();
-  db = t.db;
-});
-afterEach(async () => t.close());
+eachTestDb((d) => (db = d));
 
 async function syncedTwice() {
   const siteId = createSite(db);

@@ -1,6 +1,6 @@
 import { getActivity } from '../activity/activity-queries';
 import { getPerson } from '../people/people-queries';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../db/open-database';
 import { explainExternalId, explainPerson } from './explain';
 import {
@@ -17,17 +17,11 @@ import {
   personById,
   rec,
   setSettings,
-  tempDb,
+  eachTestDb,
 } from './test-helpers';
-import type { TestDb } from './test-helpers';
 
-let t: TestDb;
 let db: OpenDatabase;
-beforeEach(async () => {
-  t = await tempDb();
-  db = t.db;
-});
-afterEach(async () => t.close());
+eachTestDb((d) => (db = d));
 
 function setup(records = [rec('R-1'), rec('R-2')], settings = {}, connOpts = {}) {
   const siteId = createSite(db, settings);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach } from 'vitest';
 import type { SiteSettings } from '../../contract/dto';
 import type { EventMap, EventName } from '../../contract/events';
 import type { ChangeSet, SourceConnector, SourceRecord } from '../adapters/types';
@@ -23,6 +24,19 @@ export interface TestDb {
   db: OpenDatabase;
   dir: string;
   close(): Promise<void>;
+}
+
+/** A fresh database file for every test of the calling file, handed to `use` before each test. */
+export function eachTestDb(use: (db: OpenDatabase) => void): void {
+  let t: TestDb | null = null;
+  beforeEach(async () => {
+    t = await tempDb();
+    use(t.db);
+  });
+  afterEach(async () => {
+    await t?.close();
+    t = null;
+  });
 }
 
 export async function tempDb(): Promise<TestDb> {
