@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DemoAccessUser } from './demo-people';
-import { REPLAY_HEADER, jsonError, listShapers, startFakeServer } from '../adapters/http/fake-server';
+import { REPLAY_HEADER, jsonError, listShapers, startFakeServer, fakeControls } from '../adapters/http/fake-server';
 import type { FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../adapters/http/fake-server';
 
 /**
@@ -279,10 +279,7 @@ export async function startDemoAccessServer(opts: DemoAccessServerOptions): Prom
         return true;
       },
     },
-    requestLog: server.requestLog,
-    misbehave: server.misbehave,
-    clearMisbehaviour: server.clearMisbehaviour,
-    close: server.close,
+    ...fakeControls(server),
   };
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DEMO_PROPERTY_CODE, DEMO_PROPERTY_NAME } from './demo-people';
 import type { DemoSourcePerson } from './demo-people';
-import { jsonError, listShapers, startFakeServer } from '../adapters/http/fake-server';
+import { jsonError, listShapers, startFakeServer, fakeControls } from '../adapters/http/fake-server';
 import type { FakeReply, Misbehaviour, RequestLogEntry } from '../adapters/http/fake-server';
 
 /**
@@ -137,10 +137,7 @@ export async function startDemoSourceServer(opts: DemoSourceServerOptions): Prom
       },
     },
     currentChangeToken: () => tokenFor(seq),
-    requestLog: server.requestLog,
-    misbehave: server.misbehave,
-    clearMisbehaviour: server.clearMisbehaviour,
-    close: server.close,
+    ...fakeControls(server),
   };
 }
 

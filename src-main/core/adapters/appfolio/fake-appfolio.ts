@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basicCredentials, sameSecret } from '../http/fake-credentials';
-import { jsonError, startFakeServer } from '../http/fake-server';
+import { jsonError, startFakeServer, fakeControls } from '../http/fake-server';
 import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
 import { TENANT_DIRECTORY_PATH } from './appfolio-wire';
 
@@ -134,10 +134,7 @@ export async function startAppfolioFake(opts: AppfolioFakeOptions = {}): Promise
       },
     },
     bodies,
-    requestLog: server.requestLog,
-    misbehave: server.misbehave,
-    clearMisbehaviour: server.clearMisbehaviour,
-    close: server.close,
+    ...fakeControls(server),
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { jsonError, listShapers, startFakeServer } from '../http/fake-server';
+import { jsonError, listShapers, startFakeServer, fakeControls } from '../http/fake-server';
 import type { FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
 
 /**
@@ -107,9 +107,6 @@ export async function startCctvFake(opts: CctvFakeOptions = {}): Promise<CctvFak
       upsert: (p) => void people.set(p.id, structuredClone(p)),
       remove: (id) => people.delete(id),
     },
-    requestLog: server.requestLog,
-    misbehave: server.misbehave,
-    clearMisbehaviour: server.clearMisbehaviour,
-    close: server.close,
+    ...fakeControls(server),
   };
 }

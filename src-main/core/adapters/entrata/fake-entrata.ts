@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basicCredentials, sameSecret } from '../http/fake-credentials';
-import { startFakeServer } from '../http/fake-server';
+import { startFakeServer, fakeControls } from '../http/fake-server';
 import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
 import { ENTRATA_METHOD_VERSION, LEASE_STATUS_TYPES } from './entrata-wire';
 
@@ -202,10 +202,7 @@ export async function startEntrataFake(opts: EntrataFakeOptions = {}): Promise<E
     rpcError(error, times = 1) {
       injected.push({ error, left: times });
     },
-    requestLog: server.requestLog,
-    misbehave: server.misbehave,
-    clearMisbehaviour: server.clearMisbehaviour,
-    close: server.close,
+    ...fakeControls(server),
   };
 }
 

@@ -90,6 +90,13 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
+/** The part of a fake server every fake hands its tests as is: the log, the fault switch, close. */
+export type FakeControls = Pick<FakeServer, 'requestLog' | 'misbehave' | 'clearMisbehaviour' | 'close'>;
+
+export function fakeControls(server: FakeServer): FakeControls {
+  return { requestLog: server.requestLog, misbehave: server.misbehave, clearMisbehaviour: server.clearMisbehaviour, close: server.close };
+}
+
 export interface FakeServerOptions {
   /** The bearer token the default check expects. */
   token: string;

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { startFakeServer } from '../http/fake-server';
+import { startFakeServer, fakeControls } from '../http/fake-server';
 import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
 
 /**
@@ -205,9 +205,6 @@ export async function startMemberFake(opts: MemberFakeOptions = {}): Promise<Mem
       tokens.clear();
       tokens.add(staffToken);
     },
-    requestLog: server.requestLog,
-    misbehave: server.misbehave,
-    clearMisbehaviour: server.clearMisbehaviour,
-    close: server.close,
+    ...fakeControls(server),
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basicCredentials, sameSecret } from '../http/fake-credentials';
-import { jsonError, startFakeServer } from '../http/fake-server';
+import { jsonError, startFakeServer, fakeControls } from '../http/fake-server';
 import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
 import { MRI_RESIDENTS_API } from './mri-wire';
 
@@ -122,10 +122,7 @@ export async function startMriFake(opts: MriFakeOptions = {}): Promise<MriFake> 
     setNextLinkOrigin(origin) {
       linkOrigin = origin;
     },
-    requestLog: server.requestLog,
-    misbehave: server.misbehave,
-    clearMisbehaviour: server.clearMisbehaviour,
-    close: server.close,
+    ...fakeControls(server),
   };
 }
 

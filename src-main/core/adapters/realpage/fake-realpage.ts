@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startFakeServer } from '../http/fake-server';
+import { startFakeServer, fakeControls } from '../http/fake-server';
 import type { FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
 import { isNode, soapParser, textOf } from '../yardi/soap';
 import type { XmlNode } from '../yardi/soap';
@@ -186,9 +186,6 @@ export async function startRealPageFake(opts: RealPageFakeOptions = {}): Promise
     residents,
     serveRawOnce: desk.serveRawOnce,
     received: desk.received,
-    requestLog: server.requestLog,
-    misbehave: server.misbehave,
-    clearMisbehaviour: server.clearMisbehaviour,
-    close: server.close,
+    ...fakeControls(server),
   };
 }

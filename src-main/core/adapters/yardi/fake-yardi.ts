@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { startFakeServer } from '../http/fake-server';
+import { startFakeServer, fakeControls } from '../http/fake-server';
 import type { FakeReply, FakeRequest, Misbehaviour, RequestLogEntry } from '../http/fake-server';
 import { isNode, soapParser, textOf, xmlFragment } from './soap';
 import type { XmlNode } from './soap';
@@ -204,10 +204,7 @@ export async function startYardiFake(opts: YardiFakeOptions = {}): Promise<Yardi
     residents,
     serveRawOnce: desk.serveRawOnce,
     received: desk.received,
-    requestLog: server.requestLog,
-    misbehave: server.misbehave,
-    clearMisbehaviour: server.clearMisbehaviour,
-    close: server.close,
+    ...fakeControls(server),
   };
 }
 
