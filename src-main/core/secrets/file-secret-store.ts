@@ -1,8 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError } from '../../contract/errors';
-import { assertSecretRef } from './secret-store';
+import { createSealedEntriesStore } from './sealed-entries-store';
+import type { Sealer } from './sealed-entries-store';
 import type { SecretStore } from './secret-store';
 
 /**
@@ -22,12 +23,6 @@ interface Sealed {
   tag: string;
 }
 
-interface SecretsFile {
-  format: 1;
-  cipher: 'aes-256-gcm';
-  entries: Record<string, Sealed>;
-}
-
 export interface FileSecretStoreOptions {
   dataDir: string;
 }
@@ -36,14 +31,6 @@ export function createFileSecretStore(opts: FileSecretStoreOptions): SecretStore
   const file = join(opts.dataDir, ENCRYPTED_SECRETS_FILE);
   const keyFile = join(opts.dataDir, SECRETS_KEY_FILE);
   let key: Buffer | null = null;
-
-  // Every write is a read-modify-write of one file: one at a time.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(op: () => Promise<T>): Promise<T> => {
-    const next = queue.then(op, op);
-    queue = next.catch(() => undefined);
-    return next;
-  };
 
   const loadKey = async (create: boolean): Promise<Buffer | null> => {
     if (key) return key;
@@ -79,34 +66,6 @@ export function createFileSecretStore(opts: FileSecretStoreOptions): SecretStore
     return key;
   };
 
-  const load = async (): Promise<SecretsFile> => {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { format: 1, cipher: 'aes-256-gcm', entries: {} };
-      throw err;
-    }
-    let parsed: Partial<SecretsFile> | null = null;
-    try {
-      parsed = JSON.parse(text) as Partial<SecretsFile>;
-    } catch {
-      // Never write over a file we cannot read: that would silently lose every stored secret.
-    }
-    if (!parsed || typeof parsed.entries !== 'object' || parsed.entries === null) {
-      throw new ApiError('internal', `The secrets file ${file} is damaged; move it aside and enter the connection secrets again.`);
-    }
-    return { format: 1, cipher: 'aes-256-gcm', entries: { ...parsed.entries } };
-  };
-
-  const save = async (data: SecretsFile) => {
-    await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-    await chmod(tmp, 0o600);
-    await rename(tmp, file);
-  };
-
   // The ref is bound in as associated data: a sealed value moved under another ref will not open.
   const seal = (k: Buffer, ref: string, value: string): Sealed => {
     const iv = randomBytes(12);
@@ -130,39 +89,17 @@ export function createFileSecretStore(opts: FileSecretStoreOptions): SecretStore
     }
   };
 
-  return {
-    async get(ref) {
-      assertSecretRef(ref);
-      return serial(async () => {
-        const data = await load();
-        const sealed = Object.hasOwn(data.entries, ref) ? data.entries[ref] : undefined;
-        if (!sealed) return null;
-        const k = await loadKey(false);
-        if (!k) throw new ApiError('unavailable', `The secrets key file ${keyFile} is missing, so stored secrets cannot be read. Enter them again.`);
-        return unseal(k, ref, sealed);
-      });
+  const sealer: Sealer<Sealed> = {
+    header: { format: 1, cipher: 'aes-256-gcm' },
+    isSealed: (v): v is Sealed => !!v && typeof v === 'object' && typeof (v as Sealed).data === 'string',
+    seal: async (ref, value) => seal((await loadKey(true))!, ref, value),
+    async open(ref, sealed) {
+      const k = await loadKey(false);
+      if (!k) throw new ApiError('unavailable', `The secrets key file ${keyFile} is missing, so stored secrets cannot be read. Enter them again.`);
+      return { value: unseal(k, ref, sealed) };
     },
-    async set(ref, value) {
-      assertSecretRef(ref);
-      if (typeof value !== 'string') throw new TypeError('A secret must be a string.');
-      return serial(async () => {
-        const k = (await loadKey(true))!;
-        const data = await load();
-        data.entries[ref] = seal(k, ref, value);
-        await save(data);
-      });
-    },
-    async delete(ref) {
-      assertSecretRef(ref);
-      return serial(async () => {
-        const data = await load();
-        if (!Object.hasOwn(data.entries, ref)) return;
-        delete data.entries[ref];
-        await save(data);
-      });
-    },
-    describe() {
-      return `Secrets are stored in an encrypted file in the data folder (${file}, AES-256-GCM with a random key in ${SECRETS_KEY_FILE}, both readable by this user only), not in the OS keychain.`;
-    },
+    describe: () =>
+      `Secrets are stored in an encrypted file in the data folder (${file}, AES-256-GCM with a random key in ${SECRETS_KEY_FILE}, both readable by this user only), not in the OS keychain.`,
   };
+  return createSealedEntriesStore({ dataDir: opts.dataDir, fileName: ENCRYPTED_SECRETS_FILE, sealer });
 }
