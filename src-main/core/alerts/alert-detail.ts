@@ -14,45 +14,45 @@ export const ALERT_RESOLUTION_ORDER: readonly AlertType[] = [
   'duplicate_emails',
 ];
 
+/** The values alerts compare between a source record and an access account. */
+export interface ContactFields {
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  phone: string | null;
+}
+
+/** A person's source-owned values, as the mirror or a held record has them. */
+export interface RecordFields extends ContactFields {
+  unit: string | null;
+  status: string | null;
+  type: string | null;
+}
+
 /** The source side: a person as the source describes them (the held record when one is newer). */
-export interface SourceSide {
+export interface SourceSide extends RecordFields {
   personId: string | null;
   externalId: string | null;
   sourceConnectionId: string | null;
   sourceName: string;
   /** True when these values come from a record the last pass held back rather than synced. */
   held: boolean;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  phone: string | null;
-  unit: string | null;
-  status: string | null;
-  type: string | null;
 }
 
 /** The access-system side: the account as last mirrored. */
-export interface AccountSide {
+export interface AccountSide extends ContactFields {
   accountId: string;
   remoteId: string;
   accessSystemId: string;
   accessSystemName: string;
   personId: string | null;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  phone: string | null;
   suspended: boolean;
   version: string | null;
 }
 
 /** Our stored person, shown instead of an account when a held record's person has none yet. */
-export interface PersonSide {
+export interface PersonSide extends ContactFields {
   personId: string;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  phone: string | null;
 }
 
 /** duplicate_accounts, name_mismatch and email_mismatch: one source record against one counterpart. */

@@ -1,4 +1,5 @@
 import type { HeldKind } from '../db/entities';
+import type { ContactFields, RecordFields } from './alert-detail';
 import type { OpenDatabase } from '../db/open-database';
 
 /*
@@ -6,44 +7,26 @@ import type { OpenDatabase } from '../db/open-database';
  * kept in Maps, so the detectors never touch the database per person.
  */
 
-export interface SnapshotPerson {
+export interface SnapshotPerson extends RecordFields {
   id: string;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  phone: string | null;
-  unit: string | null;
-  status: string | null;
-  type: string | null;
   sourceConnectionId: string | null;
   externalId: string | null;
 }
 
-export interface SnapshotAccount {
+export interface SnapshotAccount extends ContactFields {
   id: string;
   accessSystemId: string;
   personId: string | null;
   remoteId: string;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  phone: string | null;
   suspended: boolean;
   version: string | null;
 }
 
 /** A held source record, its normalised JSON flattened to the fields we compare. */
-export interface SnapshotHeld {
+export interface SnapshotHeld extends RecordFields {
   sourceConnectionId: string;
   externalId: string;
   kind: HeldKind;
-  firstName: string;
-  lastName: string;
-  email: string | null;
-  phone: string | null;
-  unit: string | null;
-  status: string | null;
-  type: string | null;
   candidatePersonIds: string[];
 }
 
