@@ -1,24 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeTestDirs, startTestCore } from './test-core';
-import type { TestCore } from './test-core';
-import type { PairDetail, DuplicateEmailDetail } from '../alerts/alert-detail';
+import { describe, expect, it } from 'vitest';
+import { coresPerTest, pair, usersWithEmail } from './test-core';
+import type { DuplicateEmailDetail } from '../alerts/alert-detail';
 import type { DemoSourcePerson } from '../demo/demo-people';
 
-const cores: TestCore[] = [];
-afterEach(async () => {
-  for (const c of cores.splice(0)) await c.close();
-  removeTestDirs();
-});
-
-async function start(opts: Parameters<typeof startTestCore>[0] = {}) {
-  const t = await startTestCore(opts);
-  cores.push(t);
-  return t;
-}
-
-const pair = (a: { detail: Record<string, unknown> }) => a.detail as unknown as PairDetail;
-const usersWithEmail = (t: TestCore, email: string) =>
-  t.core.upstreams.demo!.access.users.list().filter((u) => u.email?.toLowerCase() === email.toLowerCase());
+const start = coresPerTest();
 
 describe('name mismatch', () => {
   it('"source is right" records at once, pushes the source name upstream, links the account, and stays resolved', async () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCore } from '../core';
@@ -7,6 +8,7 @@ import { dispatch } from '../../contract/dispatch';
 import type { CallInput, CallName, CallOutput } from '../../contract/api';
 import type { AlertReviewRow } from '../../contract/calls/decisions';
 import type { AlertType } from '../../contract/dto';
+import type { PairDetail } from '../alerts/alert-detail';
 
 /*
  * Test-only: a real core on a temp data folder with the demo seeded (its fake property system
@@ -34,16 +36,42 @@ export async function startTestCore(opts: { dataDir?: string; now?: () => Date; 
     return out.result as CallOutput<K>;
   };
   const [site] = await call('sites.list', {});
+  let closing: Promise<void> | null = null;
   return {
     core,
     dataDir,
     siteId: site.id,
     call,
     alerts: (type, status = 'open') => call('alerts.query', { siteId: site.id, type, status }),
-    close: () => core.close(),
+    // Idempotent: a test may close a core itself (to restart on its data) before the file's clean-up does.
+    close: () => (closing ??= core.close()),
   };
 }
 
 export function removeTestDirs(): void {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 }
+
+/**
+ * `start` for a test file: each core it starts is closed, and its data folder removed, after
+ * the test that started it.
+ */
+export function coresPerTest(): (opts?: Parameters<typeof startTestCore>[0]) => Promise<TestCore> {
+  const cores: TestCore[] = [];
+  afterEach(async () => {
+    for (const c of cores.splice(0)) await c.close();
+    removeTestDirs();
+  });
+  return async (opts = {}) => {
+    const t = await startTestCore(opts);
+    cores.push(t);
+    return t;
+  };
+}
+
+/** The detail of a one-to-one alert (duplicate accounts, name or email mismatch). */
+export const pair = (a: { detail: Record<string, unknown> }) => a.detail as unknown as PairDetail;
+
+/** The demo access system's accounts with this email. */
+export const usersWithEmail = (t: TestCore, email: string) =>
+  t.core.upstreams.demo!.access.users.list().filter((u) => u.email?.toLowerCase() === email.toLowerCase());

@@ -2,9 +2,8 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeTestDirs, startTestCore } from '../decisions/test-core';
+import { pair, removeTestDirs, startTestCore } from '../decisions/test-core';
 import type { TestCore } from '../decisions/test-core';
-import type { PairDetail } from '../alerts/alert-detail';
 import { databaseFile } from '../app-paths';
 
 const cores: TestCore[] = [];
@@ -13,7 +12,6 @@ afterEach(async () => {
   removeTestDirs();
 });
 
-const pair = (a: { detail: Record<string, unknown> }) => a.detail as unknown as PairDetail;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a core process killed in the middle of a push', () => {

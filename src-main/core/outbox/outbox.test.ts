@@ -1,25 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { removeTestDirs, startTestCore } from '../decisions/test-core';
+import { describe, expect, it } from 'vitest';
+import { coresPerTest, pair, usersWithEmail } from '../decisions/test-core';
 import type { TestCore } from '../decisions/test-core';
-import type { PairDetail } from '../alerts/alert-detail';
 import { createDemoAccessPanel } from '../demo/demo-access-panel';
 import type { EventMap } from '../../contract/events';
 
-const cores: TestCore[] = [];
-afterEach(async () => {
-  for (const c of cores.splice(0)) await c.close();
-  removeTestDirs();
-});
-
-async function start(opts: Parameters<typeof startTestCore>[0] = {}) {
-  const t = await startTestCore(opts);
-  cores.push(t);
-  return t;
-}
-
-const pair = (a: { detail: Record<string, unknown> }) => a.detail as unknown as PairDetail;
-const usersWithEmail = (t: TestCore, email: string) =>
-  t.core.upstreams.demo!.access.users.list().filter((u) => u.email?.toLowerCase() === email.toLowerCase());
+const start = coresPerTest();
 
 /** Points the demo's access adapter at a port nobody listens on, as if the network were down. */
 function cutNetwork(t: TestCore): () => void {
@@ -265,7 +250,7 @@ describe('crash safety', () => {
     const panel = t.core.upstreams.demo!.accessPanel();
     await panel.create(first.payload as never, { idempotencyKey: first.idempotencyKey });
     const dataDir = t.dataDir;
-    await cores.pop()!.close();
+    await t.close();
 
     const again = await start({ dataDir });
     const audit = await again.call('audit.list', { siteId: again.siteId, limit: 5 });
