@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { AccessPanel, ListOptions, RemoteAccount } from '../adapters/types';
+import { accessAccountUpsert } from './access-account-upsert';
 import type { AccessSystem } from '../db/entities';
 import type { OpenDatabase } from '../db/open-database';
 
@@ -52,20 +52,7 @@ function writeMirror(db: OpenDatabase, system: AccessSystem, accounts: RemoteAcc
     `SELECT id, remote_id, person_id FROM access_account WHERE access_system_id = ?`,
   );
   const peopleStmt = sqlite.prepare<[string], PersonKeyRow>(`SELECT id, external_id FROM person WHERE site_id = ?`);
-  const upsert = sqlite.prepare(
-    `INSERT INTO access_account
-       (id, access_system_id, site_id, person_id, remote_id, first_name, last_name, email, phone, suspended, version, last_seen_at)
-     VALUES (@id, @systemId, @siteId, @personId, @remoteId, @firstName, @lastName, @email, @phone, @suspended, @version, @at)
-     ON CONFLICT (access_system_id, remote_id) DO UPDATE SET
-       person_id = excluded.person_id,
-       first_name = excluded.first_name,
-       last_name = excluded.last_name,
-       email = excluded.email,
-       phone = excluded.phone,
-       suspended = excluded.suspended,
-       version = excluded.version,
-       last_seen_at = excluded.last_seen_at`,
-  );
+  const upsert = accessAccountUpsert(sqlite);
   const remove = sqlite.prepare(`DELETE FROM access_account WHERE id = ?`);
 
   const run = sqlite.transaction((): MirrorResult => {
@@ -94,20 +81,7 @@ function writeMirror(db: OpenDatabase, system: AccessSystem, accounts: RemoteAcc
       const prior = existing.get(account.remoteId);
       const personId = resolve(account.externalRef) ?? prior?.person_id ?? null;
       if (personId) linked++;
-      upsert.run({
-        id: prior?.id ?? randomUUID(),
-        systemId: system.id,
-        siteId: system.siteId,
-        personId,
-        remoteId: account.remoteId,
-        firstName: account.firstName ?? '',
-        lastName: account.lastName ?? '',
-        email: account.email ?? null,
-        phone: account.phone ?? null,
-        suspended: account.suspended ? 1 : 0,
-        version: account.version ?? null,
-        at,
-      });
+      upsert(system, account, personId, at, prior?.id);
       existing.delete(account.remoteId);
     }
     // What is left was not listed: the account is gone from the access system. Only our mirror

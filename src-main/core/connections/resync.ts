@@ -9,6 +9,7 @@ import { scrubSecrets } from '../secrets/connection-secrets';
 import { asAccessSystem, readConnection } from './connection-store';
 import type { StoredConnection } from './connection-store';
 import { readDelivery, writeDelivery } from './deliveries';
+import { accessAccountUpsert } from '../access/access-account-upsert';
 
 /**
  * Per-person re-sync: push one person's current state to one access system, now.
@@ -143,30 +144,7 @@ function normal(v: string | null | undefined): string {
 
 /** Keeps our copy of the account in step with what the access system just told us. */
 function mirror(ctx: CoreContext, system: StoredConnection, personId: string, a: RemoteAccount) {
-  ctx.db.sqlite
-    .prepare(
-      `INSERT INTO access_account
-         (id, access_system_id, site_id, person_id, remote_id, first_name, last_name, email, phone, suspended, version, last_seen_at)
-       VALUES (@id, @systemId, @siteId, @personId, @remoteId, @firstName, @lastName, @email, @phone, @suspended, @version, @at)
-       ON CONFLICT (access_system_id, remote_id) DO UPDATE SET
-         person_id = excluded.person_id, first_name = excluded.first_name, last_name = excluded.last_name,
-         email = excluded.email, phone = excluded.phone, suspended = excluded.suspended,
-         version = excluded.version, last_seen_at = excluded.last_seen_at`,
-    )
-    .run({
-      id: randomUUID(),
-      systemId: system.id,
-      siteId: system.siteId,
-      personId,
-      remoteId: a.remoteId,
-      firstName: a.firstName ?? '',
-      lastName: a.lastName ?? '',
-      email: a.email ?? null,
-      phone: a.phone ?? null,
-      suspended: a.suspended ? 1 : 0,
-      version: a.version ?? null,
-      at: ctx.now().toISOString(),
-    });
+  accessAccountUpsert(ctx.db.sqlite)(system, a, personId, ctx.now().toISOString());
 }
 
 function logActivity(
