@@ -5,6 +5,7 @@ import type { ActivityEntryDto, Outcome } from '../contract';
 import { exportCsvFile } from '../lib/export-csv';
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
+import { newestLoad } from '../lib/newest-load';
 
 const PAGE = 100;
 
@@ -20,7 +21,7 @@ export const useActivityStore = defineStore('activity', () => {
   const loadingMore = ref(false);
   const loaded = ref(false);
   const error = ref<string | null>(null);
-  let generation = 0;
+  const newest = newestLoad({ loading, error, loaded });
 
   const selected = shallowRef<ActivityEntryDto | null>(null);
   const selectedId = ref<number | null>(null);
@@ -40,31 +41,24 @@ export const useActivityStore = defineStore('activity', () => {
   async function load() {
     const siteId = sites.currentId;
     if (!siteId) return;
-    const gen = ++generation;
-    loading.value = true;
-    try {
-      const page = await api.invoke('activity.list', { siteId, ...filters(), limit: PAGE });
-      if (gen !== generation) return;
-      entries.value = page.rows;
-      total.value = page.total;
-      error.value = null;
-      loaded.value = true;
-    } catch (err) {
-      if (gen === generation) error.value = err instanceof Error ? err.message : String(err);
-    } finally {
-      if (gen === generation) loading.value = false;
-    }
+    await newest.run(
+      () => api.invoke('activity.list', { siteId, ...filters(), limit: PAGE }),
+      (page) => {
+        entries.value = page.rows;
+        total.value = page.total;
+      },
+    );
   }
 
   async function loadMore() {
     const siteId = sites.currentId;
     const last = entries.value[entries.value.length - 1];
     if (!siteId || !last || loadingMore.value) return;
-    const gen = generation;
+    const gen = newest.mark();
     loadingMore.value = true;
     try {
       const page = await api.invoke('activity.list', { siteId, ...filters(), beforeId: last.id, limit: PAGE });
-      if (gen !== generation) return;
+      if (!newest.current(gen)) return;
       entries.value = [...entries.value, ...page.rows];
       total.value = Math.max(page.total, entries.value.length);
     } catch (err) {
@@ -82,12 +76,12 @@ export const useActivityStore = defineStore('activity', () => {
     const siteId = sites.currentId;
     if (!siteId) return;
     if (!entries.value.length) return load();
-    const gen = generation;
+    const gen = newest.mark();
     try {
       const page = await api.invoke('activity.list', { siteId, ...filters(), limit: PAGE });
-      if (gen !== generation) return;
-      const newest = entries.value[0].id;
-      const fresh = page.rows.filter((e) => e.id > newest);
+      if (!newest.current(gen)) return;
+      const newestId = entries.value[0].id;
+      const fresh = page.rows.filter((e) => e.id > newestId);
       if (fresh.length >= page.rows.length && page.rows.length === PAGE) entries.value = page.rows;
       else if (fresh.length) entries.value = [...fresh, ...entries.value];
       total.value = page.total;

@@ -4,6 +4,7 @@ import { api } from '../api';
 import { ALERT_TYPES } from '../contract';
 import type { AlertDto, AlertType, EventMap } from '../contract';
 import { useSitesStore } from './sites';
+import { newestLoad } from '../lib/newest-load';
 
 /** The order a manager should work through them: each fix can clear alerts further down. */
 export const ALERT_TYPE_LABEL: Record<AlertType, string> = {
@@ -21,7 +22,7 @@ export const useAlertsStore = defineStore('alerts', () => {
   const error = ref<string | null>(null);
   /** From the last list or alerts.changed event, whichever is newer. */
   const openCount = ref(0);
-  let generation = 0;
+  const newest = newestLoad({ loading, error, loaded });
 
   const open = computed(() => alerts.value.filter((a) => a.status === 'open'));
   const groups = computed(() =>
@@ -33,21 +34,15 @@ export const useAlertsStore = defineStore('alerts', () => {
   async function load() {
     const siteId = sites.currentId;
     if (!siteId) return;
-    const gen = ++generation;
-    loading.value = true;
-    try {
-      const list = await api.invoke('alerts.list', { siteId });
-      if (gen !== generation) return;
-      alerts.value = list;
-      openCount.value = list.filter((a) => a.status === 'open').length;
-      error.value = null;
-      loaded.value = true;
-    } catch (err) {
-      if (gen === generation) error.value = err instanceof Error ? err.message : String(err);
-    } finally {
-      if (gen === generation) loading.value = false;
-    }
+    await newest.run(
+      () => api.invoke('alerts.list', { siteId }),
+      (list) => {
+        alerts.value = list;
+        openCount.value = list.filter((a) => a.status === 'open').length;
+      },
+    );
   }
+
 
   function onChanged(p: EventMap['alerts.changed']) {
     if (p.siteId !== sites.currentId) return;

@@ -5,6 +5,7 @@ import type { AuditEntryDto } from '../contract';
 import { exportCsvFile } from '../lib/export-csv';
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
+import { newestLoad } from '../lib/newest-load';
 
 const PAGE = 100;
 
@@ -22,7 +23,7 @@ export const useAuditStore = defineStore('audit', () => {
   const exporting = ref(false);
   /** The person filter, with the name to show for it (the entries may not be loaded yet). */
   const person = ref<{ id: string; name: string } | null>(null);
-  let generation = 0;
+  const newest = newestLoad({ loading, error, loaded });
   /** The trail is only read once someone opens it; after that it follows events. */
   let loadedOnce = false;
 
@@ -34,22 +35,16 @@ export const useAuditStore = defineStore('audit', () => {
 
   async function load() {
     if (!sites.currentId) return;
-    const gen = ++generation;
-    loading.value = true;
-    try {
-      const page = await api.invoke('audit.list', { ...params(), limit: PAGE });
-      if (gen !== generation) return;
-      entries.value = page.rows;
-      total.value = page.total;
-      nextBefore.value = page.nextBefore;
-      loaded.value = true;
-      error.value = null;
-    } catch (err) {
-      if (gen === generation) error.value = err instanceof Error ? err.message : String(err);
-    } finally {
-      if (gen === generation) loading.value = false;
-    }
+    await newest.run(
+      () => api.invoke('audit.list', { ...params(), limit: PAGE }),
+      (page) => {
+        entries.value = page.rows;
+        total.value = page.total;
+        nextBefore.value = page.nextBefore;
+      },
+    );
   }
+
 
   /** New entries arrived: re-read the first page unless the user paged back (then just the total). */
   async function refreshHead() {
@@ -65,11 +60,11 @@ export const useAuditStore = defineStore('audit', () => {
 
   async function loadMore() {
     if (!hasMore.value || loadingMore.value) return;
-    const gen = generation;
+    const gen = newest.mark();
     loadingMore.value = true;
     try {
       const page = await api.invoke('audit.list', { ...params(), before: nextBefore.value!, limit: PAGE });
-      if (gen !== generation) return;
+      if (!newest.current(gen)) return;
       entries.value = [...entries.value, ...page.rows];
       total.value = page.total;
       nextBefore.value = page.nextBefore;

@@ -12,6 +12,7 @@ import type {
 } from '../contract';
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
+import { newestLoad } from '../lib/newest-load';
 
 const SELECTED_KEY = 'rollcall.location';
 const EVENTS_PAGE = 50;
@@ -67,7 +68,7 @@ export const useLocationsStore = defineStore('locations', () => {
   const differencesFor = ref<string | null>(null);
   const resolving = ref<string | null>(null);
 
-  let generation = 0;
+  const newest = newestLoad({ loading, error, loaded });
 
   function select(id: string | null) {
     selectedId.value = id;
@@ -81,23 +82,16 @@ export const useLocationsStore = defineStore('locations', () => {
   async function load() {
     const siteId = sites.currentId;
     if (!siteId) return;
-    const gen = ++generation;
-    loading.value = true;
-    try {
-      const list = await api.invoke('locations.list', { siteId });
-      if (gen !== generation) return;
-      locations.value = list;
-      error.value = null;
-      loaded.value = true;
-      if (!list.some((l) => l.id === selectedId.value)) {
-        const saved = remembered(siteId);
-        select(list.find((l) => l.id === saved)?.id ?? list[0]?.id ?? null);
-      }
-    } catch (err) {
-      if (gen === generation) error.value = err instanceof Error ? err.message : String(err);
-    } finally {
-      if (gen === generation) loading.value = false;
-    }
+    await newest.run(
+      () => api.invoke('locations.list', { siteId }),
+      (list) => {
+        locations.value = list;
+        if (!list.some((l) => l.id === selectedId.value)) {
+          const saved = remembered(siteId);
+          select(list.find((l) => l.id === saved)?.id ?? list[0]?.id ?? null);
+        }
+      },
+    );
   }
 
   async function loadEvents(more = false) {
@@ -234,7 +228,7 @@ export const useLocationsStore = defineStore('locations', () => {
   api.on('locations.changed', onChanged);
 
   function resetForSite() {
-    generation++;
+    newest.stale();
     locations.value = [];
     loaded.value = false;
     error.value = null;

@@ -7,6 +7,7 @@ import { isActionable, needsDecision } from '../lib/resolutions';
 import { throttle } from '../lib/throttle';
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
+import { newestLoad } from '../lib/newest-load';
 
 export const PAGE_SIZE = 40;
 
@@ -53,7 +54,7 @@ export const useReviewStore = defineStore('review', () => {
   /** Choices that apply to the buttons, the bulk bar and the keys alike. */
   const rememberDismiss = ref(true);
   const oldAccount = ref<'delete' | 'suspend'>('delete');
-  let generation = 0;
+  const newest = newestLoad({ loading, error, loaded });
 
   const indexOf = computed(() => new Map(rows.value.map((r, i) => [r.id, i])));
   const openCount = computed(() => rows.value.reduce((n, r) => n + (r.status === 'open' ? 1 : 0), 0));
@@ -83,23 +84,16 @@ export const useReviewStore = defineStore('review', () => {
 
   async function load() {
     if (!sites.currentId) return;
-    const gen = ++generation;
-    loading.value = true;
-    try {
-      // Decided alerts are closed in the core but their writes may not have gone out yet:
-      // they stay in the list, in place, until pushed.
-      const [open, resolved] = await Promise.all([query('open'), query('resolved')]);
-      if (gen !== generation) return;
-      const waiting = resolved.filter((r) => r.decision?.status === 'pending');
-      rows.value = [...open, ...waiting].sort(byReviewOrder);
-      error.value = null;
-      loaded.value = true;
-      prune();
-    } catch (err) {
-      if (gen === generation) error.value = err instanceof Error ? err.message : String(err);
-    } finally {
-      if (gen === generation) loading.value = false;
-    }
+    // Decided alerts are closed in the core but their writes may not have gone out yet:
+    // they stay in the list, in place, until pushed.
+    await newest.run(
+      () => Promise.all([query('open'), query('resolved')]),
+      ([open, resolved]) => {
+        const waiting = resolved.filter((r) => r.decision?.status === 'pending');
+        rows.value = [...open, ...waiting].sort(byReviewOrder);
+        prune();
+      },
+    );
   }
   const reloadNow = throttle(() => void load(), 300);
   /** Events re-read the list only once someone has opened it: other screens need just the count. */

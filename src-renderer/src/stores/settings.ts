@@ -4,6 +4,7 @@ import { api } from '../api';
 import type { SiteSettings, SourceConnectionDto, SyncSettingsView } from '../contract';
 import { errorMessage } from '../lib/format';
 import { useSitesStore } from './sites';
+import { newestLoad } from '../lib/newest-load';
 
 export type SaveState = 'idle' | 'saving' | 'saved' | 'error';
 
@@ -18,7 +19,7 @@ export const useSettingsStore = defineStore('settings', () => {
   const loading = ref(false);
   const loaded = ref(false);
   const loadError = ref<string | null>(null);
-  let generation = 0;
+  const newest = newestLoad({ loading, error: loadError, loaded });
 
   const saveState = ref<SaveState>('idle');
   const saveError = ref<string | null>(null);
@@ -34,20 +35,14 @@ export const useSettingsStore = defineStore('settings', () => {
   async function load() {
     const siteId = sites.currentId;
     if (!siteId) return;
-    const gen = ++generation;
-    loading.value = true;
-    try {
-      const v = await api.invoke('settings.get', { siteId });
-      if (gen !== generation) return;
-      view.value = v;
-      loaded.value = true;
-      loadError.value = null;
-    } catch (err) {
-      if (gen === generation) loadError.value = errorMessage(err);
-    } finally {
-      if (gen === generation) loading.value = false;
-    }
+    await newest.run(
+      () => api.invoke('settings.get', { siteId }),
+      (v) => {
+        view.value = v;
+      },
+    );
   }
+
 
   /** Runs one change after the previous one, and keeps the answer if it is still this site's. */
   function enqueue(what: string, run: (siteId: string) => Promise<SyncSettingsView>): Promise<boolean> {
@@ -61,7 +56,7 @@ export const useSettingsStore = defineStore('settings', () => {
         const v = await run(siteId);
         if (sites.currentId !== siteId) return false;
         // An older load must not overwrite what was just saved.
-        generation++;
+        newest.stale();
         loading.value = false;
         view.value = v;
         saveState.value = 'saved';
@@ -97,7 +92,7 @@ export const useSettingsStore = defineStore('settings', () => {
   }
 
   function resetForSite() {
-    generation++;
+    newest.stale();
     view.value = null;
     loaded.value = false;
     loadError.value = null;
