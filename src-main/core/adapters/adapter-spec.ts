@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ConnectionFieldDto } from '../../contract/calls/connections';
 import type { AccessSystemKind, SourceBlock, SourceKind } from '../../contract/dto';
 import type { RetryPolicy } from './http/upstream-http';
 import type { AccessPanel, SourceConnector } from './types';
@@ -7,15 +8,7 @@ import type { AccessPanel, SourceConnector } from './types';
  * What the connections page renders for one setting. Secret fields are stored through the
  * SecretStore and never come back to the renderer; the page only learns whether one is set.
  */
-export interface ConfigField {
-  key: string;
-  label: string;
-  kind: 'text' | 'url' | 'number' | 'secret' | 'select' | 'boolean';
-  required?: boolean;
-  help?: string;
-  placeholder?: string;
-  options?: Array<{ value: string; label: string }>;
-}
+export type ConfigField = ConnectionFieldDto;
 
 export interface AdapterOptions {
   retry?: Partial<RetryPolicy>;

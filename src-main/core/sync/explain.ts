@@ -10,19 +10,10 @@ import type { AddedEntryRef } from '../activity/added-entries';
 import { unchangedSteps } from './correlate';
 import { REASON_TEXT } from './reasons';
 import { connectionGate, loadConnections, loadSite } from './site-state';
+import type { PersonExplanation } from '../../contract/calls/people';
 
-/** "Why is Ana not synced?": the rules that decided a record's fate in the last pass, in order. */
-export interface Explanation {
-  personId: string | null;
-  externalId: string | null;
-  name: string;
-  sourceName: string | null;
-  runId: string | null;
-  at: string | null;
-  outcome: Outcome | null;
-  reasonCode: string | null;
-  steps: string[];
-}
+/** "Why is Ana not synced?": the rules that decided a record's fate in the last pass, in order (the handler adds the headline). */
+export type Explanation = Omit<PersonExplanation, 'headline'>;
 
 type Raw = Record<string, unknown>;
 
