@@ -61,7 +61,9 @@ export interface Core {
  */
 export async function createCore(opts: CoreOptions): Promise<Core> {
   const now = opts.now ?? (() => new Date());
-  const db = await openDatabase(databaseFile(opts.dataDir));
+  // The Electron and browser cores live long and must answer calls while a big pass commits: WAL
+  // checkpoints run on a thread of their own. A CLI command exits right after (its close checkpoints).
+  const db = await openDatabase(databaseFile(opts.dataDir), { backgroundCheckpoints: opts.host !== 'cli' });
   const events = new CoreEvents();
   const secrets = new ConnectionSecrets(opts.secretStore ?? createFileSecretStore({ dataDir: opts.dataDir }));
   // Adapters are built synchronously, so the secrets they need are read once here (see connection-secrets.ts).
