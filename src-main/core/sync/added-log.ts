@@ -12,24 +12,38 @@ export function isPlainAdd(d: Decision): boolean {
 }
 
 /**
- * Logs the people one pass added from one source as one batch: the records as sent, and each
- * rule chain as indexes into the batch's distinct steps (a pass repeats the same few sentences
- * for every record: "Status Current is synced here", ...). Returns how many entries it wrote.
+ * People per added batch. A batch's records are one JSON text: bounded, it stays a few MB (a
+ * 1M-person first pass would otherwise build a 300 MB string, near V8's limit on string length),
+ * and opening one entry's detail parses one batch's records, not the whole pass's.
+ */
+export const ADDED_BATCH_SIZE = 5000;
+
+/**
+ * Logs the people one pass added from one source as batches of ADDED_BATCH_SIZE: the records as
+ * sent, and each rule chain as indexes into the batch's distinct steps (a pass repeats the same
+ * few sentences for every record: "Status Current is synced here", ...). Returns how many entries
+ * it wrote.
  */
 export function logAdded(sqlite: Database.Database, ctx: { siteId: string; runId: string; at: string }, added: Decision[]): number {
-  if (added.length === 0) return 0;
-  const first = added[0];
+  for (let from = 0; from < added.length; from += ADDED_BATCH_SIZE) {
+    writeAddedBatch(sqlite, ctx, added, from, Math.min(added.length, from + ADDED_BATCH_SIZE));
+  }
+  return added.length;
+}
+
+function writeAddedBatch(sqlite: Database.Database, ctx: { siteId: string; runId: string; at: string }, added: Decision[], from: number, to: number): void {
+  const first = added[from];
   const index = new Map<string, number>();
   const stepTexts: string[] = [];
-  const entries = new Array<AddedEntry>(added.length);
-  const records = new Array<unknown>(added.length);
-  for (let i = 0; i < added.length; i++) {
+  const entries = new Array<AddedEntry>(to - from);
+  const records = new Array<unknown>(to - from);
+  for (let i = from; i < to; i++) {
     const d = added[i];
     const ext = d.externalId!;
     // The planner opens every chain with foundStep(); readers rebuild it from the batch's source name.
-    const from = 1;
-    const ids = new Array<number>(d.steps.length - from);
-    for (let k = from; k < d.steps.length; k++) {
+    const skip = 1;
+    const ids = new Array<number>(d.steps.length - skip);
+    for (let k = skip; k < d.steps.length; k++) {
       const text = d.steps[k];
       let at = index.get(text);
       if (at === undefined) {
@@ -37,10 +51,10 @@ export function logAdded(sqlite: Database.Database, ctx: { siteId: string; runId
         stepTexts.push(text);
         index.set(text, at);
       }
-      ids[k - from] = at;
+      ids[k - skip] = at;
     }
-    entries[i] = [ext, d.personId!, d.personName, ids];
-    records[i] = d.raw;
+    entries[i - from] = [ext, d.personId!, d.personName, ids];
+    records[i - from] = d.raw;
   }
   insertAddedBatch(sqlite, {
     siteId: ctx.siteId,
@@ -52,5 +66,4 @@ export function logAdded(sqlite: Database.Database, ctx: { siteId: string; runId
     records,
     stepTexts,
   });
-  return added.length;
 }

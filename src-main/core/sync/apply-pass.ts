@@ -102,8 +102,10 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
     logAdded(sqlite, { siteId, runId: ctx.runId, at }, addedBy.get(c.conn.id) ?? []);
   }
 
-  const activity = new ActivityWriter(sqlite);
-  const actx = { siteId, runId: ctx.runId, at };
+  const ownEntry = (d: Decision) => !(addedBy.size && isPlainAdd(d));
+  let own = 0;
+  for (const d of plan.decisions) if (ownEntry(d)) own++;
+  const activity = new ActivityWriter(sqlite, { siteId, runId: ctx.runId, at }, own);
   const total = plan.decisions.length + batched;
   let personWrites = 0;
   let lastTick = Date.now();
@@ -154,8 +156,8 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
     if (d.held && d.connId && d.externalId) {
       insertHeld.run(siteId, d.connId, d.externalId, d.held.kind, ctx.runId, JSON.stringify(d.held.record), JSON.stringify(d.held.candidates), at);
     }
-    if (!(addedBy.size && isPlainAdd(d))) {
-      const entryId = activity.write(actx, d);
+    if (ownEntry(d)) {
+      const entryId = activity.write(d);
       if (d.memoFingerprint && d.connId && d.externalId) {
         rememberSkip.run(d.connId, d.externalId, d.memoFingerprint, d.personName, d.reasonCode, d.reason ?? '', entryId);
       }
@@ -170,6 +172,7 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
     }
   }
   inserter.flush();
+  activity.flush();
   if (decisions.length === 0) ctx.onProgress?.(total, total);
   return { activityCount: total, personWrites };
 }

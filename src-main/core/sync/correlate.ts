@@ -8,6 +8,7 @@ import type { BatchEntry } from '../activity/activity-batch-format';
 import { fingerprintOf, policyTag, recordFields, recordFingerprint, recordKey, sameRecord } from './fingerprint';
 import { nameKey, normalizeEmail, normalizeRecord } from './normalize';
 import type { NormalizedRecord } from './normalize';
+import type { FingerprintEntry } from './fingerprint-cache';
 import type { ConnectionResult, Decision, PassPlan, PassState, PersonWrite, SourceRead } from './plan-types';
 import { hasRequiredIdentifier, PolicyMemo, propertyCodes, statusIncluded } from './policies';
 import { REASON_TEXT } from './reasons';
@@ -77,6 +78,13 @@ export function unchangedSteps(
 const fullName = (first: string, last: string) => `${first} ${last}`.trim();
 
 const ASCII = /^[\x20-\x7e]*$/;
+
+/** A record's email as the shared-email count compares it ('' for none). */
+function emailKey(raw: unknown): string {
+  if (typeof raw !== 'string') return '';
+  const email = raw.trim().toLowerCase();
+  return ASCII.test(email) ? email : (normalizeEmail(raw).value ?? '');
+}
 
 /** Skips decided by the record alone (and the policy in its fingerprint): safe to remember. */
 const RECORD_ONLY_SKIPS: ReadonlySet<string> = new Set<ReasonCode>(['excluded_status', 'missing_identifier', 'no_site']);
@@ -213,9 +221,10 @@ function planConnection(
   const unsettled: Unsettled[] = [];
   /** External ids met in this read that no person is linked to. */
   const others = new Set<string>();
-  /** Which records of the read are in `unchanged` and linked to a person (for the shared-email check). */
+  /** The records of the read that are in `unchanged` and linked to a person, with their cache entries (for the shared-email check). */
   const records = read.records;
-  const settled = new Uint8Array(records.length);
+  const settledRecs: SourceRecord[] = [];
+  const settledEntries: FingerprintEntry[] = [];
   let linkedSeen = 0;
   for (let i = 0; i < records.length; i++) {
     const rec = records[i];
@@ -234,14 +243,17 @@ function planConnection(
       linkedSeen++;
       if (entry.fields !== undefined && sameRecord(entry.fields, key, rec)) {
         unchanged.push(ext);
-        settled[i] = 1;
+        settledRecs.push(rec);
+        settledEntries.push(entry);
         continue;
       }
       const fingerprint = fingerprintOf(recordKey(key, rec));
       if (entry.fp !== null && entry.fp === fingerprint) {
         entry.fields = recordFields(key, rec);
+        entry.email = undefined;
         unchanged.push(ext);
-        settled[i] = 1;
+        settledRecs.push(rec);
+        settledEntries.push(entry);
       } else unsettled.push({ rec, ext, fingerprint, repeat: false });
       continue;
     }
@@ -382,18 +394,18 @@ function planConnection(
     const demote: string[] = [];
     if (read.complete) {
       // The settled records are in memory: their emails are compared without asking the mirror
-      // (a settled record's stored email is its record's, normalised the same way).
-      for (let i = 0; i < records.length; i++) {
-        if (settled[i] === 0) continue;
-        const rec = records[i];
-        const raw = rec.email;
-        if (typeof raw !== 'string') continue;
-        let email = raw.trim().toLowerCase();
-        if (!ASCII.test(email)) email = normalizeEmail(raw).value ?? '';
+      // (a settled record's stored email is its record's, normalised the same way). Each cache
+      // entry keeps its record's email key while its fields stay the same, so a pass with
+      // changes reads a field instead of lower-casing the whole source again.
+      for (let i = 0; i < settledEntries.length; i++) {
+        const entry = settledEntries[i];
+        let email = entry.email;
+        if (email === undefined) entry.email = email = emailKey(settledRecs[i].email);
+        if (email === '') continue;
         const c = byEmail.get(email);
         if (c === undefined) continue;
         c.n++;
-        demote.push(externalIdOf(rec));
+        demote.push(externalIdOf(settledRecs[i]));
       }
     } else {
       const removed = new Set(read.removedExternalIds.map((x) => String(x).trim()));

@@ -11,6 +11,8 @@ export interface FingerprintEntry {
   seen: number;
   /** The fields of the record that matched `fp`, once a pass has seen it: compared instead of hashing. */
   fields?: RecordFields;
+  /** That record's email as the shared-email count compares it, once a pass needed it; reset with `fields`. */
+  email?: string;
 }
 
 export type FingerprintMap = Map<string, FingerprintEntry>;

@@ -2,6 +2,7 @@ import { getActivity } from '../activity/activity-queries';
 import { getPerson } from '../people/people-queries';
 import { describe, expect, it } from 'vitest';
 import type { OpenDatabase } from '../db/open-database';
+import { ADDED_BATCH_SIZE } from './added-log';
 import { explainExternalId, explainPerson } from './explain';
 import {
   ArraySource,
@@ -59,6 +60,28 @@ describe('first pass and outcomes', () => {
     expect(site.last_sync_at).toBeTruthy();
     const conn = db.sqlite.prepare('SELECT last_run_at, last_counts FROM source_connection').get() as Record<string, string>;
     expect(JSON.parse(conn.last_counts)).toEqual({ added: 2 });
+  });
+
+  it('a first pass bigger than one added batch logs every person, each entry opening on its own record', async () => {
+    const n = ADDED_BATCH_SIZE * 2 + 3;
+    const records = Array.from({ length: n }, (_, i) => rec(`R-${i}`, { email: `p${i}@example.com`, firstName: `P${i}` }));
+    const { siteId, engine } = setup(records);
+    const run = await engine.runSite(siteId, { trigger: 'manual' });
+    expect(run.counts).toEqual({ added: n });
+    const batches = db.sqlite.prepare(`SELECT first_id, count FROM activity_batch WHERE kind = 'added' ORDER BY first_id`).all() as { first_id: number; count: number }[];
+    expect(batches.map((b) => b.count)).toEqual([ADDED_BATCH_SIZE, ADDED_BATCH_SIZE, 3]);
+    // The ranges are back to back, in the order the source listed the records.
+    expect(batches[1].first_id).toBe(batches[0].first_id + ADDED_BATCH_SIZE);
+    expect(batches[2].first_id).toBe(batches[1].first_id + ADDED_BATCH_SIZE);
+    const log = activityOf(db, run.id);
+    expect(log).toHaveLength(n);
+    expect(new Set(log.map((e) => e.id)).size).toBe(n);
+    for (const i of [0, ADDED_BATCH_SIZE, n - 1]) {
+      const e = entryFor(db, run.id, `R-${i}`)!;
+      const detail = getActivity(db.sqlite, Number(e.id)).detail!;
+      expect(detail.record).toMatchObject({ id: `R-${i}` });
+      expect(detail.ids).toMatchObject({ personId: personByExt(db, `R-${i}`)!.id, externalId: `R-${i}` });
+    }
   });
 
   it('a second pass over the same records writes no person row and logs Processed', async () => {
