@@ -192,6 +192,25 @@ describe('when the checkpoint thread is missing', () => {
     return sqlite;
   }
 
+  it('leave one write bigger than the safety net to the thread when asked, and only that one', async () => {
+    const file = tempFile();
+    const sqlite = plainConnection(file);
+    const checkpointer = new WalCheckpointer(sqlite, file, { safetyNetPages: 500, intervalMs: 60_000 });
+    open.unshift({ close: () => checkpointer.stop() });
+    expect(await checkpointer.ready).toBe(true);
+    // About 2000 pages in one transaction, four times the net: its COMMIT is not copied here...
+    checkpointer.deferCheckpoint(() => bigWrite(sqlite, 2000));
+    const after = walProgress(file);
+    expect(after.frames).toBeGreaterThan(2000);
+    expect(after.copied).toBeLessThan(after.frames);
+    expect(sqlite.pragma('wal_autocheckpoint', { simple: true })).toBe(500);
+    await checkpointer.checkpointNow();
+    expect(fullyCopied(file)()).toBe(true);
+    // ...while the same write outside it is, by the safety net.
+    bigWrite(sqlite, 2000);
+    expect(fullyCopied(file)()).toBe(true);
+  });
+
   it('falls back to checkpointing in the commit if the thread cannot start', async () => {
     const file = tempFile();
     const sqlite = plainConnection(file);

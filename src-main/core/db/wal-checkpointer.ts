@@ -40,6 +40,8 @@ export type CheckpointerState = 'starting' | 'running' | 'stopping' | 'stopped' 
 
 export interface WalCheckpointerOptions {
   intervalMs?: number;
+  /** The core's autocheckpoint while the thread runs (tests use a small one). */
+  safetyNetPages?: number;
   /** better-sqlite3's entry file for the thread to load; resolved from this module by default. */
   driverPath?: string;
 }
@@ -64,12 +66,14 @@ export class WalCheckpointer {
   readonly exited: Promise<number>;
   private settleReady: (ok: boolean) => void = () => {};
   private startTimer: NodeJS.Timeout | null = null;
+  private readonly safetyNet: number;
 
   constructor(
     private readonly sqlite: Database.Database,
     file: string,
     opts: WalCheckpointerOptions = {},
   ) {
+    this.safetyNet = opts.safetyNetPages ?? SAFETY_NET_AUTOCHECKPOINT_PAGES;
     this.ready = new Promise<boolean>((resolve) => (this.settleReady = resolve));
     let settleExit: (code: number) => void = () => {};
     this.exited = new Promise<number>((resolve) => (settleExit = resolve));
@@ -93,7 +97,7 @@ export class WalCheckpointer {
       if (m?.type !== 'ready' || this._state !== 'starting') return;
       this.clearStartTimer();
       this._state = 'running';
-      sqlite.pragma(`wal_autocheckpoint = ${SAFETY_NET_AUTOCHECKPOINT_PAGES}`);
+      sqlite.pragma(`wal_autocheckpoint = ${this.safetyNet}`);
       // Like the connection itself, the thread must never keep a process alive. It stays
       // referenced while starting so that `await openDatabase(...)` in a script is not cut short.
       worker.unref();
@@ -119,6 +123,24 @@ export class WalCheckpointer {
 
   get state(): CheckpointerState {
     return this._state;
+  }
+
+  /**
+   * Runs one big write (a sync pass's transaction) whose COMMIT must not checkpoint on this
+   * thread even if its WAL alone passes the safety net, as a 1M-person first pass does (~190k
+   * pages): copying it is the thread's job, right after. The net is for many commits piling up
+   * while the thread hangs; one transaction's WAL cannot be bounded anyway. Without a running
+   * thread the write runs with SQLite's checkpoints as they are.
+   */
+  deferCheckpoint<T>(write: () => T): T {
+    if (this._state !== 'running') return write();
+    this.sqlite.pragma('wal_autocheckpoint = 0');
+    try {
+      return write();
+    } finally {
+      // The thread may have died meanwhile: then the default is what must come back.
+      if (this.sqlite.open) this.sqlite.pragma(`wal_autocheckpoint = ${this._state === 'running' ? this.safetyNet : DEFAULT_AUTOCHECKPOINT_PAGES}`);
+    }
   }
 
   /** Resolvers of checkpointNow() calls, in the order the thread answers them. */

@@ -147,7 +147,7 @@ export class SyncEngine {
         });
       } else {
         let lastEmit = 0;
-        sqlite.transaction(() => {
+        const pass = sqlite.transaction(() => {
           this.fingerprints.pauseWatch();
           const result = applyPlan(sqlite, plan, {
             siteId,
@@ -170,7 +170,11 @@ export class SyncEngine {
           sqlite.prepare('UPDATE site SET last_sync_at = ? WHERE id = ?').run(atIso, siteId);
           finishRun(sqlite, runId, { status: 'complete', finishedAt: this.now().toISOString(), total, done: total, counts, error: null, preview: null });
           applied = { activity: result.activityCount, personWrites: result.personWrites };
-        })();
+        });
+        // A checkpoint thread copies the pass's WAL into the file after the commit, whatever its size.
+        const checkpointer = this.deps.db.checkpointer;
+        if (checkpointer) checkpointer.deferCheckpoint(() => pass());
+        else pass();
         this.fingerprints.afterCommit(fingerprintChanges(plan));
       }
     } catch (err) {
