@@ -5,7 +5,7 @@ import type { SourceRecord } from '../adapters/types';
 import type { HeldKind, SourceConnection } from '../db/entities';
 import { ADDED_REASON, foundStep, UNCHANGED_REASON } from '../activity/activity-batch-format';
 import type { BatchEntry } from '../activity/activity-batch-format';
-import { fingerprintOf, policyTag, recordFields, recordFingerprint, recordKey, sameRecord } from './fingerprint';
+import { policyTag, recordFields, recordFingerprint, sameRecord } from './fingerprint';
 import { nameKey, normalizeEmail, normalizeRecord } from './normalize';
 import type { NormalizedRecord } from './normalize';
 import type { FingerprintEntry } from './fingerprint-cache';
@@ -88,6 +88,12 @@ function emailKey(raw: unknown): string {
 
 /** Skips decided by the record alone (and the policy in its fingerprint): safe to remember. */
 const RECORD_ONLY_SKIPS: ReadonlySet<string> = new Set<ReasonCode>(['excluded_status', 'missing_identifier', 'no_site']);
+
+/** A skip decided by the record alone is remembered, so the same record is settled by the screen next time. */
+function remember(s: Decision, person: PersonState | undefined, fingerprint: string): Decision {
+  if (!person && s.reasonCode && RECORD_ONLY_SKIPS.has(s.reasonCode)) s.memoFingerprint = fingerprint;
+  return s;
+}
 
 /** Hand-added people by email, shared by every source of the pass (loaded on first need). */
 class ManualIndex {
@@ -184,6 +190,8 @@ interface Pending {
   norm: NormalizedRecord | null;
   email: string | null;
   steps: string[];
+  /** The name the log shows: the linked person's, else the record's. */
+  name: string;
 }
 
 /** A record the screen could not settle: it goes through the full rules. */
@@ -247,7 +255,7 @@ function planConnection(
         settledEntries.push(entry);
         continue;
       }
-      const fingerprint = fingerprintOf(recordKey(key, rec));
+      const fingerprint = recordFingerprint(key, rec);
       if (entry.fp !== null && entry.fp === fingerprint) {
         entry.fields = recordFields(key, rec);
         entry.email = undefined;
@@ -337,44 +345,43 @@ function planConnection(
     const fingerprint = screened ?? recordFingerprint(key, rec);
     const norm = normalizeRecord(rec, settings.phoneRegion);
     norm.externalId = ext;
-    const name = fullName(norm.firstName, norm.lastName);
+    const name = person ? fullName(person.firstName, person.lastName) || fullName(norm.firstName, norm.lastName) : fullName(norm.firstName, norm.lastName);
     for (const problem of norm.problems) steps.push(`${problem}, so it is treated as missing`);
-    const d = base(ext, person, raw);
-    if (!d.personName) d.personName = name;
-    // A skip decided by the record alone is remembered, so the same record is settled by the
-    // screen next time.
-    const remember = (s: Decision): Decision => {
-      if (!person && s.reasonCode && RECORD_ONLY_SKIPS.has(s.reasonCode)) s.memoFingerprint = fingerprint;
-      return s;
+    // Built only for a record that stops here: most go on to `pending` and get theirs there.
+    const stop = () => {
+      const d = base(ext, person, raw);
+      d.personName = name;
+      return d;
     };
     const where = policies.site(rec.siteKey);
     steps.push(where.step);
     if (where.kind !== 'ok') {
       if (person && where.kind === 'other') {
-        out.push(disableOrSkip(d, person, steps, 'no_site', norm, `${where.step}; the person now belongs elsewhere`));
+        out.push(disableOrSkip(stop(), person, steps, 'no_site', norm, `${where.step}; the person now belongs elsewhere`));
       } else {
-        out.push(remember(skip(d, [...steps, 'Skipped: no site on the record'], 'no_site')));
-        if (person?.heldReason) d.writes.push({ kind: 'clear-held', personId: person.id });
+        const s = skip(stop(), [...steps, 'Skipped: no site on the record'], 'no_site');
+        if (person?.heldReason) s.writes.push({ kind: 'clear-held', personId: person.id });
+        out.push(remember(s, person, fingerprint));
       }
       continue;
     }
     const st = policies.status(norm.status, norm.statusWord);
     steps.push(st.step);
     if (!st.ok) {
-      if (person) out.push(disableOrSkip(d, person, steps, 'excluded_status', norm, st.step));
-      else out.push(remember(skip(d, [...steps, 'Skipped: excluded status'], 'excluded_status', `${st.step}`)));
+      if (person) out.push(disableOrSkip(stop(), person, steps, 'excluded_status', norm, st.step));
+      else out.push(remember(skip(stop(), [...steps, 'Skipped: excluded status'], 'excluded_status', `${st.step}`), person, fingerprint));
       continue;
     }
     const ident = policies.identifier(norm.email, norm.phone);
     steps.push(ident.step);
     if (!ident.ok) {
       const reason = norm.problems.length ? `${ident.step} (${norm.problems.join('; ')})` : ident.step;
-      const s = skip(d, [...steps, 'Skipped: missing identifier'], 'missing_identifier', reason);
+      const s = skip(stop(), [...steps, 'Skipped: missing identifier'], 'missing_identifier', reason);
       if (person?.heldReason) s.writes.push({ kind: 'clear-held', personId: person.id });
-      out.push(remember(s));
+      out.push(remember(s, person, fingerprint));
       continue;
     }
-    pending.push({ rec, ext, person, fingerprint, norm, email: norm.email, steps });
+    pending.push({ rec, ext, person, fingerprint, norm, email: norm.email, steps, name });
   }
 
   // Several records sharing one email: none of them syncs until the source fixes it. Records
@@ -427,7 +434,7 @@ function planConnection(
         if (!heldSet.has(ext) || !person || seen.has(ext)) continue;
         seen.add(ext);
         const sharing = person.email ? byEmail.get(person.email) : undefined;
-        pending.push({ rec, ext, person, fingerprint: person.sourceHash ?? '', sharing, norm: null, email: person.email, steps: [] });
+        pending.push({ rec, ext, person, fingerprint: person.sourceHash ?? '', sharing, norm: null, email: person.email, steps: [], name: fullName(person.firstName, person.lastName) });
       }
       for (let i = unchanged.length - 1; i >= 0; i--) {
         const e = unchanged[i];
@@ -440,10 +447,34 @@ function planConnection(
   for (const item of pending) {
     const { person, ext, steps } = item;
     const rawRec = item.rec.raw ?? {};
-    const d = base(ext, person, rawRec);
     const norm = item.norm;
-    if (!d.personName && norm) d.personName = fullName(norm.firstName, norm.lastName);
     const shared = item.sharing?.n ?? 0;
+    if (shared <= 1 && norm && !person) {
+      const candidates = norm.email ? manual.candidates(norm.email) : NO_PEOPLE;
+      if (candidates.length === 0) {
+        // The common case of a first pass, built in one go: no other candidate, nothing held.
+        const personId = uuidv7();
+        steps.push(norm.email ? 'No person here has this email → added' : 'No email to match on → added');
+        out.push({
+          connId: conn.id,
+          connName: conn.name,
+          externalId: ext,
+          personId,
+          personName: item.name,
+          raw: rawRec,
+          writes: [{ kind: 'insert', personId, rec: norm, type: norm.type ?? type, hash: item.fingerprint }],
+          held: null,
+          outcome: 'added',
+          reasonCode: null,
+          reason: ADDED_REASON,
+          steps,
+          record: item.rec,
+        });
+        continue;
+      }
+    }
+    const d = base(ext, person, rawRec);
+    if (!d.personName) d.personName = item.name;
     if (shared > 1) {
       const record = norm ?? normalizeRecord(item.rec, settings.phoneRegion);
       record.externalId = ext;
@@ -474,24 +505,9 @@ function planConnection(
       out.push(updateDecision(d, person, norm, item.fingerprint, type, steps, false, item.rec));
       continue;
     }
-    // Unlinked: look for exactly one hand-added person with the same email and name.
-    const candidates = norm.email ? manual.candidates(norm.email) : [];
-    if (candidates.length === 0) {
-      const personId = uuidv7();
-      steps.push(norm.email ? 'No person here has this email → added' : 'No email to match on → added');
-      out.push({
-        ...d,
-        personId,
-        personName: d.personName,
-        outcome: 'added',
-        reasonCode: null,
-        reason: ADDED_REASON,
-        steps,
-        writes: [{ kind: 'insert', personId, rec: norm, type: norm.type ?? type, hash: item.fingerprint }],
-        record: item.rec,
-      });
-      continue;
-    }
+    // Unlinked, and hand-added people share the email (no candidate at all was added above):
+    // link only to exactly one with the same name.
+    const candidates = manual.candidates(norm.email!);
     const candidateIds = candidates.map((c) => c.id);
     if (candidates.length > 1 || manual.claimed.has(candidates[0].id)) {
       const n = candidates.length;

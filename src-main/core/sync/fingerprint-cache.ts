@@ -102,7 +102,7 @@ export class FingerprintCache {
     for (const c of changes) {
       const map = this.byConn.get(c.connId);
       if (!map) continue;
-      for (const [ext, fp, fields] of c.known) map.set(ext, fields === undefined ? { fp, seen: 0 } : { fp, seen: 0, fields });
+      for (let i = 0; i < c.knownIds.length; i++) map.set(c.knownIds[i], c.known[i]);
       if (c.touched.length === 0) continue;
       for (const ext of c.touched) map.delete(ext);
       for (const [ext, fp] of loadFingerprintRows(this.sqlite, c.connId, c.touched)) map.set(ext, { fp, seen: 0 });
@@ -141,11 +141,13 @@ export function fingerprintChanges(plan: PassPlan): FingerprintChanges[] {
   for (const d of plan.decisions) {
     if (d.writes.length === 0 || !d.connId || d.externalId === null) continue;
     let c = byConn.get(d.connId);
-    if (!c) byConn.set(d.connId, (c = { connId: d.connId, known: [], touched: [] }));
+    if (!c) byConn.set(d.connId, (c = { connId: d.connId, knownIds: [], known: [], touched: [] }));
     const only = d.writes.length === 1 ? d.writes[0] : null;
     if (only && (only.kind === 'insert' || only.kind === 'update' || only.kind === 'hash')) {
       const policy = policies.get(d.connId);
-      c.known.push([d.externalId, only.hash, d.record && policy ? recordFields(policy, d.record) : undefined]);
+      c.knownIds.push(d.externalId);
+      // The cache entry itself, built once here: afterCommit only files it.
+      c.known.push(d.record && policy ? { fp: only.hash, seen: 0, fields: recordFields(policy, d.record) } : { fp: only.hash, seen: 0 });
     } else c.touched.push(d.externalId);
   }
   return [...byConn.values()];
@@ -153,8 +155,10 @@ export function fingerprintChanges(plan: PassPlan): FingerprintChanges[] {
 
 export interface FingerprintChanges {
   connId: string;
-  /** External id → the fingerprint the pass stored for a person now in sync. */
-  known: [externalId: string, fingerprint: string, fields: RecordFields | undefined][];
+  /** External ids of people now in sync with the fingerprint the pass stored for them... */
+  knownIds: string[];
+  /** ...and, aligned, their new cache entries. */
+  known: FingerprintEntry[];
   /** External ids whose person the pass changed otherwise: read back. */
   touched: string[];
 }

@@ -3,11 +3,11 @@ import type { SourceRecord } from '../adapters/types';
 /*
  * A record's fingerprint: what decides whether a record must go through the rules again.
  *
- * recordKey() lays a record's fields (and the policy it is read under) out as one string;
- * fingerprintOf() hashes that string to what the person row stores (source_hash). The hash is a
- * fast 64-bit string hash in JS (two 32-bit multiply-xor lanes) rather than a cryptographic
- * digest: it guards against "nothing changed", not against an attacker, and a change going
- * unnoticed needs a 1-in-2^53 collision on the very record that changed.
+ * recordFingerprint() hashes a record's fields (and the policy it is read under), laid out as one
+ * key, to what the person row stores (source_hash). The hash is a fast 64-bit string hash in JS
+ * (two 32-bit multiply-xor lanes) rather than a cryptographic digest: it guards against "nothing
+ * changed", not against an attacker, and a change going unnoticed needs a 1-in-2^53 collision on
+ * the very record that changed.
  *
  * Between passes the engine also keeps each linked record's fields (recordFields, in
  * fingerprint-cache.ts): comparing a record with them field by field allocates nothing and is
@@ -25,27 +25,34 @@ function part(v: unknown): string {
   return `${NIL}${typeof v}:${JSON.stringify(v) ?? String(v)}`;
 }
 
-function tagsPart(tags: unknown): string {
-  if (Array.isArray(tags) && tags.every((t) => typeof t === 'string')) return `${tags.length}${SEP}${tags.join(SEP)}`;
-  return part(tags);
+/*
+ * The hash: two 32-bit multiply-xor lanes over the characters of the key. It is fed one field at
+ * a time, which hashes exactly the characters of the joined key without building that string
+ * (a first pass would otherwise make and flatten 100k keys only to read them once).
+ */
+let laneA = 0;
+let laneB = 0;
+
+function start(): void {
+  laneA = 0xdeadbeef;
+  laneB = 0x41c6ce57;
 }
 
-/** `policy` is a short text standing for everything outside the record that changes how it is read. */
-export function recordKey(policy: string, r: SourceRecord): string {
-  return (
-    policy + SEP + part(r.firstName) + SEP + part(r.lastName) + SEP + part(r.email) + SEP + part(r.phone) + SEP + part(r.unit) +
-    SEP + part(r.status) + SEP + part(r.type) + SEP + part(r.siteKey) + SEP + tagsPart(r.tags)
-  );
-}
-
-export function fingerprintOf(key: string): string {
-  let a = 0xdeadbeef;
-  let b = 0x41c6ce57;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
+function feed(text: string): void {
+  let a = laneA;
+  let b = laneB;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
     a = Math.imul(a ^ c, 2654435761);
     b = Math.imul(b ^ c, 1597334677);
   }
+  laneA = a;
+  laneB = b;
+}
+
+function finish(): string {
+  let a = laneA;
+  let b = laneB;
   a = Math.imul(a ^ (a >>> 16), 2246822507);
   a ^= Math.imul(b ^ (b >>> 13), 3266489909);
   b = Math.imul(b ^ (b >>> 16), 2246822507);
@@ -53,13 +60,49 @@ export function fingerprintOf(key: string): string {
   return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}`;
 }
 
+function fingerprintOf(key: string): string {
+  start();
+  feed(key);
+  return finish();
+}
+
 /** The policy text is hashed once per source and pass, so each record's key stays short. */
 export function policyTag(policyKey: string): string {
   return fingerprintOf(policyKey);
 }
 
+/** A field as its key text: strings as they are, anything else marked so no text can equal it. */
+function feedPart(v: unknown): void {
+  feed(SEP);
+  feed(typeof v === 'string' ? v : part(v));
+}
+
+/**
+ * The fingerprint of `policy` and the record's fields laid out as one key: the policy, then each
+ * field after a separator, the tags last as their count, a separator and the tags joined by it.
+ */
 export function recordFingerprint(policy: string, r: SourceRecord): string {
-  return fingerprintOf(recordKey(policy, r));
+  start();
+  feed(policy);
+  feedPart(r.firstName);
+  feedPart(r.lastName);
+  feedPart(r.email);
+  feedPart(r.phone);
+  feedPart(r.unit);
+  feedPart(r.status);
+  feedPart(r.type);
+  feedPart(r.siteKey);
+  feed(SEP);
+  const tags = r.tags as unknown;
+  if (Array.isArray(tags) && tags.every((t) => typeof t === 'string')) {
+    feed(String(tags.length));
+    feed(SEP);
+    for (let i = 0; i < tags.length; i++) {
+      if (i > 0) feed(SEP);
+      feed(tags[i] as string);
+    }
+  } else feed(part(tags));
+  return finish();
 }
 
 /** A record's fields as kept between passes, the policy tag first (see sameRecord). */

@@ -11,14 +11,15 @@ let counter = 0;
 let pool = randomBytes(4096);
 let poolAt = 0;
 
-function random(n: number): Buffer {
+/** Where the next `n` random bytes start in `pool` (read in place: no Buffer view per id). */
+function random(n: number): number {
   if (poolAt + n > pool.length) {
     pool = randomBytes(4096);
     poolAt = 0;
   }
-  const out = pool.subarray(poolAt, poolAt + n);
+  const at = poolAt;
   poolAt += n;
-  return out;
+  return at;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -27,7 +28,8 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 export function uuidv7(now = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
-    counter = random(2).readUInt16BE(0) & 0x07ff;
+    const at = random(2);
+    counter = ((pool[at] << 8) | pool[at + 1]) & 0x07ff;
   } else {
     counter++;
     if (counter > 0x0fff) {
@@ -40,11 +42,12 @@ export function uuidv7(now = Date.now()): string {
   const hi = Math.floor(ms / 0x1000000); // top 24 of the 48 time bits
   const lo = ms % 0x1000000;
   const r = random(8);
+  const p = pool;
   return (
     HEX[(hi >>> 16) & 0xff] + HEX[(hi >>> 8) & 0xff] + HEX[hi & 0xff] + HEX[(lo >>> 16) & 0xff] + '-' +
     HEX[(lo >>> 8) & 0xff] + HEX[lo & 0xff] + '-' +
     HEX[0x70 | ((counter >> 8) & 0x0f)] + HEX[counter & 0xff] + '-' +
-    HEX[(r[0] & 0x3f) | 0x80] + HEX[r[1]] + '-' +
-    HEX[r[2]] + HEX[r[3]] + HEX[r[4]] + HEX[r[5]] + HEX[r[6]] + HEX[r[7]]
+    HEX[(p[r] & 0x3f) | 0x80] + HEX[p[r + 1]] + '-' +
+    HEX[p[r + 2]] + HEX[p[r + 3]] + HEX[p[r + 4]] + HEX[p[r + 5]] + HEX[p[r + 6]] + HEX[p[r + 7]]
   );
 }

@@ -47,6 +47,8 @@ export function nameKey(first: string, last: string): string {
 const EMAIL_RE = /^[^\s@"(),:;<>[\]\\]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+[\p{L}]{2,}$/u;
 const EMAIL_ASCII_RE = /^[!#-'*+\-./0-9=?A-Z^-~]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 export interface Cleaned {
   value: string | null;
   problem: string | null;
@@ -54,7 +56,9 @@ export interface Cleaned {
 
 export function normalizeEmail(value: string | null | undefined): Cleaned {
   if (value == null) return { value: null, problem: null };
-  const email = String(value).normalize('NFC').trim().toLowerCase();
+  const s = String(value);
+  // NFC leaves plain ASCII as it is, and skipping it is measurable at 100k records.
+  const email = (PRINTABLE_ASCII.test(s) ? s : s.normalize('NFC')).trim().toLowerCase();
   if (email === '') return { value: null, problem: null };
   const local = email.slice(0, email.indexOf('@'));
   // The ASCII pattern settles almost every address; the Unicode one handles the rest.
