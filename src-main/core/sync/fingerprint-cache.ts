@@ -23,12 +23,8 @@ const LEAN_SELECT = `SELECT external_id,
          THEN source_hash END
   FROM person`;
 
-function loadFingerprintRows(sqlite: Database.Database, connId: string, externalIds?: string[]): [string, string | null][] {
-  if (!externalIds) return sqlite.prepare(`${LEAN_SELECT} WHERE source_connection_id = ?`).raw(true).all(connId) as [string, string | null][];
-  return sqlite
-    .prepare(`${LEAN_SELECT} WHERE source_connection_id = ? AND external_id IN (SELECT value FROM json_each(?))`)
-    .raw(true)
-    .all(connId, JSON.stringify(externalIds)) as [string, string | null][];
+function loadFingerprintRows(sqlite: Database.Database, connId: string): [string, string | null][] {
+  return sqlite.prepare(`${LEAN_SELECT} WHERE source_connection_id = ?`).raw(true).all(connId) as [string, string | null][];
 }
 
 const WATCH_TABLE = 'temp.rollcall_person_writes';
@@ -103,9 +99,9 @@ export class FingerprintCache {
       const map = this.byConn.get(c.connId);
       if (!map) continue;
       for (let i = 0; i < c.knownIds.length; i++) map.set(c.knownIds[i], c.known[i]);
-      if (c.touched.length === 0) continue;
-      for (const ext of c.touched) map.delete(ext);
-      for (const [ext, fp] of loadFingerprintRows(this.sqlite, c.connId, c.touched)) map.set(ext, { fp, seen: 0 });
+      // No stored fingerprint: the next pass puts them through the rules, which is always right
+      // (only slower) and is where a held or disabled person goes anyway.
+      for (const ext of c.touched) map.set(ext, { fp: null, seen: 0 });
     }
     this.watch();
   }
@@ -133,7 +129,7 @@ export class FingerprintCache {
  * What an applied pass wrote to linked people, per source, for FingerprintCache.afterCommit.
  * A person created, updated or re-stamped by the pass is now in sync with exactly the
  * fingerprint it wrote (those statements clear held/removed and never leave sync's own "off" in
- * place); anything else (held, disabled, marked removed, unheld) is read back.
+ * place); anything else (held, disabled, marked removed, unheld) keeps no fingerprint.
  */
 export function fingerprintChanges(plan: PassPlan): FingerprintChanges[] {
   const policies = new Map(plan.connections.map((c) => [c.conn.id, c.policy]));
@@ -159,6 +155,6 @@ export interface FingerprintChanges {
   knownIds: string[];
   /** ...and, aligned, their new cache entries. */
   known: FingerprintEntry[];
-  /** External ids whose person the pass changed otherwise: read back. */
+  /** External ids of linked people the pass changed otherwise (held, disabled, ...): no fingerprint kept. */
   touched: string[];
 }
