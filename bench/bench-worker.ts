@@ -148,7 +148,7 @@ async function main() {
         return applyRemovals(current, prep.removals);
       },
     };
-    // Start from a collected heap: unpacking's garbage is not the engine's.
+    // Unpacking's garbage is not the engine's (the loop below collects again before each pass).
     collect();
     const mem = process.memoryUsage();
     const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
@@ -157,9 +157,11 @@ async function main() {
     for (const name of PASS_NAMES) {
       const records = (current = sourceFor[name]());
       source.records = records;
-      // The previous pass's WAL is copied into the file first, as it long is when the app's
-      // hourly pass starts; back to back, that copy would compete with this pass for the disk.
+      // Passes in the app are an hour apart: by the next one, the previous pass's WAL has long
+      // been copied into the file and its garbage collected. Back to back, both would land on
+      // this pass instead.
       await db.checkpointer?.checkpointNow();
+      collect();
       post({ type: 'pass-start', name });
       await waitForGo();
       if (profiler) await profiler.start();

@@ -23,7 +23,10 @@
  * Before any pass, the worker starts a short-lived generator thread (bench-prep.ts) that makes
  * the people with faker and times the raw baseline on those very rows, then hands the rows over
  * as one transferred buffer and exits; faker, its garbage and the baseline's SQLite caches leave
- * with it, so the RSS measured during the passes is the engine's and its input's.
+ * with it, so the RSS measured during the passes is the engine's and its input's. Before each
+ * pass the worker also waits for the database's checkpoint thread to copy the previous pass's WAL
+ * into the file and collects the previous pass's garbage: the app's passes are an hour apart, so
+ * neither would land on the next one there.
  *
  * Output: a table on stdout, or with --json exactly one JSON object on stdout; everything else
  * goes to stderr. (npm itself prints a "> rollcall bench" banner on stdout: use `npm run -s bench

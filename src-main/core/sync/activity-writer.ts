@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Decision } from './plan-types';
 import { reserveActivityIds, UNCHANGED_REASON } from '../activity/activity-batch-format';
+import { ChunkedInsert } from './chunked-insert';
 
 export interface ActivityContext {
   siteId: string;
@@ -9,14 +10,10 @@ export interface ActivityContext {
 }
 
 const COLUMNS = 'id, site_id, run_id, at, outcome, person_id, person_name, external_id, source_connection_id, reason_code, reason, detail';
-const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const PER_ROW = 12;
-/** Rows per statement, as in person-inserter.ts: one call binding 64 rows costs far less than 64 calls. */
-const CHUNK = 64;
 
 /**
  * Writes a pass's own activity entries (the ones not in a batch), inside the caller's
- * transaction, many rows per statement. Their ids are reserved up front, so each entry's id is
+ * transaction, many rows per statement (chunked-insert.ts). Their ids are reserved up front, so each entry's id is
  * known as soon as it is written (a remembered skip points at its entry) even though the row
  * itself may wait in the buffer: call flush() before the transaction ends.
  *
@@ -25,9 +22,7 @@ const CHUNK = 64;
  * detail view (writing them into every detail cost measurable time on a 100k first pass).
  */
 export class ActivityWriter {
-  private readonly many: Database.Statement;
-  private readonly one: Database.Statement;
-  private readonly buf: unknown[] = [];
+  private readonly rows: ChunkedInsert;
   private next: number;
   private readonly end: number;
 
@@ -39,8 +34,7 @@ export class ActivityWriter {
   ) {
     this.next = count > 0 ? reserveActivityIds(sqlite, count) : 1;
     this.end = this.next + count;
-    this.many = sqlite.prepare(`INSERT INTO activity_entry (${COLUMNS}) VALUES ${Array(CHUNK).fill(ROW).join(', ')}`);
-    this.one = sqlite.prepare(`INSERT INTO activity_entry (${COLUMNS}) VALUES ${ROW}`);
+    this.rows = new ChunkedInsert(sqlite, `INSERT INTO activity_entry (${COLUMNS})`, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', 12);
   }
 
   /** Returns the new entry's id. */
@@ -48,17 +42,13 @@ export class ActivityWriter {
     if (this.next >= this.end) throw new Error('More activity entries than were reserved for this pass');
     const id = this.next++;
     const { ctx } = this;
-    this.buf.push(id, ctx.siteId, ctx.runId, ctx.at, d.outcome, d.personId, d.personName, d.externalId, d.connId, d.reasonCode, d.reason, detailOf(d));
-    if (this.buf.length === CHUNK * PER_ROW) {
-      this.many.run(this.buf);
-      this.buf.length = 0;
-    }
+    this.rows.values.push(id, ctx.siteId, ctx.runId, ctx.at, d.outcome, d.personId, d.personName, d.externalId, d.connId, d.reasonCode, d.reason, detailOf(d));
+    this.rows.rowAdded();
     return id;
   }
 
   flush(): void {
-    for (let i = 0; i < this.buf.length; i += PER_ROW) this.one.run(this.buf.slice(i, i + PER_ROW));
-    this.buf.length = 0;
+    this.rows.flush();
   }
 }
 

@@ -3,6 +3,7 @@ import type { Decision, PassPlan, PersonWrite } from './plan-types';
 import { insertActivityBatch } from '../activity/activity-batch-format';
 import { ActivityWriter } from './activity-writer';
 import { isPlainAdd, logAdded } from './added-log';
+import { ChunkedInsert } from './chunked-insert';
 import { PersonInserter } from './person-inserter';
 
 export interface ApplyContext {
@@ -70,9 +71,11 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
   );
 
   const forgetSkip = sqlite.prepare('DELETE FROM source_record WHERE source_connection_id = ? AND external_id = ?');
-  const rememberSkip = sqlite.prepare(
-    `INSERT OR REPLACE INTO source_record (source_connection_id, external_id, fingerprint, name, reason_code, reason, entry_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  const memos = new ChunkedInsert(
+    sqlite,
+    'INSERT OR REPLACE INTO source_record (source_connection_id, external_id, fingerprint, name, reason_code, reason, entry_id)',
+    '(?, ?, ?, ?, ?, ?, ?)',
+    7,
   );
 
   // Held rows are replaced per source: a complete read replaces them all, a changes feed only the
@@ -159,7 +162,8 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
     if (ownEntry(d)) {
       const entryId = activity.write(d);
       if (d.memoFingerprint && d.connId && d.externalId) {
-        rememberSkip.run(d.connId, d.externalId, d.memoFingerprint, d.personName, d.reasonCode, d.reason ?? '', entryId);
+        memos.values.push(d.connId, d.externalId, d.memoFingerprint, d.personName, d.reasonCode, d.reason ?? '', entryId);
+        memos.rowAdded();
       }
     }
     const done = batched + i + 1;
@@ -173,6 +177,7 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
   }
   inserter.flush();
   activity.flush();
+  memos.flush();
   if (decisions.length === 0) ctx.onProgress?.(total, total);
   return { activityCount: total, personWrites };
 }
