@@ -36,6 +36,34 @@ export type SkippedAgain = [externalId: string, reasonCode: string, reason: stri
 export type BatchEntry = string | SkippedAgain;
 export type AddedEntry = [externalId: string, personId: string, name: string, stepIndexes: number[]];
 
+/**
+ * A record as the source sent it, as JSON text for the log. Plain JSON.stringify first (the
+ * common case, at full speed); a record it cannot write (a BigInt, a cycle, nesting deeper than
+ * the stack, a throwing toJSON) is written with those parts as text instead of failing the pass,
+ * so the entry still shows what came in. Never returns undefined (a bare function or symbol).
+ */
+export function recordJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    const seen = new WeakSet<object>();
+    try {
+      return (
+        JSON.stringify(value, (_key, v: unknown) => {
+          if (typeof v === 'bigint') return v.toString();
+          if (v !== null && typeof v === 'object') {
+            if (seen.has(v)) return '[circular]';
+            seen.add(v);
+          }
+          return v;
+        }) ?? 'null'
+      );
+    } catch (err) {
+      return JSON.stringify({ unreadable: `The record could not be written to the log: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+}
+
 /** The first step of every added entry's rule chain (the rest is stored as step indexes). */
 export function foundStep(sourceName: string, externalId: string): string {
   return `Found in ${sourceName} as ${externalId}`;
@@ -140,9 +168,18 @@ export function insertAddedBatch(sqlite: Database.Database, batch: NewAddedBatch
     )
     .run(
       firstId, n, batch.siteId, batch.runId, batch.at, batch.sourceConnectionId, batch.sourceName,
-      JSON.stringify(batch.entries), JSON.stringify(batch.stepTexts), JSON.stringify(batch.records),
+      JSON.stringify(batch.entries), JSON.stringify(batch.stepTexts), recordsJson(batch.records),
     );
   return firstId;
+}
+
+/** The records of an added batch: one stringify for the whole list, record by record only if that fails. */
+function recordsJson(records: unknown[]): string {
+  try {
+    return JSON.stringify(records);
+  } catch {
+    return `[${records.map(recordJson).join(',')}]`;
+  }
 }
 
 /** Parses a batch's entries; a damaged batch reads as empty rather than breaking the log. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { Decision } from './plan-types';
-import { reserveActivityIds, UNCHANGED_REASON } from '../activity/activity-batch-format';
+import { recordJson, reserveActivityIds, UNCHANGED_REASON } from '../activity/activity-batch-format';
 import { ChunkedInsert } from './chunked-insert';
 
 export interface ActivityContext {
@@ -58,7 +58,8 @@ function detailOf(d: Decision): string | null {
   // would otherwise rewrite the whole source into the log every hour.
   if (d.outcome === 'processed' && d.reason === UNCHANGED_REASON && !d.held) return null;
   // Built as a string: at 100k entries a pass, skipping the intermediate object is measurable.
-  let detail = `{"record":${JSON.stringify(d.raw)}`;
+  // recordJson: an upstream's BigInt or cycle is logged as text rather than failing the pass.
+  let detail = `{"record":${recordJson(d.raw)}`;
   if (d.steps.length) detail += `,"steps":${JSON.stringify(d.steps)}`;
   if (d.held) detail += `,"held":${JSON.stringify({ kind: d.held.kind, candidatePersonIds: d.held.candidates })}`;
   return detail + '}';

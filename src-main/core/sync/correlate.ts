@@ -15,7 +15,8 @@ import { REASON_TEXT } from './reasons';
 import type { ReasonCode } from './reasons';
 import type { PersonState, SiteInfo } from './site-state';
 import { connectionGate } from './site-state';
-import { STATUS_LABEL } from './status-map';
+import { isKnownStatusWord, STATUS_LABEL } from './status-map';
+import { displayText, externalIdProblem, recordProblem } from './record-shape';
 
 /*
  * The planner: a synchronous function from (what the sources said, what the mirror holds) to
@@ -204,8 +205,10 @@ interface Unsettled {
 }
 
 function externalIdOf(rec: SourceRecord): string {
-  const x = rec.externalId;
-  return typeof x === 'string' ? x.trim() : x == null ? '' : String(x).trim();
+  const x = rec.externalId as unknown;
+  if (typeof x === 'string') return x.trim();
+  // A number is an id too; an object, list or boolean is none (String() would make "[object Object]" one).
+  return (typeof x === 'number' && Number.isFinite(x)) || typeof x === 'bigint' ? String(x) : '';
 }
 
 function planConnection(
@@ -318,17 +321,28 @@ function planConnection(
     steps,
   });
 
+  // Records of this read that identify nobody: any of them may be a person the read seems to
+  // have dropped, so a complete read with one disables nobody (see the removals below).
+  let unidentified = 0;
+  // The name a record that identifies nobody is logged under: text only, never "[object Object]".
+  const recordName = (rec: SourceRecord) => fullName(displayText(rec.firstName).trim(), displayText(rec.lastName).trim());
   for (const { rec, ext, fingerprint: screened, repeat } of unsettled) {
     const raw = rec.raw ?? {};
-    if (ext === '') {
-      const d = base(null, undefined, raw);
-      d.personName = fullName(String(rec.firstName ?? '').trim(), String(rec.lastName ?? '').trim());
-      out.push(skip(d, [`Received from ${conn.name} without an external id`], 'invalid_record', 'The record has no external id, so it cannot be tracked'));
+    const idProblem = externalIdProblem(rec.externalId, ext);
+    if (ext === '' || idProblem) {
+      unidentified++;
+      const d = base(ext === '' ? null : ext, undefined, raw);
+      d.personName = recordName(rec);
+      if (idProblem) {
+        out.push(skip(d, [`Received from ${conn.name}, but its ${idProblem} → skipped`], 'invalid_record', `The record's ${idProblem}, so it cannot be tracked`));
+      } else {
+        out.push(skip(d, [`Received from ${conn.name} without an external id`], 'invalid_record', 'The record has no external id, so it cannot be tracked'));
+      }
       continue;
     }
     if (repeat) {
       const d = base(ext, undefined, raw);
-      d.personName = fullName(String(rec.firstName ?? '').trim(), String(rec.lastName ?? '').trim());
+      d.personName = recordName(rec);
       out.push(skip(d, [`Found in ${conn.name} as ${ext} a second time in the same read`], 'invalid_record', `${conn.name} sent external id ${ext} more than once; only the first copy was used`));
       continue;
     }
@@ -340,6 +354,16 @@ function planConnection(
     if (person?.decoupled) {
       steps.push('Track source updates is off for this person → skipped; edits made here stick');
       out.push(skip(base(ext, person, raw), steps, 'decoupled'));
+      continue;
+    }
+    const problem = recordProblem(rec);
+    if (problem) {
+      // A field of the wrong kind or size: nothing of the record is trusted, and its person stays as they are.
+      const d = base(ext, person, raw);
+      if (!person) d.personName = recordName(rec);
+      const kept = person ? `; ${d.personName || 'the person'} is left as they are` : '';
+      steps.push(`The record's ${problem} → skipped${person ? '; nothing about this person was changed' : ''}`);
+      out.push(skip(d, steps, 'invalid_record', `${conn.name} sent a record that cannot be used: ${problem}${kept}`));
       continue;
     }
     const fingerprint = screened ?? recordFingerprint(key, rec);
@@ -368,6 +392,12 @@ function planConnection(
     const st = policies.status(norm.status, norm.statusWord);
     steps.push(st.step);
     if (!st.ok) {
+      if (person && norm.status === 'unknown' && norm.statusWord !== null && !isKnownStatusWord(norm.statusWord)) {
+        // A status word nobody taught us is not a move-out: a vendor renaming "Current" must not lock everyone out.
+        steps.push(`"${norm.statusWord}" is not a status word Rollcall recognises → skipped; access is left as it is`);
+        out.push(skip(stop(), steps, 'excluded_status', `${st.step}; "${norm.statusWord}" is not a status word Rollcall recognises, so access was left as it is`));
+        continue;
+      }
       if (person) out.push(disableOrSkip(stop(), person, steps, 'excluded_status', norm, st.step));
       else out.push(remember(skip(stop(), [...steps, 'Skipped: excluded status'], 'excluded_status', `${st.step}`), person, fingerprint));
       continue;
@@ -543,10 +573,18 @@ function planConnection(
   }
 
   if (read.complete) {
-    // Absent from a complete read: turn access off, never delete.
+    // Absent from a complete read: turn access off, never delete. Unless the read held records
+    // that identify nobody: the person may be one of them, and a broken upstream must not lock anyone out.
     for (const ext of missing) {
       const p = linked.get(ext);
       if (!p || p.decoupled) continue;
+      if (unidentified > 0) {
+        const n = `${unidentified} record${unidentified === 1 ? '' : 's'}`;
+        const first = `Not in the latest complete read of ${conn.name}`;
+        const why = `that read had ${n} without a usable external id, which may include this person`;
+        out.push(skip(base(ext, p, { externalId: ext }), [first, `But ${why} → not disabled this pass`], 'invalid_record', `${first}, but ${why}; access was left as it is`));
+        continue;
+      }
       out.push(removalDecision(conn, p, ext, `Not in the latest complete read of ${conn.name}`));
     }
   } else {

@@ -22,7 +22,25 @@ const NIL = '\u0002';
 function part(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === null || v === undefined) return NIL;
-  return `${NIL}${typeof v}:${JSON.stringify(v) ?? String(v)}`;
+  return `${NIL}${typeof v}:${asText(v)}`;
+}
+
+/**
+ * JSON where JSON can say it (the text stored fingerprints were made with), else something
+ * stable: a BigInt, a cycle or a structure nested past the stack made JSON.stringify throw, which
+ * failed the whole pass over one odd field. Only non-string fields ever get here.
+ */
+function asText(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    try {
+      return String(v);
+    } catch {
+      return Object.prototype.toString.call(v);
+    }
+  }
 }
 
 /*

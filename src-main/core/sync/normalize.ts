@@ -26,11 +26,21 @@ export interface NormalizedRecord {
 // Plain ASCII with single inner spaces is already normal: most names, and the hot path of a pass.
 const TIDY_ASCII = /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/;
 
+/*
+ * Characters that have no place in a name and only hide or disguise it: C0/C1 controls other than
+ * the whitespace ones (NUL, ESC, DEL...), bidi overrides and isolates (which make "Ruiz" display
+ * as another name in the list and the log), and the zero-width space and word joiner. Joiners
+ * (U+200C/U+200D) stay: scripts and emoji need them. Only reached for text that is not tidy ASCII.
+ */
+const HIDDEN = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u200b\u2060\u202a-\u202e\u2066-\u2069]+/g;
+/** A lone UTF-16 surrogate: SQLite stores it as U+FFFD, so the name read back would never equal the record's. */
+const LONE_SURROGATE = /\p{Cs}/gu;
+
 export function normalizeName(value: string | null | undefined): string {
   if (value == null) return '';
   const s = String(value);
   if (TIDY_ASCII.test(s)) return s;
-  return s.normalize('NFC').replace(/\s+/gu, ' ').trim();
+  return s.normalize('NFC').replace(HIDDEN, '').replace(/\s+/gu, ' ').trim().replace(LONE_SURROGATE, '\ufffd');
 }
 
 /** Name key for matching a source record to a hand-added person: case and accents do not count. */
@@ -44,7 +54,9 @@ export function nameKey(first: string, last: string): string {
 }
 
 // Deliberately practical rather than RFC 5322: one @, a dotted domain, no spaces, sane lengths.
-const EMAIL_RE = /^[^\s@"(),:;<>[\]\\]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+[\p{L}]{2,}$/u;
+// Invisible and control characters (\p{C}: NUL, bidi overrides, zero-width spaces, lone surrogates) are
+// refused in the local part: an address that hides characters is a spoofing vector, not an address.
+const EMAIL_RE = /^[^\s@"(),:;<>[\]\\\p{C}]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)+[\p{L}]{2,}$/u;
 const EMAIL_ASCII_RE = /^[!#-'*+\-./0-9=?A-Z^-~]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -85,7 +97,9 @@ export function normalizePhone(value: string | null | undefined, region: string)
     if (m) return { value: `+1${m[1]}`, problem: null };
   }
   const parsed = parsePhoneNumberFromString(raw, region.toUpperCase() as CountryCode);
-  if (parsed && parsed.isPossible()) return { value: parsed.number, problem: null };
+  // One digit repeated ("0000000000") is a placeholder a form required, not a number: as a login
+  // identifier it would be shared by everyone who typed it. (Only reached off the fast paths above.)
+  if (parsed && parsed.isPossible() && !/^(\d)\1+$/.test(parsed.nationalNumber)) return { value: parsed.number, problem: null };
   return { value: null, problem: `Phone "${raw}" is not a usable number` };
 }
 
@@ -102,6 +116,8 @@ export function normalizeTags(tags: readonly unknown[] | undefined): readonly st
   if (!tags || tags.length === 0) return NONE;
   const out: string[] = [];
   for (const t of tags) {
+    // A null in the list is no tag (String() would make it the tag "null").
+    if (t === null || t === undefined) continue;
     const v = normalizeName(typeof t === 'string' ? t : String(t));
     if (v && !out.includes(v)) out.push(v);
   }

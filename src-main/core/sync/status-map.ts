@@ -4,7 +4,9 @@ import type { PersonStatus } from '../../contract/dto';
  * Vendors spell lease and membership states many ways. The words are compared after lower-casing
  * and turning punctuation into spaces, so "On-Notice", "on notice" and "ON NOTICE" are one word.
  */
-const WORDS: Record<string, PersonStatus> = {};
+// No prototype: a vendor word like "constructor" or "toString" must not find Object.prototype's
+// functions and come back as a "status" (which then failed the pass when bound to SQL).
+const WORDS: Record<string, PersonStatus> = Object.create(null) as Record<string, PersonStatus>;
 function add(status: PersonStatus, ...words: string[]) {
   for (const w of words) WORDS[w] = status;
 }
@@ -37,6 +39,11 @@ export function mapStatus(word: string | null | undefined): PersonStatus {
     if (memo.size < 10_000) memo.set(word, status);
   }
   return status;
+}
+
+/** Whether the word is one of the vendor words above (so 'unknown' for it means the word "Unknown" itself). */
+export function isKnownStatusWord(word: string): boolean {
+  return WORDS[statusKey(word)] !== undefined;
 }
 
 /** Plain-language label of a normalised status, for reasons and explanations. */

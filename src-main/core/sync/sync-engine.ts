@@ -39,6 +39,28 @@ export type SyncRunResult = SyncRunDto;
 
 const PROGRESS_EVERY_MS = 100;
 
+function kindWord(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (Array.isArray(x)) return 'a list';
+  return typeof x === 'object' ? 'an object' : `a ${typeof x}`;
+}
+
+/**
+ * A page (or changes batch) entry that is not a record: the read is damaged. Dropping the entry
+ * would make the person it stood for look removed, so the whole read fails instead. A typeof per
+ * record, in the loop that copies the page anyway.
+ */
+function checkRecords(list: unknown, what: string): SourceRecord[] {
+  if (!Array.isArray(list)) throw new Error(`the source sent ${what} that is not a list of records`);
+  for (let i = 0; i < list.length; i++) {
+    const r: unknown = list[i];
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
+      throw new Error(`entry ${i + 1} of ${what} is ${kindWord(r)}, not a record`);
+    }
+  }
+  return list as SourceRecord[];
+}
+
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -224,13 +246,22 @@ export class SyncEngine {
           // Continuous passes only poll sources with a changes feed; the others wait for full passes.
           if (!connector.changesSince) continue;
           const cs = await connector.changesSince(conn.deltaToken);
-          reads.set(conn.id, { conn, records: cs.records, removedExternalIds: cs.removedExternalIds ?? [], complete: false, nextToken: cs.nextToken ?? null });
+          // A malformed batch fails the pass, so its token is not stored and the changes are asked for again.
+          if (cs === null || typeof cs !== 'object') throw new Error('the source sent a changes batch that is not an object');
+          const removed: unknown = cs.removedExternalIds ?? [];
+          if (!Array.isArray(removed)) throw new Error('the source sent removed ids that are not a list');
+          // Removal is the one thing a changes batch asks for outright: an id that is not text names nobody for sure.
+          const odd = removed.findIndex((x) => typeof x !== 'string' && typeof x !== 'number');
+          if (odd >= 0) throw new Error(`removed id ${odd + 1} of the changes batch is ${kindWord(removed[odd])}, not text`);
+          reads.set(conn.id, { conn, records: checkRecords(cs.records, 'the changes batch'), removedExternalIds: removed as string[], complete: false, nextToken: cs.nextToken ?? null });
           continue;
         }
         const records: SourceRecord[] = [];
+        let pageNo = 0;
         for await (const page of connector.list()) {
+          pageNo++;
           if (!Array.isArray(page)) throw new Error('the source sent a page that is not a list of records');
-          for (const rec of page) records.push(rec);
+          for (const rec of checkRecords(page, `page ${pageNo}`)) records.push(rec);
           seen += page.length;
           const t = Date.now();
           if (t - lastEmit >= PROGRESS_EVERY_MS) {

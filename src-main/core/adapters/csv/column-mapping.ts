@@ -161,12 +161,19 @@ export function headerKey(header: string): string {
 
 /** Unique, non-empty header names: blank cells get "Column 5", repeats get "Phone (2)". */
 export function uniqueHeaders(headerRow: string[]): string[] {
-  const seen = new Map<string, number>();
+  // A renamed copy (or a made-up name for a blank header) must take neither a name handed out
+  // already nor the name of a real column: with "Email, Email, Email (2)" the second copy would
+  // otherwise share its key in `raw` with the third, and one value would silently vanish.
+  const key = (name: string) => name.toLowerCase();
+  const real = new Set(headerRow.map((h) => key(h.trim())).filter((h) => h !== ''));
+  const handed = new Set<string>();
   return headerRow.map((raw, index) => {
-    const base = raw.trim() === '' ? `Column ${index + 1}` : raw.trim();
-    const count = (seen.get(base.toLowerCase()) ?? 0) + 1;
-    seen.set(base.toLowerCase(), count);
-    return count === 1 ? base : `${base} (${count})`;
+    const trimmed = raw.trim();
+    const base = trimmed === '' ? `Column ${index + 1}` : trimmed;
+    let name = base;
+    for (let n = 2; handed.has(key(name)) || (name !== trimmed && real.has(key(name))); n++) name = `${base} (${n})`;
+    handed.add(key(name));
+    return name;
   });
 }
 
@@ -233,7 +240,8 @@ const FIELD_ALIASES: Record<string, CsvField> = {
 export function parseFieldName(name: string): CsvField | null {
   const key = name.trim().toLowerCase().replace(/[^a-z]/g, '');
   const direct = CSV_FIELDS.find((f) => f.toLowerCase() === key);
-  return direct ?? FIELD_ALIASES[key] ?? null;
+  // Own aliases only: "constructor=Email" must be an unknown field, not Object.prototype's function.
+  return direct ?? (Object.hasOwn(FIELD_ALIASES, key) ? FIELD_ALIASES[key] : null);
 }
 
 /**

@@ -64,7 +64,9 @@ const TYPE_WORDS: Record<string, PersonType> = {
 
 /** Maps a type cell to a PersonType, or null when the word is not one we know. */
 export function readPersonType(value: string): PersonType | null {
-  return TYPE_WORDS[value.trim().toLowerCase()] ?? null;
+  const word = value.trim().toLowerCase();
+  // Own words only: a cell saying "constructor" must not find Object.prototype's and pass as a type.
+  return Object.hasOwn(TYPE_WORDS, word) ? TYPE_WORDS[word] : null;
 }
 
 /** Tags in one cell, separated by ";", "|" or ",". */
