@@ -65,9 +65,11 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
   const clearHeld = sqlite.prepare('UPDATE person SET held_reason = NULL WHERE id = ?');
   const deleteHeldAll = sqlite.prepare('DELETE FROM held_record WHERE source_connection_id = ?');
   const deleteHeldOne = sqlite.prepare('DELETE FROM held_record WHERE source_connection_id = ? AND external_id = ?');
-  const insertHeld = sqlite.prepare(
-    `INSERT OR REPLACE INTO held_record (site_id, source_connection_id, external_id, kind, run_id, record, candidate_person_ids, held_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  const held = new ChunkedInsert(
+    sqlite,
+    'INSERT OR REPLACE INTO held_record (site_id, source_connection_id, external_id, kind, run_id, record, candidate_person_ids, held_at)',
+    '(?, ?, ?, ?, ?, ?, ?, ?)',
+    8,
   );
 
   const forgetSkip = sqlite.prepare('DELETE FROM source_record WHERE source_connection_id = ? AND external_id = ?');
@@ -157,7 +159,8 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
     const d = decisions[i];
     for (const w of d.writes) write(w, d.connName, d.connId);
     if (d.held && d.connId && d.externalId) {
-      insertHeld.run(siteId, d.connId, d.externalId, d.held.kind, ctx.runId, JSON.stringify(d.held.record), JSON.stringify(d.held.candidates), at);
+      held.values.push(siteId, d.connId, d.externalId, d.held.kind, ctx.runId, JSON.stringify(d.held.record), JSON.stringify(d.held.candidates), at);
+      held.rowAdded();
     }
     if (ownEntry(d)) {
       const entryId = activity.write(d);
@@ -178,6 +181,7 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
   inserter.flush();
   activity.flush();
   memos.flush();
+  held.flush();
   if (decisions.length === 0) ctx.onProgress?.(total, total);
   return { activityCount: total, personWrites };
 }
