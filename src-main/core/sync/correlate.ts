@@ -6,7 +6,7 @@ import type { HeldKind, SourceConnection } from '../db/entities';
 import { ADDED_REASON, foundStep, UNCHANGED_REASON } from '../activity/activity-batch-format';
 import type { BatchEntry } from '../activity/activity-batch-format';
 import { policyTag, recordFields, recordFingerprint, sameRecord } from './fingerprint';
-import { nameKey, normalizeEmail, normalizeRecord } from './normalize';
+import { emailMatchKey, nameKey, normalizeRecord } from './normalize';
 import type { NormalizedRecord } from './normalize';
 import type { FingerprintEntry } from './fingerprint-cache';
 import type { ConnectionResult, Decision, PassPlan, PassState, PersonWrite, SourceRead } from './plan-types';
@@ -77,15 +77,6 @@ export function unchangedSteps(
 }
 
 const fullName = (first: string, last: string) => `${first} ${last}`.trim();
-
-const ASCII = /^[\x20-\x7e]*$/;
-
-/** A record's email as the shared-email count compares it ('' for none). */
-function emailKey(raw: unknown): string {
-  if (typeof raw !== 'string') return '';
-  const email = raw.trim().toLowerCase();
-  return ASCII.test(email) ? email : (normalizeEmail(raw).value ?? '');
-}
 
 /** Skips decided by the record alone (and the policy in its fingerprint): safe to remember. */
 const RECORD_ONLY_SKIPS: ReadonlySet<string> = new Set<ReasonCode>(['excluded_status', 'missing_identifier', 'no_site']);
@@ -313,6 +304,12 @@ function planConnection(
     writes: [] as PersonWrite[],
     held: null,
   });
+  // The decision of a record a rule stops, built only then: most records go on to `pending` and get theirs there.
+  const stopped = (ext: string, person: PersonState | undefined, raw: Record<string, unknown>, name: string) => {
+    const d = base(ext, person, raw);
+    d.personName = name;
+    return d;
+  };
   const skip = (d: ReturnType<typeof base>, steps: string[], code: ReasonCode, reason?: string): Decision => ({
     ...d,
     outcome: 'skipped',
@@ -371,19 +368,13 @@ function planConnection(
     norm.externalId = ext;
     const name = person ? fullName(person.firstName, person.lastName) || fullName(norm.firstName, norm.lastName) : fullName(norm.firstName, norm.lastName);
     for (const problem of norm.problems) steps.push(`${problem}, so it is treated as missing`);
-    // Built only for a record that stops here: most go on to `pending` and get theirs there.
-    const stop = () => {
-      const d = base(ext, person, raw);
-      d.personName = name;
-      return d;
-    };
     const where = policies.site(rec.siteKey);
     steps.push(where.step);
     if (where.kind !== 'ok') {
       if (person && where.kind === 'other') {
-        out.push(disableOrSkip(stop(), person, steps, 'no_site', norm, `${where.step}; the person now belongs elsewhere`));
+        out.push(disableOrSkip(stopped(ext, person, raw, name), person, steps, 'no_site', norm, `${where.step}; the person now belongs elsewhere`));
       } else {
-        const s = skip(stop(), [...steps, 'Skipped: no site on the record'], 'no_site');
+        const s = skip(stopped(ext, person, raw, name), [...steps, 'Skipped: no site on the record'], 'no_site');
         if (person?.heldReason) s.writes.push({ kind: 'clear-held', personId: person.id });
         out.push(remember(s, person, fingerprint));
       }
@@ -395,18 +386,18 @@ function planConnection(
       if (person && norm.status === 'unknown' && norm.statusWord !== null && !isKnownStatusWord(norm.statusWord)) {
         // A status word nobody taught us is not a move-out: a vendor renaming "Current" must not lock everyone out.
         steps.push(`"${norm.statusWord}" is not a status word Rollcall recognises → skipped; access is left as it is`);
-        out.push(skip(stop(), steps, 'excluded_status', `${st.step}; "${norm.statusWord}" is not a status word Rollcall recognises, so access was left as it is`));
+        out.push(skip(stopped(ext, person, raw, name), steps, 'excluded_status', `${st.step}; "${norm.statusWord}" is not a status word Rollcall recognises, so access was left as it is`));
         continue;
       }
-      if (person) out.push(disableOrSkip(stop(), person, steps, 'excluded_status', norm, st.step));
-      else out.push(remember(skip(stop(), [...steps, 'Skipped: excluded status'], 'excluded_status', `${st.step}`), person, fingerprint));
+      if (person) out.push(disableOrSkip(stopped(ext, person, raw, name), person, steps, 'excluded_status', norm, st.step));
+      else out.push(remember(skip(stopped(ext, person, raw, name), [...steps, 'Skipped: excluded status'], 'excluded_status', `${st.step}`), person, fingerprint));
       continue;
     }
     const ident = policies.identifier(norm.email, norm.phone);
     steps.push(ident.step);
     if (!ident.ok) {
       const reason = norm.problems.length ? `${ident.step} (${norm.problems.join('; ')})` : ident.step;
-      const s = skip(stop(), [...steps, 'Skipped: missing identifier'], 'missing_identifier', reason);
+      const s = skip(stopped(ext, person, raw, name), [...steps, 'Skipped: missing identifier'], 'missing_identifier', reason);
       if (person?.heldReason) s.writes.push({ kind: 'clear-held', personId: person.id });
       out.push(remember(s, person, fingerprint));
       continue;
@@ -437,7 +428,7 @@ function planConnection(
       for (let i = 0; i < settledEntries.length; i++) {
         const entry = settledEntries[i];
         let email = entry.email;
-        if (email === undefined) entry.email = email = emailKey(settledRecs[i].email);
+        if (email === undefined) entry.email = email = emailMatchKey(settledRecs[i].email);
         if (email === '') continue;
         const c = byEmail.get(email);
         if (c === undefined) continue;

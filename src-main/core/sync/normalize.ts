@@ -80,6 +80,17 @@ export function normalizeEmail(value: string | null | undefined): Cleaned {
   return { value: email, problem: null };
 }
 
+/**
+ * A record's email as the shared-email count compares it ('' for none). For a valid address it is
+ * exactly normalizeEmail's value; plain ASCII skips the validation, which only decides whether an
+ * address is usable, not what it is. Cheap enough to run over every settled record of a pass.
+ */
+export function emailMatchKey(raw: unknown): string {
+  if (typeof raw !== 'string') return '';
+  const email = raw.trim().toLowerCase();
+  return PRINTABLE_ASCII.test(email) ? email : (normalizeEmail(raw).value ?? '');
+}
+
 // North American numbers are most of what US/Canadian sites send; checking their shape directly
 // is ~50x cheaper than a full parse and gives the same E.164 answer for well-formed numbers.
 const NANP_REGIONS = new Set(['US', 'CA', 'PR', 'GU', 'VI', 'AS', 'MP']);

@@ -17,7 +17,9 @@ export const MAX_FIELD_CHARS = 1000;
 /** Tags per record (tags are de-duplicated in a quadratic loop; a 100k-element list would stall the pass). */
 export const MAX_TAGS = 100;
 
-function kindOf(v: unknown): string {
+/** What a value that should have been something else is, for an error or a log line. */
+export function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'boolean') return `${v}`;
   if (typeof v === 'number') return `the number ${String(v)}`;

@@ -13,6 +13,7 @@ import { buildPreview, countOutcomes, entryCount, evaluateGuard } from './guard'
 import type { GuardApproval, SyncPreview } from './guard';
 import type { SourceRead } from './plan-types';
 import { FingerprintCache, fingerprintChanges } from './fingerprint-cache';
+import { kindOf } from './record-shape';
 import { finishRun, getRun, getRunRow, insertRun, lastRunOf } from './run-store';
 import { connectionGate, loadConnections, loadSite, sqlitePassState } from './site-state';
 import type { SiteInfo } from './site-state';
@@ -39,23 +40,17 @@ export type SyncRunResult = SyncRunDto;
 
 const PROGRESS_EVERY_MS = 100;
 
-function kindWord(x: unknown): string {
-  if (x === null || x === undefined) return String(x);
-  if (Array.isArray(x)) return 'a list';
-  return typeof x === 'object' ? 'an object' : `a ${typeof x}`;
-}
-
 /**
  * A page (or changes batch) entry that is not a record: the read is damaged. Dropping the entry
  * would make the person it stood for look removed, so the whole read fails instead. A typeof per
  * record, in the loop that copies the page anyway.
  */
-function checkRecords(list: unknown, what: string): SourceRecord[] {
+function checkRecords(list: unknown, what: string, where: string): SourceRecord[] {
   if (!Array.isArray(list)) throw new Error(`the source sent ${what} that is not a list of records`);
   for (let i = 0; i < list.length; i++) {
     const r: unknown = list[i];
     if (r === null || typeof r !== 'object' || Array.isArray(r)) {
-      throw new Error(`entry ${i + 1} of ${what} is ${kindWord(r)}, not a record`);
+      throw new Error(`entry ${i + 1} of ${where} is ${kindOf(r)}, not a record`);
     }
   }
   return list as SourceRecord[];
@@ -252,16 +247,15 @@ export class SyncEngine {
           if (!Array.isArray(removed)) throw new Error('the source sent removed ids that are not a list');
           // Removal is the one thing a changes batch asks for outright: an id that is not text names nobody for sure.
           const odd = removed.findIndex((x) => typeof x !== 'string' && typeof x !== 'number');
-          if (odd >= 0) throw new Error(`removed id ${odd + 1} of the changes batch is ${kindWord(removed[odd])}, not text`);
-          reads.set(conn.id, { conn, records: checkRecords(cs.records, 'the changes batch'), removedExternalIds: removed as string[], complete: false, nextToken: cs.nextToken ?? null });
+          if (odd >= 0) throw new Error(`removed id ${odd + 1} of the changes batch is ${kindOf(removed[odd])}, not text`);
+          reads.set(conn.id, { conn, records: checkRecords(cs.records, 'the changes batch', 'the changes batch'), removedExternalIds: removed as string[], complete: false, nextToken: cs.nextToken ?? null });
           continue;
         }
         const records: SourceRecord[] = [];
         let pageNo = 0;
         for await (const page of connector.list()) {
           pageNo++;
-          if (!Array.isArray(page)) throw new Error('the source sent a page that is not a list of records');
-          for (const rec of checkRecords(page, `page ${pageNo}`)) records.push(rec);
+          for (const rec of checkRecords(page, 'a page', `page ${pageNo}`)) records.push(rec);
           seen += page.length;
           const t = Date.now();
           if (t - lastEmit >= PROGRESS_EVERY_MS) {
