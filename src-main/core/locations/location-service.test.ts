@@ -23,6 +23,15 @@ let service: LocationService;
 let siteId: string;
 let people: Record<string, string>;
 
+/** The leasing office with its users sent to the panel, and Ana's and Ben's service entries. */
+async function officeSynced() {
+  await setup();
+  const id = await locationId('L-1');
+  await service.syncUsers({ locationId: id });
+  const byName = (name: string) => fake.serviceUsers('L-1').find((u) => u.name === name)!;
+  return { id, ana: byName('Ana Lopez'), ben: byName('Ben Okafor') };
+}
+
 async function setup(opts: { offline?: string[] } = {}) {
   fake = await startAlarmPanelFake({
     applyDelayMs: 20,
@@ -180,11 +189,7 @@ describe('locations', () => {
   });
 
   it('sync panel reads the panel back and lists what differs from the service', async () => {
-    await setup();
-    const id = await locationId('L-1');
-    await service.syncUsers({ locationId: id });
-    const ana = fake.serviceUsers('L-1').find((u) => u.name === 'Ana Lopez')!;
-    const ben = fake.serviceUsers('L-1').find((u) => u.name === 'Ben Okafor')!;
+    const { id, ana, ben } = await officeSynced();
     // At the keypad: Ana's code changed, Ben deleted, a stranger added.
     fake.editPanelUser('L-1', ana.slot, { name: 'Ana Lopez', code: '4071' });
     fake.editPanelUser('L-1', ben.slot, null);
@@ -212,11 +217,7 @@ describe('locations', () => {
   });
 
   it('resolves differences: push sends the service version, accept-panel keeps the keypad change', async () => {
-    await setup();
-    const id = await locationId('L-1');
-    await service.syncUsers({ locationId: id });
-    const ana = fake.serviceUsers('L-1').find((u) => u.name === 'Ana Lopez')!;
-    const ben = fake.serviceUsers('L-1').find((u) => u.name === 'Ben Okafor')!;
+    const { id, ana, ben } = await officeSynced();
     fake.editPanelUser('L-1', ana.slot, { name: 'Ana Lopez', code: '4071' });
     fake.editPanelUser('L-1', ben.slot, null);
     await service.syncPanel({ locationId: id });
