@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Decision } from './plan-types';
 import { recordJson, reserveActivityIds, UNCHANGED_REASON } from '../activity/activity-batch-format';
-import { ChunkedInsert } from './chunked-insert';
+import { ChunkedInsert, sqlText } from './chunked-insert';
 
 export interface ActivityContext {
   siteId: string;
@@ -29,20 +29,20 @@ export class ActivityWriter {
   /** `count`: how many entries this writer will write; their ids are reserved now. */
   constructor(
     sqlite: Database.Database,
-    private readonly ctx: ActivityContext,
+    ctx: ActivityContext,
     count: number,
   ) {
     this.next = count > 0 ? reserveActivityIds(sqlite, count) : 1;
     this.end = this.next + count;
-    this.rows = new ChunkedInsert(sqlite, `INSERT INTO activity_entry (${COLUMNS})`, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', 12);
+    const pass = `${sqlText(ctx.siteId)}, ${sqlText(ctx.runId)}, ${sqlText(ctx.at)}`;
+    this.rows = new ChunkedInsert(sqlite, `INSERT INTO activity_entry (${COLUMNS})`, `(?, ${pass}, ?, ?, ?, ?, ?, ?, ?, ?)`, 9);
   }
 
   /** Returns the new entry's id. */
   write(d: Decision): number {
     if (this.next >= this.end) throw new Error('More activity entries than were reserved for this pass');
     const id = this.next++;
-    const { ctx } = this;
-    this.rows.values.push(id, ctx.siteId, ctx.runId, ctx.at, d.outcome, d.personId, d.personName, d.externalId, d.connId, d.reasonCode, d.reason, detailOf(d));
+    this.rows.values.push(id, d.outcome, d.personId, d.personName, d.externalId, d.connId, d.reasonCode, d.reason, detailOf(d));
     this.rows.rowAdded();
     return id;
   }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { NormalizedRecord } from './normalize';
 import type { PersonType } from '../../contract/dto';
-import { ChunkedInsert } from './chunked-insert';
+import { ChunkedInsert, sqlText } from './chunked-insert';
 
 const COLUMNS = `id, site_id, type, first_name, last_name, email, phone, unit, status, source_connection_id, external_id,
   access_enabled, synced_tags, source_hash, last_synced_at, created_at, updated_at`;
@@ -17,17 +17,18 @@ export class PersonInserter {
 
   constructor(
     sqlite: Database.Database,
-    private readonly siteId: string,
-    private readonly at: string,
+    siteId: string,
+    at: string,
   ) {
-    this.rows = new ChunkedInsert(sqlite, `INSERT INTO person (${COLUMNS})`, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)', 16);
+    const site = sqlText(siteId);
+    const time = sqlText(at);
+    this.rows = new ChunkedInsert(sqlite, `INSERT INTO person (${COLUMNS})`, `(?, ${site}, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ${time}, ${time}, ${time})`, 12);
   }
 
   add(personId: string, type: PersonType, r: NormalizedRecord, connId: string | null, hash: string): void {
-    const at = this.at;
     this.rows.values.push(
-      personId, this.siteId, type, r.firstName, r.lastName, r.email, r.phone, r.unit, r.status, connId, r.externalId,
-      r.tags.length ? JSON.stringify(r.tags) : '[]', hash, at, at, at,
+      personId, type, r.firstName, r.lastName, r.email, r.phone, r.unit, r.status, connId, r.externalId,
+      r.tags.length ? JSON.stringify(r.tags) : '[]', hash,
     );
     this.rows.rowAdded();
   }
