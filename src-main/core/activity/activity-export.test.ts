@@ -16,4 +16,14 @@ describe('csvCell', () => {
     expect(csvCell('-2')).toBe("'-2");
     expect(csvCell('Ana')).toBe('Ana');
   });
+
+  it('also neutralises a leading line feed and the full-width formula signs', () => {
+    expect(csvCell('\n=1+1')).toBe(`"'\n=1+1"`);
+    expect(csvCell('＝HYPERLINK("http://x")')).toBe(`"'＝HYPERLINK(""http://x"")"`);
+    expect(csvCell('＋81 3 1234')).toBe("'＋81 3 1234");
+    expect(csvCell('－5')).toBe("'－5");
+    expect(csvCell('＠A1')).toBe("'＠A1");
+    // A sign inside the text is no formula.
+    expect(csvCell('Ana = 1')).toBe('Ana = 1');
+  });
 });

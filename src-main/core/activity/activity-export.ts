@@ -6,12 +6,16 @@ const HEADERS = ['time', 'outcome', 'person', 'external id', 'source', 'reason c
 
 /**
  * A cell as spreadsheet programs will read it safely: quoted when needed, and a value that
- * starts like a formula (=, +, -, @, tab, CR) is prefixed with an apostrophe so opening the
- * export can never run it. Source data is untrusted; the export must not become an attack.
+ * starts like a formula is prefixed with an apostrophe so opening the export can never run it.
+ * "Like a formula": =, +, -, @, a tab or line break before anything else, and the full-width
+ * forms of the four signs, which spreadsheets in East Asian locales also take as a formula
+ * start. Source data is untrusted; the export must not become an attack.
  */
+const FORMULA_START = /^[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/;
+
 export function csvCell(value: unknown): string {
   let text = value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  if (FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
