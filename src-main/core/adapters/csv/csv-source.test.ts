@@ -274,6 +274,18 @@ describe('createCsvSource: hostile input fails fast and clearly', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
+  it('a mapped value the sync would refuse is a bad row here, with its line; an unmapped long value is fine', async () => {
+    // Under the file limit (10,000) but over what a record may carry (1,000): caught at import,
+    // not later as an unusable record in the activity log.
+    const long = 'y'.repeat(1_500);
+    const err = await listError(source(`ID,First,Last,Notes\n1,Ana,Lopez,${long}\n2,Bo,${long},ok\n`));
+    expect(err.message).toContain('line 3: the "Last" value is 1,500 characters long; the limit is 1,000');
+    expect(err.message).not.toContain('line 2');
+    const tags = Array.from({ length: 101 }, (_, i) => `t${i}`).join(';');
+    const tagErr = await listError(source(`ID,Name,Tags\n1,Ana,${tags}\n`));
+    expect(tagErr.message).toContain('line 2: the "Tags" value has 101 tags; the limit is 100');
+  });
+
   it('500 columns in the header fail the file', async () => {
     const header = ['ID', ...Array.from({ length: 499 }, (_, i) => `c${i}`)].join(',');
     const err = await listError(source(`${header}\n1${',x'.repeat(499)}\n`));

@@ -47,6 +47,7 @@ import {
   readCsvRows,
 } from './parse-csv';
 import { cell, readPersonType, splitFullName, splitTags } from './row-values';
+import { MAX_FIELD_CHARS, MAX_TAGS } from '../../sync/record-shape';
 
 export interface CsvBadRow {
   /** 1-based line in the file where the row starts. */
@@ -335,6 +336,28 @@ function checkRow(
   }
   if (cell(row.fields[mapping.columns.externalId!]) === null) {
     return `no external id (the "${mapping.byField.externalId}" column is empty)`;
+  }
+  return fieldLimitProblem(row, mapping, columnName);
+}
+
+/**
+ * The sync engine refuses a record whose fields pass its limits (sync/record-shape.ts); a row
+ * that would be refused is reported here, with its line, instead of importing and then showing
+ * up in the activity log as unusable. Only mapped columns count: an unmapped notes column may
+ * hold what it likes.
+ */
+function fieldLimitProblem(row: CsvRow, mapping: ResolvedMapping, columnName: (index: number) => string): string | null {
+  for (const [field, index] of Object.entries(mapping.columns) as [CsvField, number][]) {
+    const value = cell(row.fields[index]);
+    if (value === null) continue;
+    if (field === 'tags') {
+      const tags = splitTags(value);
+      if (tags.length > MAX_TAGS) return `the "${columnName(index)}" value has ${formatCount(tags.length)} tags; the limit is ${MAX_TAGS}`;
+      const long = tags.find((t) => t.length > MAX_FIELD_CHARS);
+      if (long) return `a tag in the "${columnName(index)}" value is ${formatCount(long.length)} characters long; the limit is ${formatCount(MAX_FIELD_CHARS)}`;
+    } else if (value.length > MAX_FIELD_CHARS) {
+      return `the "${columnName(index)}" value is ${formatCount(value.length)} characters long; the limit is ${formatCount(MAX_FIELD_CHARS)}`;
+    }
   }
   return null;
 }
