@@ -4,7 +4,7 @@ import { UpstreamError } from '../types';
 import { propertyIdList } from './property-ids';
 import { createMriSource } from './mri-source';
 
-export { createMriSource, mriUserName } from './mri-source';
+export { createMriSource, mriUserName, mriShortUserName, MRI_PARTNER_KEY_HEADER } from './mri-source';
 export type { MriCredentials, MriSourceOptions } from './mri-source';
 export { MRI_RESIDENTS_API } from './mri-wire';
 export { startMriFake } from './fake-mri';

@@ -4,7 +4,7 @@ import { createUpstreamHttp, parseJson, statusError } from '../http/upstream-htt
 import type { RetryPolicy } from '../http/upstream-http';
 import { capital, followLink, splitBase } from './next-link';
 import type { NextRequest } from './next-link';
-import { MRI_RESIDENTS_API, mriPageSchema, mriPersonId, mriResidentToRecord, nextLinkOf } from './mri-wire';
+import { MRI_RESIDENTS_API, MriRow, mriResidentToRecord, readMriPage } from './mri-wire';
 
 /**
  * Reads residents from MRI (see mri-wire.ts). Pages are followed through `nextLink` until there
@@ -34,22 +34,40 @@ export interface MriSourceOptions {
 
 const SYSTEM = 'MRI';
 const MAX_PAGES = 10_000;
+/** Where MRI set-ups that take the partner key outside the user name expect it. */
+export const MRI_PARTNER_KEY_HEADER = 'X-MRI-PartnerKey';
 
 /** MRI's API user is one string: client id / database / user / partner key. */
 export function mriUserName(c: Pick<MriCredentials, 'clientId' | 'databaseName' | 'userName' | 'partnerKey'>): string {
   return [c.clientId, c.databaseName, c.userName, c.partnerKey].map((s) => s.trim()).join('/');
 }
 
+/** The other published form: client id / database / user, with the partner key in a header. */
+export function mriShortUserName(c: Pick<MriCredentials, 'clientId' | 'databaseName' | 'userName'>): string {
+  return [c.clientId, c.databaseName, c.userName].map((s) => s.trim()).join('/');
+}
+
 export function createMriSource(opts: MriSourceOptions): SourceConnector {
   const { origin, prefix: rawPrefix } = splitBase(opts.url);
   // People paste the address with or without the API folder; the calls add it themselves.
   const prefix = rawPrefix.replace(/\/mriapiservices(\/api\.asp)?$/i, '');
-  const http = createUpstreamHttp({
+  // MRI documents two ways to present the partner key: inside the Basic user name (four parts)
+  // or beside it in a header (three parts). The four-part form goes first; a 401 to it is asked
+  // once more in the other form, and whichever works is kept for this connection.
+  const composite = createUpstreamHttp({
     baseUrl: origin,
     auth: { kind: 'basic', username: mriUserName(opts.credentials), password: opts.credentials.password },
     systemName: SYSTEM,
     retry: opts.retry,
   });
+  const split = createUpstreamHttp({
+    baseUrl: origin,
+    auth: { kind: 'basic', username: mriShortUserName(opts.credentials), password: opts.credentials.password },
+    systemName: SYSTEM,
+    retry: opts.retry,
+  });
+  let authForm: 'composite' | 'split' | null = null;
+  const partnerHeader = { [MRI_PARTNER_KEY_HEADER]: opts.credentials.partnerKey.trim() };
   const propertyIds = [...new Set(opts.propertyIds.map((p) => p.trim()).filter(Boolean))];
   const secrets = [opts.credentials.password, opts.credentials.partnerKey];
 
@@ -58,20 +76,41 @@ export function createMriSource(opts: MriSourceOptions): SourceConnector {
     query: { $api: MRI_RESIDENTS_API, RMPROPID: propertyId, $format: 'json', ...(top ? { $top: String(top) } : {}) },
   });
 
-  async function getPage(req: NextRequest, what: string, signal?: AbortSignal, maxAttempts?: number) {
-    const reply = await http.request({ method: 'GET', path: req.path, query: req.query, retryable: true, maxAttempts, signal });
-    if (reply.status !== 200) throw statusError(SYSTEM, what, reply);
-    const parsed = parseJson(reply.text);
-    if (!parsed.ok) throw malformed(what, 'the answer is not complete JSON (it may have been cut off)');
-    const vendor = vendorMessage(parsed.value, secrets);
-    const page = mriPageSchema.safeParse(parsed.value);
-    if (!page.success) {
-      if (vendor) throw new UpstreamError(`MRI refused the request while ${what}: "${vendor}".`, reply.status);
-      const issue = page.error.issues[0];
-      throw malformed(what, `${issue.path.length ? issue.path.join('.') : 'the answer'}: ${issue.message}`);
+  async function send(req: NextRequest, signal?: AbortSignal, maxAttempts?: number) {
+    const call = { method: 'GET' as const, path: req.path, query: req.query, retryable: true, maxAttempts, signal };
+    if (authForm === 'split') return split.request({ ...call, headers: partnerHeader });
+    const reply = await composite.request(call);
+    if (reply.status !== 401 || authForm === 'composite') {
+      if (reply.status < 400) authForm = 'composite';
+      return reply;
     }
-    const raw = (parsed.value as { value: Record<string, unknown>[] }).value;
-    return { page: page.data, raw };
+    const other = await split.request({ ...call, headers: partnerHeader });
+    if (other.status === 401) return reply;
+    if (other.status < 400) authForm = 'split';
+    return other;
+  }
+
+  async function getPage(req: NextRequest, what: string, signal?: AbortSignal, maxAttempts?: number) {
+    const reply = await send(req, signal, maxAttempts);
+    const parsed = parseJson(reply.text);
+    const vendor = parsed.ok ? vendorMessage(parsed.value, secrets) : null;
+    if (reply.status === 204) return { rows: [], nextLink: null };
+    if (reply.status !== 200) {
+      const err = statusError(SYSTEM, what, reply);
+      // MRI's own words say which property or parameter it did not like; credentials are masked.
+      if (vendor && reply.status !== 401 && reply.status !== 403) throw new UpstreamError(`${err.message.replace(/\.$/, '')}: "${vendor}".`, err.status, err.retryable);
+      throw err;
+    }
+    if (!parsed.ok) {
+      if (reply.text.trim() === '') return { rows: [], nextLink: null };
+      throw malformed(what, 'the answer is not complete JSON (it may have been cut off)');
+    }
+    const page = readMriPage(parsed.value);
+    if (!page.ok) {
+      if (vendor) throw new UpstreamError(`MRI refused the request while ${what}: "${vendor}".`, reply.status);
+      throw malformed(what, page.why);
+    }
+    return page;
   }
 
   async function* readProperty(propertyId: string, seen: Set<string>, signal?: AbortSignal): AsyncGenerator<SourceRecord[]> {
@@ -79,16 +118,17 @@ export function createMriSource(opts: MriSourceOptions): SourceConnector {
     const links = new Set<string>();
     for (let n = 1; req && n <= MAX_PAGES; n++) {
       const what = `reading page ${n} of the residents of property ${propertyId}`;
-      const { page, raw } = await getPage(req, what, signal);
+      const page = await getPage(req, what, signal);
       const records: SourceRecord[] = [];
-      page.value.forEach((r, i) => {
-        const id = mriPersonId(r);
+      for (const raw of page.rows) {
+        const row = new MriRow(raw);
+        const id = row.personId()!;
         if (seen.has(id)) throw malformed(what, `resident ${id} appears more than once`);
         seen.add(id);
-        records.push(mriResidentToRecord(raw[i], r, propertyId));
-      });
+        records.push(mriResidentToRecord(row, propertyId));
+      }
       yield records;
-      const link = nextLinkOf(page);
+      const link = page.nextLink;
       if (!link) return;
       const current = `${origin}${req.path}?${new URLSearchParams(req.query).toString()}`;
       const next = followLink(link, origin, current, SYSTEM);
@@ -122,12 +162,17 @@ export function createMriSource(opts: MriSourceOptions): SourceConnector {
   };
 }
 
-/** MRI's error bodies vary ({ error: { message } }, { Message }, { message }); take its words, minus secrets. */
+/**
+ * MRI's error bodies vary: OData's { "odata.error": { code, message: { lang, value } } },
+ * { error: { message } } (message possibly { value }), { Message }, { message }. Take its words,
+ * minus secrets.
+ */
 function vendorMessage(body: unknown, secrets: string[]): string | null {
-  if (!body || typeof body !== 'object') return null;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
   const b = body as Record<string, unknown>;
-  const e = b.error as Record<string, unknown> | string | undefined;
-  const raw = typeof e === 'string' ? e : (e?.message ?? e?.Message ?? b.Message ?? b.message);
+  const e = (b['odata.error'] ?? b.error ?? b.Error) as Record<string, unknown> | string | undefined;
+  let raw: unknown = typeof e === 'string' ? e : (e?.message ?? e?.Message ?? b.Message ?? b.message);
+  if (raw && typeof raw === 'object') raw = (raw as { value?: unknown }).value;
   if (typeof raw !== 'string' || !raw.trim()) return null;
   let msg = raw.replace(/\s+/g, ' ').trim().slice(0, 200);
   for (const s of secrets) if (s && s.length >= 3) msg = msg.split(s).join('***');

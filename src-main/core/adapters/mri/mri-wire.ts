@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { SourceRecord } from '../types';
 
 /**
@@ -6,82 +5,142 @@ import type { SourceRecord } from '../types';
  *
  *   GET {base}/mriapiservices/api.asp?$api=MRI_S-PMRM_ResidentsByPropertyID&RMPROPID=<prop>&$format=json
  *       Authorization: Basic base64("<clientid>/<database>/<user>/<partnerkey>:<password>")
- *   → { "value": [ { NameID, ResidentID, RMPropID, BuildingID, UnitID, FirstName, LastName,
- *                    Email, Phone, Status, ... } ], "nextLink": "https://…" }
+ *   → { "odata.metadata": "…", "value": [ { ResidentNameID, RMPROPID, RMBLDGID, UNITID, RMLEASEID,
+ *        FirstName, LastName, Email, PhoneNumber, Cell, Status, … } ], "nextLink": "https://…" }
  *
- * MRI keeps one ResidentID per household (the lease) and one NameID per person on it, so the
- * person's id is the NameID (the ResidentID when a system sends no NameID). Values come from
- * fixed-width columns and often carry trailing spaces; ids may be numbers.
+ * MRI's column names are not spelled the same by every API and version: the residents-by-property
+ * call says ResidentNameID / RMPROPID / UNITID, the residents call NameId / PropertyId / UnitId,
+ * older integrations NameID / RMPropID / UnitID. Names are therefore looked up without regard to
+ * case and from a list of known spellings. MRI keeps one lease (household) per unit and one name
+ * id per person on it, so the person's id is the name id (the lease / resident id when a system
+ * sends none). Values come from fixed-width columns and often carry trailing spaces; ids may be
+ * numbers.
  */
 
 export const MRI_RESIDENTS_API = 'MRI_S-PMRM_ResidentsByPropertyID';
 
-const value = z.union([z.string(), z.number()]).nullable().optional();
+const FIELDS = {
+  personId: ['ResidentNameID', 'NameID', 'NameId', 'ResidentNameId'],
+  householdId: ['RMLEASEID', 'LeaseID', 'LeaseId', 'ResidentID', 'ResidentId'],
+  propertyId: ['RMPROPID', 'RMPropID', 'RMPropertyID', 'PropertyID', 'PropertyId', 'ResidentsPropertyId'],
+  buildingId: ['RMBLDGID', 'RMBldgID', 'BuildingID', 'BuildingId'],
+  unitId: ['UNITID', 'UnitID', 'UnitId'],
+  firstName: ['FirstName', 'FIRSTNAME'],
+  lastName: ['LastName', 'LASTNAME'],
+  email: ['Email', 'EMailAddress', 'EmailAddress'],
+  // Mobile first: access systems text it.
+  phone: ['Cell', 'CellPhone', 'MobilePhone', 'PersonalPhone', 'PhoneNumber', 'Phone', 'HomePhone', 'WorkPhone1', 'WorkPhone', 'WorkPhone2'],
+  status: ['Status', 'NameStatus', 'ResidentStatus', 'LeaseStatus', 'OccupantStatus'],
+  // Prospect / applicant / resident flag of the residents call: the fallback status.
+  kind: ['ProspectApplicantResident'],
+} as const;
 
-export const mriResidentSchema = z
-  .looseObject({
-    NameID: value,
-    ResidentID: value,
-    RMPropID: value,
-    RMPropertyID: value,
-    PropertyID: value,
-    BuildingID: value,
-    UnitID: value,
-    FirstName: value,
-    LastName: value,
-    Email: value,
-    Phone: value,
-    MobilePhone: value,
-    CellPhone: value,
-    HomePhone: value,
-    WorkPhone: value,
-    Status: value,
-    LeaseStatus: value,
-  })
-  .refine((r) => text(r.NameID) ?? text(r.ResidentID), { message: 'a resident has neither NameID nor ResidentID' });
-export type MriResident = z.infer<typeof mriResidentSchema>;
+export type MriField = keyof typeof FIELDS;
 
-export const mriPageSchema = z.looseObject({
-  value: z.array(mriResidentSchema),
-  nextLink: z.string().nullable().optional(),
-  'odata.nextLink': z.string().nullable().optional(),
-  '@odata.nextLink': z.string().nullable().optional(),
-});
-export type MriPage = z.infer<typeof mriPageSchema>;
-
-export function nextLinkOf(page: MriPage): string | null {
-  return text(page.nextLink) ?? text(page['@odata.nextLink']) ?? text(page['odata.nextLink']);
-}
+/** Every spelling of a column that can identify a person (the fake strips these to make a bad row). */
+export const MRI_ID_COLUMNS: readonly string[] = [...FIELDS.personId, ...FIELDS.householdId];
 
 /** Trimmed text; empty → null. */
 export function text(v: unknown): string | null {
-  if (typeof v === 'number') return String(v);
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
 }
 
-export function mriPersonId(r: MriResident): string {
-  return (text(r.NameID) ?? text(r.ResidentID))!;
+/** A resident row with its columns findable by any known spelling, in any case. */
+export class MriRow {
+  private readonly byLower = new Map<string, unknown>();
+
+  constructor(readonly raw: Record<string, unknown>) {
+    for (const [k, v] of Object.entries(raw)) if (!this.byLower.has(k.toLowerCase())) this.byLower.set(k.toLowerCase(), v);
+  }
+
+  get(field: MriField): string | null {
+    for (const name of FIELDS[field]) {
+      const v = text(this.byLower.get(name.toLowerCase()));
+      if (v !== null) return v;
+    }
+    return null;
+  }
+
+  /** The person's id, or null when the row names nobody. */
+  personId(): string | null {
+    return this.get('personId') ?? this.get('householdId');
+  }
 }
 
-export function mriResidentToRecord(raw: Record<string, unknown>, r: MriResident, propertyId: string): SourceRecord {
-  const building = text(r.BuildingID);
-  const household = text(r.ResidentID);
+/*
+ * Some MRI calls send one-letter codes instead of words. Only codes whose meaning MRI integrations
+ * agree on are translated (to a word the sync engine knows); any other code passes through as sent,
+ * so the engine reports it as an unknown status instead of Rollcall guessing.
+ */
+const STATUS_CODES: Record<string, string> = { C: 'Current', R: 'Resident', N: 'Notice', F: 'Future', P: 'Past', A: 'Applicant' };
+const KIND_CODES: Record<string, string> = { P: 'Prospect', A: 'Applicant', R: 'Resident' };
+
+export function mriStatus(row: MriRow): string | null {
+  const status = row.get('status');
+  if (status) return STATUS_CODES[status.toUpperCase()] ?? status;
+  const kind = row.get('kind');
+  return kind ? (KIND_CODES[kind.toUpperCase()] ?? kind) : null;
+}
+
+export type MriPage = { ok: true; rows: Record<string, unknown>[]; nextLink: string | null } | { ok: false; why: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads one page in any of the JSON shapes MRI's OData-flavoured services answer with:
+ * `{ value: [...] }` (light), `{ d: { results: [...], __next } }` (verbose), a bare array, or a
+ * single row object where a list was expected. Paging links: nextLink, @odata.nextLink,
+ * odata.nextLink, __next. A body with metadata but no `value` is an empty result.
+ */
+export function readMriPage(body: unknown): MriPage {
+  if (Array.isArray(body)) return rowsOf(body, null);
+  if (!isObject(body)) return { ok: false, why: 'the answer is not a JSON object' };
+  const d = isObject(body.d) ? body.d : null;
+  const link = text(body.nextLink) ?? text(body['@odata.nextLink']) ?? text(body['odata.nextLink']) ?? text(body.__next) ?? text(d?.__next);
+  if ('value' in body) {
+    const v = body.value;
+    if (v === null) return { ok: true, rows: [], nextLink: link };
+    if (isObject(v)) return rowsOf([v], link);
+    if (!Array.isArray(v)) return { ok: false, why: 'value: expected a list of residents' };
+    return rowsOf(v, link);
+  }
+  if (d) {
+    if (Array.isArray(d.results)) return rowsOf(d.results, link);
+    if (Array.isArray(d)) return rowsOf(d as unknown[], link);
+  }
+  // Only a metadata envelope: the property has nobody to list.
+  if (Object.keys(body).every((k) => k.startsWith('odata.') || k.startsWith('@odata.'))) return { ok: true, rows: [], nextLink: link };
+  return { ok: false, why: 'the answer has no resident list (value)' };
+}
+
+function rowsOf(list: unknown[], nextLink: string | null): MriPage {
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i];
+    if (!isObject(r)) return { ok: false, why: `value.${i}: a resident is not an object` };
+    if (!new MriRow(r).personId()) return { ok: false, why: `value.${i}: a resident has no name id (ResidentNameID / NameID)` };
+  }
+  return { ok: true, rows: list as Record<string, unknown>[], nextLink };
+}
+
+export function mriResidentToRecord(row: MriRow, propertyId: string): SourceRecord {
+  const building = row.get('buildingId');
+  const household = row.get('householdId');
+  const personOwnId = row.get('personId');
   const tags: string[] = [];
   if (building) tags.push(`Building ${building}`);
-  if (household && text(r.NameID)) tags.push(`Household ${household}`);
+  if (household && personOwnId) tags.push(`Household ${household}`);
   return {
-    externalId: mriPersonId(r),
-    firstName: text(r.FirstName),
-    lastName: text(r.LastName),
-    email: text(r.Email),
-    // Mobile first: access systems text it.
-    phone: text(r.MobilePhone) ?? text(r.CellPhone) ?? text(r.Phone) ?? text(r.HomePhone) ?? text(r.WorkPhone),
-    unit: text(r.UnitID),
-    // MRI's own word (Current, Notice, Future, Former, Applicant…), for the engine to map.
-    status: text(r.Status) ?? text(r.LeaseStatus),
+    externalId: row.personId()!,
+    firstName: row.get('firstName'),
+    lastName: row.get('lastName'),
+    email: row.get('email'),
+    phone: row.get('phone'),
+    unit: row.get('unitId'),
+    status: mriStatus(row),
     type: 'resident',
     tags,
-    siteKey: text(r.RMPropID) ?? text(r.RMPropertyID) ?? text(r.PropertyID) ?? propertyId,
-    raw: structuredClone(raw),
+    siteKey: row.get('propertyId') ?? propertyId,
+    raw: structuredClone(row.raw),
   };
 }

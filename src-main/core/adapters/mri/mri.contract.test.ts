@@ -13,17 +13,18 @@ const STATUS: Record<ContractPerson['status'], string> = {
   inactive: 'Former',
 };
 
+// The columns of MRI_S-PMRM_ResidentsByPropertyID, padded as MRI's fixed-width columns are.
 function toMri(p: ContractPerson, i: number): MriFakeResident {
   return {
-    NameID: p.externalId,
-    ResidentID: `R${String(7000 + i).padStart(8, '0')}`,
-    RMPropID: 'HV01',
-    BuildingID: '01',
-    UnitID: p.unit ? `${p.unit}  ` : '',
+    ResidentNameID: p.externalId,
+    RMLEASEID: `${String(7000 + i).padStart(8, '0')}`,
+    RMPROPID: 'HV01',
+    RMBLDGID: '01',
+    UNITID: p.unit ? `${p.unit}  ` : '',
     FirstName: p.firstName,
     LastName: p.lastName,
     Email: p.email ?? '',
-    Phone: p.phone ?? '',
+    PhoneNumber: p.phone ?? '',
     Status: STATUS[p.status],
   };
 }

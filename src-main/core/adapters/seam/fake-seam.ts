@@ -12,7 +12,8 @@ import type { BodyShapers, FakeReply, FakeRequest, FakeRoute, Misbehaviour, Requ
  *
  * The Seam fake does all the real work (auth, validation, ACS users, errors). The front adds only
  * what the fake lacks and the real service has: the `limit` / `page_cursor` / `pagination` paging
- * of /acs/users/list (fake 1.86 returns everything in one go), and /acs/access_groups/list (the
+ * of /acs/users/list (fake 1.86 returns everything in one go) and its `search` filter (which
+ * the fake ignores), and /acs/access_groups/list (the
  * fake keeps access groups but has no route to list them). Both are served from the fake's own data.
  */
 
@@ -107,13 +108,21 @@ export async function startSeamFake(opts: SeamFakeOptions = {}): Promise<SeamFak
   /** Seam's documented paging, cut from the fake's complete answer. */
   const listUsers = async (req: FakeRequest): Promise<FakeReply> => {
     const reply = await forward({ ...req, path: '/acs/users/list' });
-    const asked = req.body as { limit?: unknown; page_cursor?: unknown } | undefined;
+    const asked = req.body as { limit?: unknown; page_cursor?: unknown; search?: unknown } | undefined;
     const body = reply.body as { acs_users?: unknown[] } | undefined;
-    if (reply.status !== 200 || !Array.isArray(body?.acs_users) || opts.noPaging) return reply;
+    if (reply.status !== 200 || !Array.isArray(body?.acs_users)) return reply;
+    // Seam's `search`: a partial, case-insensitive match on full_name, email_address or phone_number.
+    const needle = typeof asked?.search === 'string' ? asked.search.trim().toLowerCase() : '';
+    const users = needle
+      ? (body.acs_users as Array<Record<string, unknown>>).filter((u) =>
+          [u.full_name, u.email_address ?? u.email, u.phone_number].some((v) => typeof v === 'string' && v.toLowerCase().includes(needle)),
+        )
+      : body.acs_users;
+    if (opts.noPaging) return { status: 200, body: { ...body, acs_users: users } };
     const limit = typeof asked?.limit === 'number' && asked.limit > 0 ? Math.min(asked.limit, 500) : 500;
     const offset = typeof asked?.page_cursor === 'string' ? Number(Buffer.from(asked.page_cursor, 'base64url').toString()) || 0 : 0;
-    const slice = body.acs_users.slice(offset, offset + limit);
-    const more = offset + limit < body.acs_users.length;
+    const slice = users.slice(offset, offset + limit);
+    const more = offset + limit < users.length;
     const next = more ? Buffer.from(String(offset + limit)).toString('base64url') : null;
     return { status: 200, body: { ...body, acs_users: slice, pagination: { has_next_page: more, next_page_cursor: next, next_page_url: null } } };
   };

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../types';
 import type { RemoteAccount } from '../types';
 import { CONTRACT_RETRY } from '../contract/fault-control';
+import { startFakeServer } from '../http/fake-server';
 import { startSeamFake } from './fake-seam';
 import type { SeamFake } from './fake-seam';
 import { createSeamPanel } from './seam-panel';
@@ -177,5 +178,130 @@ describe('Seam paging, envelopes and errors', () => {
     const err = (await panel.resume(a.remoteId, { idempotencyKey: key(), ifVersion: a.version }).catch((e: unknown) => e)) as UpstreamError;
     expect(err.status).toBe(412);
     expect((await panel.resume(a.remoteId, { idempotencyKey: key(), ifVersion: s.version })).suspended).toBe(false);
+  });
+});
+
+describe("Seam published shapes (audit against docs.seam.co and @seamapi/types)", () => {
+  const SYS = 'sys-1';
+  const user = (id: string, over: Record<string, unknown> = {}) => ({
+    acs_user_id: id,
+    acs_system_id: SYS,
+    workspace_id: 'ws',
+    created_at: '2024-04-05T07:57:05.323Z',
+    display_name: `User ${id}`,
+    full_name: `User ${id}`,
+    is_managed: true,
+    warnings: [],
+    errors: [],
+    ...over,
+  });
+  type Handler = (body: Record<string, unknown>) => { status: number; body?: unknown };
+  async function plain(routes: Record<string, Handler>) {
+    const server = await startFakeServer({
+      token: 'seam_test_key',
+      shapers: { malformed: (b) => b, duplicateIds: (b) => b, emptyList: (b) => b },
+      routes: Object.entries(routes).map(([pattern, handler]) => ({
+        method: 'POST',
+        pattern,
+        handler: (req: { body: unknown }) => handler((req.body ?? {}) as Record<string, unknown>),
+      })),
+    });
+    const panel = createSeamPanel({ url: server.url, apiKey: 'seam_test_key', acsSystemId: SYS, retry: CONTRACT_RETRY, pageSize: 2 });
+    return { server, panel };
+  }
+
+  it('reads a user without is_suspended (optional in the published model) as not suspended, ignoring unknown fields', async () => {
+    const { server, panel } = await plain({ '/acs/users/get': () => ({ status: 200, body: { acs_user: { ...user('u1'), brand_new_field: { x: 1 } }, ok: true } }) });
+    try {
+      expect(await panel.get('u1')).toMatchObject({ remoteId: 'u1', suspended: false, firstName: 'User', lastName: 'u1' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('follows next_page_cursor until it is absent (has_next_page missing), uses next_page_url when only it is sent, and takes a lone object as a list', async () => {
+    const pages: Record<string, unknown> = {
+      '': { acs_users: [user('a'), user('b')], pagination: { next_page_cursor: 'c2' } },
+      c2: { acs_users: [user('c')], pagination: { has_next_page: true, next_page_cursor: null, next_page_url: 'https://connect.getseam.com/acs/users/list?page_cursor=c3' } },
+      c3: { acs_users: user('d'), pagination: { has_next_page: false, next_page_cursor: null } },
+    };
+    const cursors: unknown[] = [];
+    const { server, panel } = await plain({
+      '/acs/users/list': (b) => {
+        cursors.push(b.page_cursor ?? null);
+        return { status: 200, body: pages[typeof b.page_cursor === 'string' ? b.page_cursor : ''] };
+      },
+    });
+    try {
+      expect((await all(panel)).map((a) => a.remoteId)).toEqual(['a', 'b', 'c', 'd']);
+      expect(cursors).toEqual([null, 'c2', 'c3']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reports the state Seam accepted (pending mutations) and treats a user being deleted as gone', async () => {
+    let suspended = false;
+    const { server, panel } = await plain({
+      '/acs/users/get': (b) =>
+        b.acs_user_id === 'gone'
+          ? { status: 200, body: { acs_user: user('gone', { pending_mutations: [{ mutation_code: 'deleting', created_at: 'x', message: 'm' }] }) } }
+          : {
+              status: 200,
+              body: {
+                acs_user: user('u1', {
+                  is_suspended: false,
+                  pending_mutations: suspended ? [{ mutation_code: 'updating_suspension_state', created_at: 'x', message: 'm', from: { is_suspended: false }, to: { is_suspended: true } }] : [],
+                }),
+              },
+            },
+      // The documented answer is void; an empty 204 must count as done too.
+      '/acs/users/suspend': () => {
+        suspended = true;
+        return { status: 204 };
+      },
+      '/acs/users/list': () => ({ status: 200, body: { acs_users: [user('u1'), user('gone', { warnings: [{ warning_code: 'being_deleted', created_at: 'x', message: 'm' }] })] } }),
+    });
+    try {
+      expect((await panel.suspend('u1', { idempotencyKey: key() })).suspended).toBe(true);
+      expect(await panel.get('gone')).toBeNull();
+      expect((await all(panel)).map((a) => a.remoteId)).toEqual(['u1']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reads a *_not_found error type as "no such user" whether it comes as 404 or 400, and a delete of it as done', async () => {
+    const { server, panel } = await plain({
+      '/acs/users/get': (b) =>
+        b.acs_user_id === 'u404'
+          ? { status: 404, body: { error: { type: 'acs_user_not_found', message: 'acs_user not found' }, ok: false } }
+          : { status: 400, body: { error: { type: 'acs_user_not_found', message: 'nope' }, ok: false } },
+      '/acs/users/delete': () => ({ status: 404, body: { error: { type: 'acs_user_not_found', message: 'Access control user not found' }, ok: false } }),
+    });
+    try {
+      expect(await panel.get('u404')).toBeNull();
+      expect(await panel.get('u400')).toBeNull();
+      await expect(panel.remove('u404', { idempotencyKey: key() })).resolves.toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('waits out a 429 with Retry-After on a read and then answers', async () => {
+    const { fake, panel } = await setup();
+    const a = await panel.create({ firstName: 'Rate', lastName: 'Limited', email: 'rl@example.com', phone: null, externalRef: 'p9' }, { idempotencyKey: key() });
+    fake.misbehave({ status: 429, retryAfterSeconds: 0, times: 1, path: '/acs/users/get' });
+    expect((await panel.get(a.remoteId))?.email).toBe('rl@example.com');
+    expect(fake.requestLog.filter((r) => r.path === '/acs/users/get').map((r) => r.status)).toEqual([429, 200]);
+  });
+
+  it("searches for an existing user by the E.164 phone Seam stores, so spacing does not hide the match", async () => {
+    const { fake, panel } = await setup();
+    const existing = fake.users.insert({ full_name: 'Spaced Phone', phone_number: '+14155550177' });
+    const a = await panel.create({ firstName: 'Spaced', lastName: 'Phone', email: null, phone: '+1 (415) 555-0177', externalRef: 'p10' }, { idempotencyKey: key() });
+    // The fake applies Seam's partial-match search: "+1 (415) 555-0177" would have found nothing.
+    expect(a.remoteId).toBe(existing.acs_user_id);
+    expect(fake.requestLog.some((r) => r.path === '/acs/users/create')).toBe(false);
   });
 });

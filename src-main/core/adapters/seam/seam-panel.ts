@@ -7,6 +7,9 @@ import { parseReply } from '../http/parse-reply';
 import { joinFullName, splitFullName } from './full-name';
 import {
   accessGroupListEnvelope,
+  effectiveUser,
+  isBeingDeleted,
+  nextCursor,
   seamError,
   systemEnvelope,
   systemListEnvelope,
@@ -30,8 +33,10 @@ import type { SeamAcsUser } from './seam-wire';
  * - No version or updated_at: the version is a hash of the user's fields, and `ifVersion` is
  *   checked by reading the user just before the write (412 when it moved). There is a short
  *   window between that read and the write that only a vendor-side precondition could close.
- * - No field for our external reference on ACS users (Seam's user identities carry a key, but
- *   not every Seam deployment has them), so RemoteAccount.externalRef is always null.
+ * - No field for our external reference on ACS users themselves. Seam's user identities carry a
+ *   documented unique `user_identity_key` (and acs users a `user_identity_id`), which could hold
+ *   it, but that costs an identity per person and extra calls, and Seam's own fake does not
+ *   implement /user_identities/create; until that is decided RemoteAccount.externalRef is null.
  * - Updates cannot clear an email or phone number; a null there leaves Seam's value as it is.
  */
 
@@ -86,7 +91,7 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
 
   async function call<T>(route: string, body: Record<string, unknown>, schema: z.ZodType<T>, what: string, signal?: AbortSignal): Promise<T> {
     const reply = await rpc(route, body, true, signal);
-    if (reply.status !== 200) throw replyError(reply, what);
+    if (!ok(reply)) throw replyError(reply, what);
     return validate(reply, what, schema);
   }
 
@@ -94,11 +99,13 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
     const what = `reading ACS user ${remoteId}`;
     const reply = await rpc('/acs/users/get', { acs_user_id: remoteId }, true, signal);
     if (isNotFound(reply)) return null;
-    if (reply.status !== 200) throw replyError(reply, what);
+    if (!ok(reply)) throw replyError(reply, what);
     const user = validate(reply, what, userEnvelope).acs_user;
     // An ACS user of another system is not ours to manage from this connection.
     if (user.acs_system_id && user.acs_system_id !== systemId) return null;
-    return user;
+    // One Seam is deleting counts as deleted: the removal we (or someone) asked for is under way.
+    if (isBeingDeleted(user)) return null;
+    return effectiveUser(user);
   }
 
   async function mustGet(remoteId: string, what: string, signal?: AbortSignal): Promise<SeamAcsUser> {
@@ -131,8 +138,8 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
         seen.add(u.acs_user_id);
       }
       // Seam filters by acs_system_id itself; a stray user from another system is dropped, not trusted.
-      yield value.acs_users.filter((u) => !u.acs_system_id || u.acs_system_id === systemId);
-      const next = value.pagination?.has_next_page ? value.pagination.next_page_cursor : null;
+      yield value.acs_users.filter((u) => (!u.acs_system_id || u.acs_system_id === systemId) && !isBeingDeleted(u)).map(effectiveUser);
+      const next = nextCursor(value.pagination);
       if (!next) return;
       if (cursors.has(next)) throw unusable(what, 'its paging goes round in a circle');
       cursors.add(next);
@@ -151,8 +158,10 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
       if (phone) return sameName && digits(u.phone_number) === phone;
       return sameName && !userEmail(u) && !digits(u.phone_number);
     };
-    // `search` narrows the list on Seam's side where supported; we still match exactly here.
-    const search = input.email?.trim() || input.phone?.trim() || undefined;
+    // `search` (a partial match on full_name, email_address or phone_number) narrows the list on
+    // Seam's side; the phone goes in the E.164 form Seam stores, or spacing would miss it. We
+    // still match exactly here.
+    const search = input.email?.trim() || (input.phone?.trim() ? e164(input.phone) : undefined);
     for await (const page of pages(signal, search)) {
       const found = page.find(matches);
       if (found) return found;
@@ -178,7 +187,7 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
         await sleep(backoff(policy, attempt));
         continue;
       }
-      if (reply.status === 200 || reply.status === 201) return validate(reply, what, userEnvelope).acs_user;
+      if (ok(reply)) return effectiveUser(validate(reply, what, userEnvelope).acs_user);
       const error = replyError(reply, what);
       if (!error.retryable || attempt >= policy.attempts) throw error;
       const asked = retryAfterMs(reply.headers['retry-after']);
@@ -195,7 +204,7 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
         if (isNotFound(reply)) {
           return { ok: false, message: `${SYSTEM} accepted the API key but has no access system "${systemId}" in this workspace. Check the ACS system id.` };
         }
-        if (reply.status !== 200) throw replyError(reply, 'checking the connection');
+        if (!ok(reply)) throw replyError(reply, 'checking the connection');
         const sys = validate(reply, 'checking the connection', systemEnvelope).acs_system;
         const vendor = sys.external_type_display_name ? ` (${sys.external_type_display_name})` : '';
         return { ok: true, message: `Connected to ${SYSTEM}: access system "${sys.name ?? sys.acs_system_id}"${vendor}.` };
@@ -242,7 +251,7 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
       if (Object.keys(body).length > 1) {
         // Setting the same values twice is harmless, so the HTTP layer may retry this one.
         const reply = await rpc('/acs/users/update', body, true, wo.signal);
-        if (reply.status !== 200) throw replyError(reply, what, remoteId);
+        if (!ok(reply)) throw replyError(reply, what, remoteId);
       }
       return toRemote(await mustGet(remoteId, what, wo.signal));
     },
@@ -268,7 +277,7 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
       const reply = await rpc('/acs/users/delete', { acs_user_id: remoteId }, true, wo.signal);
       // Already gone is what we wanted.
       if (isNotFound(reply)) return;
-      if (reply.status !== 200) throw replyError(reply, what, remoteId);
+      if (!ok(reply)) throw replyError(reply, what, remoteId);
     },
 
     async listAccessGroups(listOpts) {
@@ -282,7 +291,7 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
       const what = `adding ACS user ${remoteId} to access group ${accessGroupId}`;
       // Joining a group one is already in changes nothing, so this is safe to retry.
       const reply = await rpc('/acs/users/add_to_access_group', { acs_user_id: remoteId, acs_access_group_id: accessGroupId }, true, listOpts?.signal);
-      if (reply.status !== 200) throw replyError(reply, what, remoteId);
+      if (!ok(reply)) throw replyError(reply, what, remoteId);
     },
 
     async listSystems(listOpts) {
@@ -297,13 +306,14 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
     const before = await current(remoteId, wo, what);
     if (before.is_suspended !== suspended) {
       const reply = await rpc(suspended ? '/acs/users/suspend' : '/acs/users/unsuspend', { acs_user_id: remoteId }, true, wo.signal);
-      if (reply.status !== 200) throw replyError(reply, what, remoteId);
+      if (!ok(reply)) throw replyError(reply, what, remoteId);
     }
     return toRemote(await mustGet(remoteId, what, wo.signal));
   }
 }
 
-export function toRemote(u: SeamAcsUser): RemoteAccount {
+export function toRemote(user: SeamAcsUser): RemoteAccount {
+  const u = effectiveUser(user);
   const { firstName, lastName } = splitFullName(u.full_name ?? u.display_name);
   return {
     remoteId: u.acs_user_id,
@@ -311,10 +321,15 @@ export function toRemote(u: SeamAcsUser): RemoteAccount {
     lastName,
     email: userEmail(u),
     phone: u.phone_number ?? null,
-    suspended: u.is_suspended,
+    suspended: u.is_suspended ?? false,
     version: userVersion(u),
     externalRef: null,
   };
+}
+
+/** Seam answers writes with 200 and a body ({} or { acs_user }), some proxies with 201/204: all are success. */
+function ok(reply: HttpReply): boolean {
+  return reply.status >= 200 && reply.status < 300;
 }
 
 function requireKey(wo: WriteOptions): void {
