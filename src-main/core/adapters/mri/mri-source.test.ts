@@ -192,6 +192,9 @@ describe('MRI published shapes (audit)', () => {
       resident(4, { Status: 'R' }),
       resident(5, { Status: undefined, ProspectApplicantResident: 'A' }),
       resident(6, { Status: 'O' }),
+      // Codes that would take access away are never guessed: "A" is Active in some set-ups.
+      resident(7, { Status: 'A' }),
+      resident(8, { Status: 'P' }),
     ]);
     const byId = new Map((await readAll(source(f))).map((r) => [r.externalId, r.status]));
     expect([...byId.entries()].sort()).toEqual([
@@ -201,9 +204,12 @@ describe('MRI published shapes (audit)', () => {
       ['4', 'Resident'],
       ['5', 'Applicant'],
       ['6', 'O'],
+      ['7', 'A'],
+      ['8', 'P'],
     ]);
     expect(mapStatus('Resident')).toBe('current');
     expect(mapStatus('O')).toBe('unknown');
+    expect(mapStatus('A')).toBe('unknown');
   });
 
   it('accepts a single resident object where a list is expected, and a metadata-only answer as an empty property', async () => {

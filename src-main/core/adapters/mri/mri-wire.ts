@@ -73,14 +73,17 @@ export class MriRow {
  * agree on are translated (to a word the sync engine knows); any other code passes through as sent,
  * so the engine reports it as an unknown status instead of Rollcall guessing.
  */
-const STATUS_CODES: Record<string, string> = { C: 'Current', R: 'Resident', N: 'Notice', F: 'Future', P: 'Past', A: 'Applicant' };
+// Only codes that keep access on are translated. A guessed code that meant "moved out" where it
+// means something else ("A" is Active in some MRI set-ups) would disable real residents; left as
+// sent, an unknown code leaves a linked person's access as it is (the engine says why).
+const STATUS_CODES: Record<string, string> = { C: 'Current', R: 'Resident', N: 'Notice', F: 'Future' };
 const KIND_CODES: Record<string, string> = { P: 'Prospect', A: 'Applicant', R: 'Resident' };
 
 export function mriStatus(row: MriRow): string | null {
   const status = row.get('status');
-  if (status) return STATUS_CODES[status.toUpperCase()] ?? status;
+  if (status) return Object.hasOwn(STATUS_CODES, status.toUpperCase()) ? STATUS_CODES[status.toUpperCase()] : status;
   const kind = row.get('kind');
-  return kind ? (KIND_CODES[kind.toUpperCase()] ?? kind) : null;
+  return kind ? (Object.hasOwn(KIND_CODES, kind.toUpperCase()) ? KIND_CODES[kind.toUpperCase()] : kind) : null;
 }
 
 export type MriPage = { ok: true; rows: Record<string, unknown>[]; nextLink: string | null } | { ok: false; why: string };
