@@ -15,8 +15,11 @@ import { GET_RESIDENT_LIST_INFO_ACTION, RPX_NS } from './realpage-wire';
  *  - wants text/xml and the IRPXService/getresidentlistinfo SOAPAction,
  *  - checks the auth block (pmcid, licensekey, and username/password when the PMC uses them)
  *    and refuses with a SOAP Fault,
+ *  - reads the arguments from the nested element named like the operation
+ *    (getresidentlistinfo / getresidentlistinfo / status); without a status it faults,
  *  - answers a site the license does not cover with a soap:Client fault,
- *  - returns one site's residents for one status list (C current, P pending, F former), unpaged.
+ *  - returns one site's residents for one status list (C current, P pending, F former, or ALL),
+ *    unpaged.
  */
 
 export interface RealPageFakeResident {
@@ -151,10 +154,13 @@ export async function startRealPageFake(opts: RealPageFakeOptions = {}): Promise
     const auth = isNode(op.auth) ? op.auth : {};
     const siteId = textOf(auth.siteid) ?? '';
     if (!sites.has(siteId)) return faultReply(500, `Site ${siteId} is not licensed for this PMC.`, 'client');
-    const args = isNode(op.getresidentlistinfoargs) ? op.getresidentlistinfoargs : {};
+    const args = isNode(op.getresidentlistinfo) ? op.getresidentlistinfo : {};
     const status = (textOf(args.status) ?? '').toUpperCase();
-    if (status !== 'C' && status !== 'P' && status !== 'F') return faultReply(500, 'status must be C, P or F.', 'client');
-    const list = residents.stored().filter((r) => r.siteId === siteId && statusListOf(r.leaseStatus) === status).map(residentXml);
+    if (status !== 'C' && status !== 'P' && status !== 'F' && status !== 'ALL') return faultReply(500, 'status must be C, P, F or ALL.', 'client');
+    const list = residents
+      .stored()
+      .filter((r) => r.siteId === siteId && (status === 'ALL' || statusListOf(r.leaseStatus) === status))
+      .map(residentXml);
     return {
       status: 200,
       body: { getresidentlistinfoResponse: { '@_xmlns': RPX_NS, getresidentlistinfoResult: { residentlist: { resident: list } } } },

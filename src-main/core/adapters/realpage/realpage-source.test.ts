@@ -63,9 +63,17 @@ describe('RealPage RPX getresidentlistinfo', () => {
     const docs = fake.received.map((r) => parser.parse(r.body)['soap:Envelope']);
     expect(docs[0]['@_xmlns:soap']).toBe('http://schemas.xmlsoap.org/soap/envelope/');
     const ops = docs.map((d) => d['soap:Body'].getresidentlistinfo);
-    expect(ops.map((op) => op.getresidentlistinfoargs.status)).toEqual(['C', 'P', 'F']);
     expect(ops[0]['@_xmlns']).toBe(RPX_NS);
-    expect(ops[0].auth).toEqual({ pmcid: fake.pmcId, siteid: SITE, licensekey: fake.licenseKey, username: fake.username, password: fake.password });
+    // The arguments element is named like the operation (not "getresidentlistinfoargs").
+    expect(ops.map((op) => op.getresidentlistinfo)).toEqual([
+      { headofhousehold: 'false', status: 'C' },
+      { headofhousehold: 'false', status: 'P' },
+      { headofhousehold: 'false', status: 'F' },
+    ]);
+    expect(ops[0].getresidentlistinfoargs).toBeUndefined();
+    // The auth block in the order WSDL-generated RPX clients send, with the OneSite system.
+    expect(Object.keys(ops[0].auth)).toEqual(['pmcid', 'siteid', 'username', 'password', 'licensekey', 'system']);
+    expect(ops[0].auth).toEqual({ pmcid: fake.pmcId, siteid: SITE, username: fake.username, password: fake.password, licensekey: fake.licenseKey, system: 'OneSite' });
   });
 
   it('leaves the login out of the auth block when the license is all the PMC uses', async () => {
@@ -109,6 +117,8 @@ describe('RealPage RPX getresidentlistinfo', () => {
     const { source } = await start({ residents: words.map((leaseStatus, i) => resident(`m${i}`, { leaseStatus })) });
     const byId = new Map((await readAll(source)).map((r) => [r.externalId, r]));
     expect(words.map((_, i) => mapStatus(byId.get(`m${i}`)!.status))).toEqual(['current', 'notice', 'future', 'applicant', 'future', 'past', 'inactive']);
+    // Words the engine knows go through as RealPage wrote them.
+    expect(words.map((_, i) => byId.get(`m${i}`)!.status)).toEqual(words);
     expect(byId.get('m4')!.raw.leasestatus).toBe('Applicant - Lease Signed');
   });
 
@@ -236,5 +246,76 @@ describe('RealPage connection settings', () => {
     expect(realPageSourceSpec.fields.filter((f) => f.kind === 'secret').map((f) => f.key)).toEqual(['licenseKey', 'password']);
     expect(realPageSourceSpec.configSchema.safeParse({ url: fake.url, pmcId: '', siteIds: SITE }).success).toBe(false);
     expect(() => realPageSourceSpec.create(config, {})).toThrow(UpstreamError);
+  });
+});
+
+describe('RealPage RPX: the shapes the gateway publishes', () => {
+  it('answers the older inferred "getresidentlistinfoargs" request as the gateway would: no status, a fault', async () => {
+    const { fake } = await start({ residents: [resident('m1')] });
+    const body = `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
+      <getresidentlistinfo xmlns="${RPX_NS}"><auth><pmcid>${fake.pmcId}</pmcid><siteid>${SITE}</siteid><username>${fake.username}</username>
+      <password>${fake.password}</password><licensekey>${fake.licenseKey}</licensekey><system>OneSite</system></auth>
+      <getresidentlistinfoargs><status>C</status></getresidentlistinfoargs></getresidentlistinfo></s:Body></s:Envelope>`;
+    const res = await fetch(fake.url, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${GET_RESIDENT_LIST_INFO_ACTION}"` }, body });
+    expect(res.status).toBe(500);
+    expect(await res.text()).toContain('status must be C, P, F or ALL');
+  });
+
+  it('reads capitalised ResidentList/Resident, prefixed elements, a BOM and a result sent as escaped XML', async () => {
+    const { fake, source } = await start({});
+    fake.serveRawOnce(
+      `\uFEFF<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
+        <t:getresidentlistinfoResponse xmlns:t="${RPX_NS}"><t:getresidentlistinfoResult>
+          <t:ResidentList><t:Resident><t:residentid>h1</t:residentid><t:ResidentMemberId>m1</t:ResidentMemberId><t:FirstName>Ana</t:FirstName>
+          <t:lastname>Lopez</t:lastname><t:leasestatus>Current</t:leasestatus></t:Resident></t:ResidentList>
+        </t:getresidentlistinfoResult></t:getresidentlistinfoResponse></s:Body></s:Envelope>`,
+    );
+    const it = source.list()[Symbol.asyncIterator]();
+    expect(((await it.next()).value as SourceRecord[]).map((r) => [r.externalId, r.firstName, r.lastName, r.status])).toEqual([['m1', 'Ana', 'Lopez', 'Current']]);
+    const escaped = '&lt;residentlist&gt;&lt;resident&gt;&lt;residentid&gt;h2&lt;/residentid&gt;&lt;firstname&gt;Mei&lt;/firstname&gt;&lt;lastname&gt;K &amp;amp; Co&lt;/lastname&gt;&lt;leasestatus&gt;Applicant&lt;/leasestatus&gt;&lt;/resident&gt;&lt;/residentlist&gt;';
+    fake.serveRawOnce(envelope(escaped));
+    expect(((await it.next()).value as SourceRecord[]).map((r) => [r.externalId, r.lastName, r.status])).toEqual([['h2', 'K & Co', 'Applicant']]);
+    await it.return?.(undefined);
+  });
+
+  it('maps the one-letter list codes some sites send as leasestatus', async () => {
+    const { fake, source } = await start({});
+    const one = (id: string, code: string) => `<resident><residentid>${id}</residentid><firstname>X</firstname><lastname>Y</lastname><leasestatus>${code}</leasestatus></resident>`;
+    fake.serveRawOnce(envelope(`<residentlist>${one('a', 'C')}${one('b', 'P')}${one('c', 'F')}</residentlist>`));
+    const it = source.list()[Symbol.asyncIterator]();
+    const page = (await it.next()).value as SourceRecord[];
+    expect(page.map((r) => [r.status, mapStatus(r.status)])).toEqual([
+      ['Current', 'current'],
+      // The pending list holds applicants too: the cautious reading.
+      ['Applicant', 'applicant'],
+      ['Former', 'past'],
+    ]);
+    expect(page.map((r) => r.raw.leasestatus)).toEqual(['C', 'P', 'F']);
+    await it.return?.(undefined);
+  });
+
+  it('reports an error element inside a successful answer as a refusal, not retried, secrets blanked', async () => {
+    const { fake, source } = await start({ residents: [resident('m1')] });
+    fake.serveRawOnce(envelope(`<Error><ErrorDescription>LicenseKey ${fake.licenseKey} is not authorized to call the method</ErrorDescription></Error>`));
+    const err = await failure(readAll(source));
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err!.message).toMatch(/RealPage refused the request for site 5230176: "LicenseKey ••• is not authorized to call the method"\. Check the PMC id/);
+    expect(err!.message).not.toContain(fake.licenseKey);
+    expect(err!.retryable).toBe(false);
+    expect(fake.requestLog).toHaveLength(1);
+  });
+
+  it('reads a WCF fault whose faultstring carries xml:lang, and a SOAP 1.2 Receiver fault as retryable', async () => {
+    const { fake, source } = await start({ residents: [resident('m1')] });
+    fake.serveRawOnce(
+      `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:Client</faultcode><faultstring xml:lang="en-US">Invalid license key</faultstring></s:Fault></s:Body></s:Envelope>`,
+      500,
+    );
+    expect((await failure(readAll(source)))!.message).toMatch(/RealPage refused the credentials \(500\): "Invalid license key"/);
+    fake.serveRawOnce(
+      `<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><e:Fault><e:Code><e:Value>e:Receiver</e:Value></e:Code><e:Reason><e:Text xml:lang="en">Busy</e:Text></e:Reason></e:Fault></e:Body></e:Envelope>`,
+      500,
+    );
+    expect(await readAll(source)).toHaveLength(1);
   });
 });

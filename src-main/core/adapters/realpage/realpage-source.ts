@@ -2,7 +2,7 @@ import { UpstreamError } from '../types';
 import type { ListOptions, SourceConnector, SourceRecord, TestResult } from '../types';
 import { createUpstreamHttp } from '../http/upstream-http';
 import type { RetryPolicy } from '../http/upstream-http';
-import { SOAP_CONTENT_TYPE, malformedAnswer, parseSoap, retryUnlessClientFault, soapFault, soapReplyError } from '../yardi/soap';
+import { SOAP_CONTENT_TYPE, malformedAnswer, parseSoap, retryUnlessClientFault, soapFault, soapReplyError, soundsLikeAuth, vendorText } from '../yardi/soap';
 import { GET_RESIDENT_LIST_INFO_ACTION, RPX_STATUS_LISTS, readResidentList, residentKey, residentListEnvelope, residentToRecord, rpxParser } from './realpage-wire';
 import type { RpxAuth, RpxStatusCode } from './realpage-wire';
 
@@ -46,6 +46,11 @@ export function createRealPageSource(opts: RealPageSourceOptions): SourceConnect
     if (soapFault(parsed.body)) throw soapReplyError(SYSTEM, what, reply, rpxParser, secrets, SETTINGS_HINT);
     const answer = readResidentList(parsed.body);
     if (answer.kind === 'malformed') throw malformedAnswer(SYSTEM, what, answer.why);
+    if (answer.kind === 'refused') {
+      const said = vendorText(answer.message, secrets);
+      const hint = soundsLikeAuth(said) ? ` ${SETTINGS_HINT}` : ' Check the site ids in the connection settings.';
+      throw new UpstreamError(`${SYSTEM} refused the request for site ${siteId}: "${said}".${hint}`);
+    }
     const seen = new Set<string>();
     return answer.residents.map((r, i) => {
       const id = residentKey(r);

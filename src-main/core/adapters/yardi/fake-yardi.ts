@@ -16,7 +16,10 @@ import { GET_RESIDENTS_ACTION, YARDI_NS } from './yardi-wire';
  *  - refuses a bad user name, password, interface entity or license with a fault,
  *  - answers an unknown server, database or property with HTTP 200 and an error Message inside
  *    GetResidentsResult (Yardi's "error in the result" style),
- *  - returns one property's residents per call, unpaged, as MITS-style resident data.
+ *  - returns one property's residents per call, unpaged, as GetResidents does:
+ *    MITS-ResidentData / PropertyResidents / Residents / Resident @tCode, with each lease's
+ *    roommates as OtherOccupants / OtherOccupant @Code under the lease holder
+ *    (`shape: 'customers'` serves the MITS Property / Customers / Customer layout instead).
  */
 
 export interface YardiFakeResident {
@@ -32,6 +35,10 @@ export interface YardiFakeResident {
   unit?: string | null;
   /** Yardi's word: Current, Notice, Future, Past, Applicant, Denied, Canceled, Eviction… */
   status: string;
+  /** The lease holder's tCode: this person is listed as their OtherOccupant (a roommate). */
+  householdId?: string;
+  /** m/d/yyyy, as Yardi writes dates. */
+  moveOutDate?: string | null;
 }
 
 export interface YardiFake {
@@ -71,6 +78,8 @@ export interface YardiFakeOptions {
   interfaceLicense?: string;
   /** Send GetResidentsResult as a string of escaped XML, as some Voyager versions do. */
   resultAsString?: boolean;
+  /** 'residents' (GetResidents' own layout, the default) or 'customers' (MITS Property/Customers). */
+  shape?: 'residents' | 'customers';
 }
 
 export const YARDI_FAKE_PATH = '/8223tp7s7live/webservices/itfresidentdata.asmx';
@@ -78,39 +87,67 @@ const requestParser = soapParser([]);
 
 type ResidentsBody = { GetResidentsResponse: { '@_xmlns': string; GetResidentsResult: XmlNode } };
 
-/** The Customer list inside a GetResidents reply body, for the fault shapers. */
-function customersIn(body: unknown): { data: XmlNode; list: XmlNode[] } | null {
+/** Where a reply body keeps its people: Residents/Resident or Customers/Customer of the first group. */
+function listIn(body: unknown): { group: XmlNode; listName: string; itemName: string; list: XmlNode[] } | null {
   const result = (body as Partial<ResidentsBody>)?.GetResidentsResponse?.GetResidentsResult;
   const data = isNode(result) ? result['MITS-ResidentData'] : null;
-  if (!isNode(data) || !Array.isArray(data.Property) || !isNode(data.Property[0])) return null;
-  const customers = (data.Property[0] as XmlNode).Customers;
-  return isNode(customers) && Array.isArray(customers.Customer) ? { data, list: customers.Customer as XmlNode[] } : null;
+  if (!isNode(data)) return null;
+  for (const [groupName, listName, itemName] of [
+    ['PropertyResidents', 'Residents', 'Resident'],
+    ['Property', 'Customers', 'Customer'],
+  ] as const) {
+    const groups = data[groupName];
+    if (!Array.isArray(groups) || !isNode(groups[0])) continue;
+    const list = (groups[0] as XmlNode)[listName];
+    if (isNode(list) && Array.isArray(list[itemName])) return { group: groups[0] as XmlNode, listName, itemName, list: list[itemName] as XmlNode[] };
+  }
+  return null;
 }
 
-function withCustomers(body: unknown, list: XmlNode[]): unknown {
-  const copy = structuredClone(body) as ResidentsBody;
-  const data = copy.GetResidentsResponse.GetResidentsResult['MITS-ResidentData'] as { Property: XmlNode[] };
-  data.Property[0] = { ...data.Property[0], Customers: { Customer: list } };
+function withList(body: unknown, list: XmlNode[]): unknown {
+  const copy = structuredClone(body);
+  const at = listIn(copy)!;
+  at.group[at.listName] = { [at.itemName]: list };
   return copy;
 }
 
 const shapers = listShapers({
-  read: (body) => customersIn(body)?.list ?? null,
-  write: withCustomers,
+  read: (body) => listIn(body)?.list ?? null,
+  write: withList,
   unexpected(body) {
     const copy = structuredClone(body) as ResidentsBody;
     copy.GetResidentsResponse.GetResidentsResult = { 'MITS-ResidentData': { Unexpected: 'true' } };
     return copy;
   },
-  // A customer's only id is its Identification list.
-  withoutId({ Identification: _gone, ...noId }) {
+  // A person's only ids are the tCode attribute and the Identification list.
+  withoutId({ '@_tCode': _code, Identification: _gone, ...noId }) {
     return noId;
   },
 });
 
+/** A person in GetResidents' own layout: flat fields, the tenant code as the tCode attribute. */
+function residentXml(r: YardiFakeResident, roommates: YardiFakeResident[]): XmlNode {
+  const x: XmlNode = { '@_tCode': r.id, Status: r.status, FirstName: r.firstName, LastName: r.lastName };
+  if (r.email) x.Email = r.email;
+  if (r.phone) x.Phone = [{ '@_type': r.phoneType ?? 'cell', PhoneNumber: r.phone }];
+  if (r.unit) x.UnitCode = r.unit;
+  if (r.moveOutDate) x.MoveOutDate = r.moveOutDate;
+  if (roommates.length > 0) x.OtherOccupants = [{ OtherOccupant: roommates.map(occupantXml) }];
+  return x;
+}
+
+function occupantXml(r: YardiFakeResident): XmlNode {
+  const x: XmlNode = { '@_Code': r.id, FirstName: r.firstName, LastName: r.lastName };
+  if (r.email) x.Email = r.email;
+  if (r.phone) x.Phone = [{ '@_type': r.phoneType ?? 'cell', PhoneNumber: r.phone }];
+  if (r.moveOutDate) x.MoveOutDate = r.moveOutDate;
+  return x;
+}
+
+/** A person in the MITS customer layout. */
 function customerXml(r: YardiFakeResident): XmlNode {
   const c: XmlNode = {
-    '@_Type': 'resident',
+    '@_Type': r.householdId ? 'roommate' : 'resident',
     Identification: [{ '@_IDType': 'ResidentID', '@_IDValue': r.id }],
     Name: { FirstName: r.firstName, LastName: r.lastName },
   };
@@ -164,16 +201,21 @@ export async function startYardiFake(opts: YardiFakeOptions = {}): Promise<Yardi
     if (platform !== 'SQL Server' && platform !== 'Oracle') return messageReply('Platform must be SQL Server or Oracle.');
     const propertyId = textOf(op.YardiPropertyId) ?? '';
     if (!properties.has(propertyId.toLowerCase())) return messageReply(`Invalid Yardi Property Id: ${propertyId}`);
-    const customers = residents.stored().filter((r) => r.propertyId.toLowerCase() === propertyId.toLowerCase()).map(customerXml);
-    const data: XmlNode = {
-      '@_xmlns': '',
-      Property: [
+    const here = residents.stored().filter((r) => r.propertyId.toLowerCase() === propertyId.toLowerCase());
+    const data: XmlNode = { '@_xmlns': '' };
+    if (opts.shape === 'customers') {
+      data.Property = [
         {
           PropertyID: { Identification: [{ '@_IDType': 'PropertyID', '@_IDValue': propertyId }], MarketingName: `Property ${propertyId}` },
-          Customers: { Customer: customers },
+          Customers: { Customer: here.map(customerXml) },
         },
-      ],
-    };
+      ];
+    } else {
+      // Roommates appear only under their lease holder; one whose holder is gone is not listed.
+      const holders = here.filter((r) => !r.householdId);
+      const residentList = holders.map((h) => residentXml(h, here.filter((r) => r.householdId === h.id)));
+      data.PropertyResidents = [{ Residents: { Resident: residentList } }];
+    }
     return { status: 200, body: { GetResidentsResponse: { '@_xmlns': YARDI_NS, GetResidentsResult: { 'MITS-ResidentData': data } } } };
   };
 

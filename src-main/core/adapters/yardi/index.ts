@@ -5,8 +5,8 @@ import { createYardiSource } from './yardi-source';
 
 export { createYardiSource } from './yardi-source';
 export type { YardiSourceOptions } from './yardi-source';
-export { GET_RESIDENTS_ACTION, YARDI_NS, customerId, customerToRecord, getResidentsEnvelope, readResidentsAnswer, yardiStatus } from './yardi-wire';
-export type { YardiLogin, YardiPlatform } from './yardi-wire';
+export { GET_RESIDENTS_ACTION, YARDI_NS, customerId, getResidentsEnvelope, personIdOf, personToRecord, readResidentsAnswer, yardiStatus } from './yardi-wire';
+export type { ResidentsAnswer, YardiLogin, YardiPerson, YardiPlatform } from './yardi-wire';
 export { startYardiFake, YARDI_FAKE_PATH } from './fake-yardi';
 export type { YardiFake, YardiFakeOptions, YardiFakeResident } from './fake-yardi';
 

@@ -57,7 +57,8 @@ export function soapFaultEnvelope(code: 'soap:Client' | 'soap:Server', message: 
  * vendor's choice of prefix does not matter.
  */
 export function soapParser(arrayTags: readonly string[]): XMLParser {
-  const repeating = new Set(arrayTags);
+  // Case-insensitive, like `child`: "resident" and "Resident" repeat alike.
+  const repeating = new Set(arrayTags.map((t) => t.toLowerCase()));
   return new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '@_',
@@ -70,14 +71,17 @@ export function soapParser(arrayTags: readonly string[]): XMLParser {
     htmlEntities: true,
     ignoreDeclaration: true,
     ignorePiTags: true,
-    isArray: (name, _path, _leaf, isAttribute) => !isAttribute && repeating.has(name),
+    isArray: (name, _path, _leaf, isAttribute) => !isAttribute && repeating.has(name.toLowerCase()),
   });
 }
 
 export type XmlParse = { ok: true; doc: XmlNode } | { ok: false; why: string };
 
 /** Parses an XML document after checking it is complete and carries no DTD. */
-export function parseXml(text: string, parser: XMLParser): XmlParse {
+export function parseXml(raw: string, parser: XMLParser): XmlParse {
+  // .NET services often start a UTF-8 answer (or a nested document) with a byte-order mark,
+  // which the validator would otherwise take for text before the root element.
+  const text = raw.replace(/^\uFEFF/, '');
   if (text.trim() === '') return { ok: false, why: 'the answer is empty' };
   // SOAP messages must not carry a DTD; refusing one also rules out entity-expansion bombs.
   if (/<!DOCTYPE/i.test(text)) return { ok: false, why: 'the answer carries a document type declaration, which SOAP does not allow' };
@@ -106,21 +110,32 @@ export function parseSoap(text: string, parser: XMLParser): SoapParse {
 }
 
 export interface SoapFault {
-  /** "soap:Client", "s:Server", "a:InternalServiceFault"… as sent. */
+  /** "soap:Client", "s:Server", "a:InternalServiceFault", "soap:Sender"… as sent. */
   code: string;
   message: string;
 }
 
+/**
+ * The Fault in a SOAP Body, in either dialect: SOAP 1.1 (faultcode / faultstring) or SOAP 1.2
+ * (Code/Value with an optional Subcode, Reason/Text). ASMX and WCF services speak both.
+ */
 export function soapFault(body: XmlNode): SoapFault | null {
   const fault = body.Fault;
   if (fault === undefined) return null;
   const node = isNode(fault) ? fault : {};
-  return { code: textOf(node.faultcode) ?? 'unknown', message: textOf(node.faultstring) ?? 'no reason given' };
+  const code12 = isNode(node.Code) ? node.Code : null;
+  const reason12 = isNode(node.Reason) ? node.Reason : null;
+  const code = textOf(node.faultcode) ?? (code12 ? textOf(code12.Value) : null);
+  const message = textOf(node.faultstring) ?? (reason12 ? textOf(reason12.Text) : null);
+  return { code: code ?? 'unknown', message: message ?? 'no reason given' };
 }
 
-/** A fault that blames the request (bad credentials, bad arguments): sending it again cannot help. */
+/**
+ * A fault that blames the request (bad credentials, bad arguments): sending it again cannot
+ * help. SOAP 1.1 calls that side "Client", SOAP 1.2 "Sender".
+ */
 export function isClientFault(fault: SoapFault): boolean {
-  return /(^|[:.])client$/i.test(fault.code.trim());
+  return /(^|[:.])(client|sender)$/i.test(fault.code.trim());
 }
 
 /**
@@ -148,8 +163,11 @@ export function soundsLikeAuth(text: string): boolean {
  * out (a server may echo the request, and a fault may quote a field).
  */
 export function vendorText(text: string, secrets: readonly string[], max = 200): string {
-  let out = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
-  for (const s of secrets) if (s && s.length >= 3) out = out.split(s).join('•••');
+  const oneLine = (t: string) => t.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  let out = oneLine(text);
+  // A secret is looked for as given and as the text above flattens it: an interface license is
+  // a long block that may span lines, and an echo of it is flattened with the rest.
+  for (const s of secrets) for (const form of new Set([s, oneLine(s ?? '')])) if (form && form.length >= 3) out = out.split(form).join('•••');
   if (out.length > max) out = `${out.slice(0, max - 1)}…`;
   return out === '' ? 'no reason given' : out;
 }
@@ -208,6 +226,26 @@ export function textOf(v: unknown): string | null {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (isNode(v) && '#text' in v) return textOf(v['#text']);
   return null;
+}
+
+/**
+ * A child element by name, ignoring case: vendors and their versions disagree on capitals
+ * ("residentlist" / "ResidentList"), and the exact spelling is tried first.
+ */
+export function child(node: XmlNode, name: string): unknown {
+  if (name in node) return node[name];
+  const want = name.toLowerCase();
+  for (const key of Object.keys(node)) if (!key.startsWith('@_') && key.toLowerCase() === want) return node[key];
+  return undefined;
+}
+
+/** The first of several child names that is present (see `child`). */
+export function firstChild(node: XmlNode, names: readonly string[]): unknown {
+  for (const n of names) {
+    const v = child(node, n);
+    if (v !== undefined) return v;
+  }
+  return undefined;
 }
 
 /** An element's value given either as an attribute (MITS style) or as a child element. */

@@ -90,7 +90,7 @@ describe('Yardi Voyager GetResidents', () => {
     expect(op.Platform).toBe('SQL Server');
   });
 
-  it('maps MITS customers: tenant code, name, email, preferred phone, unit, and the property as siteKey', async () => {
+  it("maps GetResidents' own layout (PropertyResidents/Residents/Resident @tCode): code, name, email, phone, unit, property as siteKey", async () => {
     const { source } = await start({
       residents: [resident('t001', { firstName: 'José', lastName: "O'Brien", phone: '4155550123', phoneType: 'home', unit: '12B' })],
     });
@@ -106,8 +106,9 @@ describe('Yardi Voyager GetResidents', () => {
       type: 'resident',
       siteKey: 'hva01',
     });
-    // raw is the Customer as received, attributes included.
-    expect(JSON.stringify(r.raw)).toContain('ResidentID');
+    // raw is the Resident as received, attributes included.
+    expect(r.raw['@_tCode']).toBe('t001');
+    expect(r.raw.UnitCode).toBe('12B');
   });
 
   it('reads each property in its own call, one page each, keyed by that property', async () => {
@@ -139,7 +140,7 @@ describe('Yardi Voyager GetResidents', () => {
     expect(r).toMatchObject({ externalId: 't001', firstName: 'Zoë', lastName: 'Müller & Sons', siteKey: 'hva01' });
   });
 
-  it('decodes entities, character references, CDATA and any namespace prefix', async () => {
+  it('reads the MITS customer layout too: entities, character references, CDATA and any namespace prefix', async () => {
     const { fake, source } = await start({});
     fake.serveRawOnce(
       envelope(`<MITS-ResidentData xmlns="">
@@ -259,7 +260,7 @@ describe('Yardi Voyager GetResidents', () => {
 
   it('refuses a resident id that is not a tenant code', async () => {
     const { source } = await start({ residents: [resident('x'.repeat(500))] });
-    expect((await failure(readAll(source)))!.message).toMatch(/customer 1 has a resident id of 500 characters/);
+    expect((await failure(readAll(source)))!.message).toMatch(/resident 1 has a resident code of 500 characters/);
   });
 });
 
@@ -280,5 +281,124 @@ describe('Yardi Voyager connection settings', () => {
     expect((await readAll(source)).map((r) => r.siteKey)).toEqual(['hva01', 'hva02']);
     expect(yardiSourceSpec.fields.filter((f) => f.kind === 'secret').map((f) => f.key)).toEqual(['password', 'interfaceLicense']);
     expect(yardiSourceSpec.configSchema.safeParse({ ...config, propertyIds: ' , ' }).success).toBe(false);
+  });
+});
+
+describe('Yardi Voyager: the shapes Voyager publishes', () => {
+  it('lists roommates (OtherOccupants/OtherOccupant @Code) as people of their own, on the holder’s lease', async () => {
+    const { fake, source } = await start({
+      residents: [
+        resident('t001', { unit: '4C', status: 'Notice' }),
+        resident('r001', { householdId: 't001', firstName: 'Liam', email: 'liam@example.com', phone: null, unit: null, status: 'ignored' }),
+        resident('r002', { householdId: 't001', firstName: 'Noor', email: null, phone: null, unit: null, status: 'ignored', moveOutDate: '03/31/2001' }),
+      ],
+    });
+    const records = await readAll(source);
+    expect(records.map((r) => [r.externalId, r.firstName, r.email, r.unit, r.status])).toEqual([
+      ['t001', 'Ana', 't001@example.com', '4C', 'Notice'],
+      // A roommate shares the holder's status and unit.
+      ['r001', 'Liam', 'liam@example.com', '4C', 'Notice'],
+      // One whose own move-out date has passed has left, though the lease goes on.
+      ['r002', 'Noor', null, '4C', 'Past'],
+    ]);
+    expect(records.map((r) => mapStatus(r.status))).toEqual(['notice', 'notice', 'past']);
+    // The roommate is nested under the holder on the wire, as GetResidents sends it.
+    expect(fake.requestLog).toHaveLength(1);
+    expect(records[1].raw['@_Code']).toBe('r001');
+  });
+
+  it('still reads a server that answers with the MITS Property/Customers layout', async () => {
+    const { source } = await start({ shape: 'customers', residents: [resident('t001', { unit: '7A' }), resident('t002', { status: 'Future' })] });
+    expect((await readAll(source)).map((r) => [r.externalId, r.unit, r.status, r.siteKey])).toEqual([
+      ['t001', '7A', 'Current', 'hva01'],
+      ['t002', '101', 'Future', 'hva01'],
+    ]);
+  });
+
+  it('reads one Resident as a list of one, an empty Residents as nobody, any prefix, and a BOM', async () => {
+    const { fake, source } = await start({});
+    fake.serveRawOnce(
+      `\uFEFF<?xml version="1.0" encoding="utf-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>
+  <y:GetResidentsResponse xmlns:y="${YARDI_NS}"><y:GetResidentsResult>
+    <MITS-ResidentData><PropertyResidents><Residents>
+      <Resident tCode="t0042"><Status>Current</Status><FirstName>Zoë</FirstName><LastName>Ng</LastName>
+        <Email>zoe@example.com</Email><Phone type="fax"><PhoneNumber>1</PhoneNumber></Phone><Phone type="home"><PhoneNumber>4155550142</PhoneNumber></Phone>
+        <UnitCode>0210</UnitCode><MoveInDate>01/15/2024</MoveInDate></Resident>
+    </Residents></PropertyResidents></MITS-ResidentData>
+  </y:GetResidentsResult></y:GetResidentsResponse></soap:Body></soap:Envelope>`,
+    );
+    const [r] = await readAll(source);
+    expect(r).toMatchObject({ externalId: 't0042', firstName: 'Zoë', email: 'zoe@example.com', phone: '4155550142', unit: '0210', status: 'Current' });
+
+    fake.serveRawOnce(envelope('<MITS-ResidentData><PropertyResidents><Residents/></PropertyResidents></MITS-ResidentData>'));
+    expect(await readAll(source)).toEqual([]);
+  });
+
+  it('parses a result sent as escaped XML inside CDATA a second time', async () => {
+    const { fake, source } = await start({});
+    const inner = '<MITS-ResidentData><PropertyResidents><Residents><Resident tCode="t9"><Status>Past</Status><FirstName>Omar</FirstName><LastName>O&amp;K</LastName></Resident></Residents></PropertyResidents></MITS-ResidentData>';
+    fake.serveRawOnce(envelope(`<![CDATA[${inner}]]>`));
+    expect((await readAll(source)).map((r) => [r.externalId, r.lastName, r.status])).toEqual([['t9', 'O&K', 'Past']]);
+  });
+
+  it('reads the customer-search layout: Identification children, "current resident", phone kinds as elements', async () => {
+    const { fake, source } = await start({});
+    fake.serveRawOnce(
+      envelope(`<MITS-ResidentData><Property><Customers><Customer>
+        <Identification><IDValue>t77</IDValue><Status>Current Resident</Status><YardiStatus>Current</YardiStatus></Identification>
+        <Name><FirstName>Mei</FirstName><LastName>Kim</LastName></Name>
+        <Phone><OfficeNumber>4155550100</OfficeNumber><MobileNumber>4155550199</MobileNumber></Phone>
+        <OtherOccupants><Identification><IDValue>o77</IDValue></Identification><Name><FirstName>Jun</FirstName><LastName>Kim</LastName></Name></OtherOccupants>
+      </Customer></Customers></Property></MITS-ResidentData>`),
+    );
+    const records = await readAll(source);
+    expect(records.map((r) => [r.externalId, r.firstName, r.phone, r.status])).toEqual([
+      ['t77', 'Mei', '4155550199', 'Current Resident'],
+      ['o77', 'Jun', null, 'Current Resident'],
+    ]);
+    expect(records.map((r) => mapStatus(r.status))).toEqual(['current', 'current']);
+  });
+
+  it('passes the words the engine knows through unchanged (Denied stays Denied)', async () => {
+    const { source } = await start({ residents: [resident('t1', { status: 'Denied' }), resident('t2', { status: 'Former Resident' })] });
+    const records = await readAll(source);
+    expect(records.map((r) => [r.status, mapStatus(r.status)])).toEqual([
+      ['Denied', 'inactive'],
+      ['Former Resident', 'past'],
+    ]);
+  });
+
+  it('treats a result that is only a sentence as a refusal, without retrying and without echoing secrets', async () => {
+    const { fake, source } = await start({ residents: [resident('t001')] });
+    fake.serveRawOnce(envelope(`Invalid Credentials for ${fake.password}`));
+    const err = await failure(readAll(source));
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err!.message).toMatch(/refused the request for property hva01: "Invalid Credentials for •••"\. Check the user name, password/);
+    expect(err!.message).not.toContain(fake.password);
+    expect(err!.retryable).toBe(false);
+    expect(fake.requestLog).toHaveLength(1);
+  });
+
+  it('reads a SOAP 1.2 Fault (Code/Value Sender, Reason/Text) as the caller’s fault, without retrying', async () => {
+    const { fake, source } = await start({ residents: [resident('t001')] });
+    fake.serveRawOnce(
+      `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><soap:Fault>
+        <soap:Code><soap:Value>soap:Sender</soap:Value></soap:Code><soap:Reason><soap:Text xml:lang="en">Invalid Interface License</soap:Text></soap:Reason>
+      </soap:Fault></soap:Body></soap:Envelope>`,
+      500,
+    );
+    const err = await failure(readAll(source));
+    expect(err!.message).toMatch(/refused the credentials \(500\): "Invalid Interface License"/);
+    expect(fake.requestLog).toHaveLength(1);
+  });
+
+  it('blanks a multi-line interface license that a fault echoes back, however the fault wraps it', async () => {
+    const license = 'MIIBIjANBgkqhkiG9w0BAQEFAAOC\nAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMx\nH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw';
+    const { fake, source } = await start({ residents: [resident('t001')], interfaceLicense: license });
+    fake.serveRawOnce(soapFaultEnvelope('soap:Client', `License rejected: ${license.replace(/\n/g, '\r\n  ')}`), 500);
+    const err = await failure(readAll(source));
+    expect(err!.message).toContain('License rejected: •••');
+    for (const line of license.split('\n')) expect(err!.message).not.toContain(line);
   });
 });

@@ -3,14 +3,15 @@ import type { ListOptions, SourceConnector, SourceRecord, TestResult } from '../
 import { createUpstreamHttp } from '../http/upstream-http';
 import type { RetryPolicy } from '../http/upstream-http';
 import { SOAP_CONTENT_TYPE, malformedAnswer, parseSoap, retryUnlessClientFault, soapFault, soapReplyError, soundsLikeAuth, vendorText } from './soap';
-import { GET_RESIDENTS_ACTION, customerId, customerToRecord, getResidentsEnvelope, readResidentsAnswer, yardiParser } from './yardi-wire';
+import { GET_RESIDENTS_ACTION, getResidentsEnvelope, personIdOf, personToRecord, readResidentsAnswer, yardiParser } from './yardi-wire';
 import type { YardiLogin } from './yardi-wire';
 
 /**
  * Yardi Voyager source. GetResidents is not paged: each configured property is one call and
  * one page, read whole and checked before it is handed on (ids present, none twice, the answer
- * for the property that was asked for). A property that fails ends the read with an error; a
- * partial list would read as move-outs.
+ * for the property that was asked for). Roommates listed under a lease holder are people of
+ * their own. A property that fails ends the read with an error; a partial list would read as
+ * move-outs.
  */
 
 const SYSTEM = 'Yardi Voyager';
@@ -58,13 +59,14 @@ export function createYardiSource(opts: YardiSourceOptions): SourceConnector {
       throw new UpstreamError(`${SYSTEM} refused the request for property ${propertyId}: "${said}".${hint}`);
     }
     const seen = new Set<string>();
-    return answer.customers.map((c, i) => {
-      const id = customerId(c);
-      if (!id) throw malformedAnswer(SYSTEM, what, `customer ${i + 1} has no resident id (Identification IDValue)`);
-      if (id.length > MAX_ID) throw malformedAnswer(SYSTEM, what, `customer ${i + 1} has a resident id of ${id.length} characters`);
+    return answer.people.map((p, i) => {
+      const who = p.household ? `roommate ${i + 1}` : `resident ${i + 1}`;
+      const id = personIdOf(p.node);
+      if (!id) throw malformedAnswer(SYSTEM, what, `${who} has no resident code (tCode, Code or Identification IDValue)`);
+      if (id.length > MAX_ID) throw malformedAnswer(SYSTEM, what, `${who} has a resident code of ${id.length} characters`);
       if (seen.has(id)) throw malformedAnswer(SYSTEM, what, `resident ${id} appears more than once`);
       seen.add(id);
-      return customerToRecord(c, id, propertyId);
+      return personToRecord(p, id, propertyId);
     });
   };
 
