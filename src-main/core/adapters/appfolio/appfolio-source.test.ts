@@ -6,7 +6,9 @@ import { mapStatus } from '../../sync/status-map';
 import { createAppfolioSource } from './appfolio-source';
 import { startAppfolioFake } from './fake-appfolio';
 import type { AppfolioFake, AppfolioFakeOptions, AppfolioFakeTenant } from './fake-appfolio';
-import { pickPhone } from './appfolio-wire';
+import { pickPhone, TENANT_DIRECTORY_PATH } from './appfolio-wire';
+import { v0TenantSchema, v0TenantToRecord } from './appfolio-v0';
+import { startFakeServer } from '../http/fake-server';
 import { appfolioSourceSpec } from './index';
 
 const RETRY = { attempts: 2, baseDelayMs: 10, maxDelayMs: 100, timeoutMs: 3000 };
@@ -47,7 +49,6 @@ describe('AppFolio report requests and paging', () => {
     expect(records.map((r) => r.externalId)).toEqual(['1', '2', '3', '4', '5', '6', '7']);
     expect(f.bodies).toHaveLength(1);
     expect(f.bodies[0]).toMatchObject({ tenant_visibility: 'all', tenant_types: ['all'], properties: { properties_ids: ['17'] }, paginate_results: true });
-    expect(f.bodies[0]).not.toHaveProperty('LastUpdatedAtFrom');
     expect(f.requestLog.map((r) => r.method)).toEqual(['POST', 'GET', 'GET']);
   });
 
@@ -69,19 +70,73 @@ describe('AppFolio report requests and paging', () => {
   });
 });
 
-describe('AppFolio LastUpdatedAtFrom delta', () => {
+function v0Source(f: AppfolioFake, propertyIds: string[] = [], pageSize = 2): SourceConnector {
+  return createAppfolioSource({ url: f.url, databaseApiUrl: f.url, developerId: f.developerId, clientId: f.clientId, clientSecret: f.clientSecret, propertyIds, pageSize, retry: RETRY });
+}
+
+describe('AppFolio report paging and answer shapes', () => {
+  it('reads the bare list a report answers with when it is not paginated', async () => {
+    const f = await start([tenant(1), tenant(2)]);
+    // The shape AppFolio documents for paginate_results false: the rows themselves.
+    const server = await startFakeServer({
+      token: 'x',
+      authorize: () => true,
+      shapers: { malformed: (b) => b, duplicateIds: (b) => b, emptyList: (b) => b },
+      routes: [{ method: 'POST', pattern: TENANT_DIRECTORY_PATH, handler: () => ({ status: 200, body: f.tenants.list() }) }],
+    });
+    try {
+      const records = await readAll(createAppfolioSource({ url: server.url, clientId: 'c', clientSecret: 's', retry: RETRY }));
+      expect(records.map((r) => r.externalId)).toEqual(['1', '2']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('asks for the next page with POST when the server refuses GET there', async () => {
+    const f = await start(Array.from({ length: 5 }, (_, i) => tenant(i + 1)), { pageSize: 2, nextPageMethods: ['POST'] });
+    const records = await readAll(source(f));
+    expect(records.map((r) => r.externalId)).toEqual(['1', '2', '3', '4', '5']);
+    // One refused GET, then POSTs for the rest.
+    expect(f.requestLog.map((r) => `${r.method} ${r.status}`)).toEqual(['POST 200', 'GET 405', 'POST 200', 'POST 200']);
+  });
+
+  it('does not send a "changed since" filter the report does not have, and offers no changes feed without the Database API', async () => {
+    const f = await start([tenant(1)]);
+    const c = source(f);
+    await readAll(c);
+    expect(Object.keys(f.bodies[0]).some((k) => /updated/i.test(k))).toBe(false);
+    expect(c.changesSince).toBeUndefined();
+  });
+});
+
+describe('AppFolio Database API (v0) with filters[LastUpdatedAtFrom]', () => {
+  it('lists through /api/v0/tenants with the developer id, the epoch filter, property ids and page numbers', async () => {
+    const f = await start(Array.from({ length: 5 }, (_, i) => tenant(i + 1, { property_id: i < 4 ? 17 : 23 })));
+    const records = await readAll(v0Source(f, ['17']));
+    expect(records.map((r) => r.externalId)).toEqual(['1', '2', '3', '4']);
+    expect(records[0]).toMatchObject({ firstName: 'First1', lastName: 'Last1', email: 't1@example.com', phone: '(415) 555-0101', unit: '1A', siteKey: '17', status: 'Current' });
+    expect(f.v0Queries[0]).toEqual({ 'filters[LastUpdatedAtFrom]': '1970-01-01T00:00:00Z', 'filters[PropertyId]': '17', 'page[number]': '1', 'page[size]': '2' });
+    expect(f.v0Queries.map((q) => q['page[number]'])).toEqual(['1', '2']);
+    expect(f.bodies).toHaveLength(0);
+  });
+
+  it('pages by number when the server does not send next_page_path', async () => {
+    const f = await start(Array.from({ length: 4 }, (_, i) => tenant(i + 1)), { omitNextPagePath: true });
+    expect((await readAll(v0Source(f))).map((r) => r.externalId)).toEqual(['1', '2', '3', '4']);
+    expect(f.v0Queries.map((q) => q['page[number]'])).toEqual(['1', '2', '3']);
+  });
+
   it('returns only tenants changed since the token, and moves the token to the latest change seen', async () => {
     const f = await start([tenant(1), tenant(2), tenant(3)]);
-    const c = source(f);
+    const c = v0Source(f);
     const first = await c.changesSince!(null);
     expect(first.records.map((r) => r.externalId)).toEqual(['1', '2', '3']);
-    const latest = Math.max(...f.tenants.list().map((t) => Date.parse(String(t.last_updated_at))));
+    const latest = Math.max(...[1, 2, 3].map((n) => Date.parse(f.tenants.updatedAt(n)!)));
     expect(first.nextToken).toBe(new Date(latest).toISOString());
-
     const later = new Date(latest + 60_000).toISOString();
     f.tenants.upsert(tenant(2, { status: 'Notice' }), later);
     const second = await c.changesSince!(first.nextToken);
-    expect(f.bodies.at(-1)).toMatchObject({ LastUpdatedAtFrom: first.nextToken, tenant_visibility: 'all' });
+    expect(f.v0Queries.at(-1)).toMatchObject({ 'filters[LastUpdatedAtFrom]': first.nextToken });
     // Tenant 3 carries exactly the token's time: "from" is inclusive, so it comes once more.
     expect(second.records.map((r) => [r.externalId, r.status])).toEqual([
       ['2', 'Notice'],
@@ -89,8 +144,6 @@ describe('AppFolio LastUpdatedAtFrom delta', () => {
     ]);
     expect(second.removedExternalIds).toEqual([]);
     expect(second.nextToken).toBe(later);
-
-    // Nothing newer: the boundary tenant comes back (the filter is "from", inclusive) and the token holds.
     const third = await c.changesSince!(second.nextToken);
     expect(third.records.map((r) => r.externalId)).toEqual(['2']);
     expect(third.nextToken).toBe(later);
@@ -98,7 +151,7 @@ describe('AppFolio LastUpdatedAtFrom delta', () => {
 
   it('a tenant who moves out arrives as Past in the delta, not as a removal', async () => {
     const f = await start([tenant(1)]);
-    const c = source(f);
+    const c = v0Source(f);
     const { nextToken } = await c.changesSince!(null);
     f.tenants.upsert(tenant(1, { status: 'Past' }), new Date(Date.parse(nextToken) + 1000).toISOString());
     const delta = await c.changesSince!(nextToken);
@@ -108,7 +161,15 @@ describe('AppFolio LastUpdatedAtFrom delta', () => {
 
   it('refuses a token that is not a time', async () => {
     const f = await start([tenant(1)]);
-    await expect(source(f).changesSince!('not-a-time')).rejects.toBeInstanceOf(UpstreamError);
+    await expect(v0Source(f).changesSince!('not-a-time')).rejects.toBeInstanceOf(UpstreamError);
+  });
+
+  it('says clearly when the developer id is wrong', async () => {
+    const f = await start([tenant(1)]);
+    const t = await createAppfolioSource({ url: f.url, databaseApiUrl: f.url, developerId: 'dev_wrong', clientId: f.clientId, clientSecret: f.clientSecret, retry: RETRY }).test();
+    expect(t.ok).toBe(false);
+    expect(t.message).toMatch(/developer id/);
+    expect((await v0Source(f).test()).ok).toBe(true);
   });
 });
 
@@ -135,6 +196,40 @@ describe('AppFolio mapping', () => {
     expect(r.raw.property_id).toBe(23);
   });
 
+  it('reads emails and phone numbers sent as JSON lists, and unit_name where unit is missing', async () => {
+    const f = await start([
+      tenant(1, {
+        unit: undefined,
+        unit_name: '7C',
+        emails: ['one@example.com', 'two@example.com'],
+        phone_numbers: [
+          { label: 'Home', phone: '415 555 0001' },
+          { label: 'Mobile', phone: '415 555 0002' },
+        ],
+      }),
+    ]);
+    const [r] = await readAll(source(f));
+    expect(r).toMatchObject({ email: 'one@example.com', phone: '415 555 0002', unit: '7C' });
+  });
+
+  it('maps Database API tenants: Id, names, e-mail lists, typed phone lists, unit from the address', () => {
+    const raw = {
+      Id: 'a1b2c3',
+      Name: 'Zoë Nguyen',
+      Emails: [{ EmailAddress: 'zoe@example.com' }],
+      PhoneNumbers: [
+        { Type: 'Home', PhoneNumber: '415 555 0100' },
+        { Type: 'Cell', PhoneNumber: '415 555 0101' },
+      ],
+      Status: 'Evict',
+      PropertyId: 'p-9',
+      Addresses: [{ Address1: '1 Main St', Address2: 'Apt 4', IsPrimary: true }],
+    };
+    const r = v0TenantToRecord(raw, v0TenantSchema.parse(raw));
+    expect(r).toMatchObject({ externalId: 'a1b2c3', firstName: 'Zoë', lastName: 'Nguyen', email: 'zoe@example.com', phone: '415 555 0101', unit: 'Apt 4', status: 'Evict', siteKey: 'p-9' });
+    expect(mapStatus(r.status)).toBe('notice');
+  });
+
   it('copes with missing optional fields and falls back to the tenant column for names', async () => {
     const f = await start([{ selected_tenant_id: 'T-9', property_id: 17, status: 'Current', tenant: 'Nguyen, Zoë' }]);
     const [r] = await readAll(source(f));
@@ -151,5 +246,9 @@ describe('AppFolio spec', () => {
     expect(appfolioSourceSpec.fields.filter((f) => f.kind === 'secret').map((f) => f.key)).toEqual(['clientSecret']);
     expect(() => appfolioSourceSpec.create(config, {})).toThrow(UpstreamError);
     expect(appfolioSourceSpec.create(config, { clientSecret: 's' }).kind).toBe('appfolio');
+    // A developer id switches to the Database API, which has the changes feed.
+    const withDev = appfolioSourceSpec.configSchema.parse({ database: 'acme', clientId: 'cid', developerId: 'dev1' });
+    expect(appfolioSourceSpec.create(withDev, { clientSecret: 's' }).changesSince).toBeTypeOf('function');
+    expect(appfolioSourceSpec.create(config, { clientSecret: 's' }).changesSince).toBeUndefined();
   });
 });

@@ -5,20 +5,28 @@ import type { SourceRecord } from '../types';
  * AppFolio Reports API v2, tenant directory:
  *
  *   POST https://<database>.appfolio.com/api/v2/reports/tenant_directory.json   (HTTP Basic: client id / secret)
- *   { "tenant_visibility": "all", "tenant_types": ["all"], "properties": { "properties_ids": [...] },
- *     "paginate_results": true, "LastUpdatedAtFrom": "<ISO time>" }
+ *   { "tenant_visibility": "all", "tenant_types": ["all"], "property_visibility": "all",
+ *     "properties": { "properties_ids": [...] }, "paginate_results": true }
  *   → { "results": [ { selected_tenant_id, occupancy_id, property_id, unit_id, unit, tenant,
  *                      first_name, last_name, emails, phone_numbers, status, tenant_type, … } ],
  *       "next_page_url": "https://<database>.appfolio.com/…" | null }
  *
- * Column names are the report's snake_case ones. `emails` and `phone_numbers` are text lists
- * ("a@x.com, b@y.com"; "Mobile: (415) 555-0101, Home: …"). Ids arrive as numbers or strings.
+ * Without `paginate_results` the answer is the bare array of rows; both are accepted. The next
+ * page is fetched from `next_page_url` (GET; POST if the server refuses GET there).
+ *
+ * Column names are the report's snake_case ones, and some differ between report versions
+ * (`unit` / `unit_name`, `selected_tenant_id` / `tenant_id`). `emails` and `phone_numbers` are
+ * text lists ("a@x.com, b@y.com"; "Mobile: (415) 555-0101, Home: …") or JSON lists. Ids arrive as
+ * numbers or strings. This report has no "changed since" filter: the delta lives in the
+ * Database API (appfolio-v0.ts).
  */
 
 export const TENANT_DIRECTORY_PATH = '/api/v2/reports/tenant_directory.json';
 
 const value = z.union([z.string(), z.number()]).nullable().optional();
 
+/** A text list, or a JSON list of texts / { label, phone }-style objects. */
+const listish = z.union([value, z.array(z.unknown())]);
 export const tenantRowSchema = z
   .looseObject({
     selected_tenant_id: value,
@@ -29,22 +37,26 @@ export const tenantRowSchema = z
     property_name: value,
     unit_id: value,
     unit: value,
+    unit_name: value,
     tenant: value,
     first_name: value,
     last_name: value,
-    emails: value,
-    phone_numbers: value,
+    emails: listish,
+    phone_numbers: listish,
     status: value,
     tenant_type: value,
-    last_updated_at: value,
   })
   .refine((r) => text(r.selected_tenant_id) ?? text(r.tenant_id), { message: 'a row has no selected_tenant_id' });
 export type TenantRow = z.infer<typeof tenantRowSchema>;
 
-export const tenantPageSchema = z.looseObject({
-  results: z.array(tenantRowSchema),
-  next_page_url: z.string().nullable().optional(),
-});
+export const tenantPageSchema = z.preprocess(
+  // Unpaginated answers are the bare list of rows.
+  (v) => (Array.isArray(v) ? { results: v, next_page_url: null } : v),
+  z.looseObject({
+    results: z.array(tenantRowSchema),
+    next_page_url: z.string().nullable().optional(),
+  }),
+);
 
 export function text(v: unknown): string | null {
   if (typeof v === 'number') return String(v);
@@ -55,32 +67,35 @@ export function tenantId(r: TenantRow): string {
   return (text(r.selected_tenant_id) ?? text(r.tenant_id))!;
 }
 
-/** When the row was last changed, as epoch ms; null when the report does not say. */
-export function updatedAtMs(r: TenantRow): number | null {
-  const s = text(r.last_updated_at);
-  if (!s) return null;
-  const t = Date.parse(s);
-  return Number.isNaN(t) ? null : t;
+/** The entries of a text list or a JSON list, as "label: value" texts. */
+function entriesOf(v: unknown): string[] {
+  if (Array.isArray(v)) {
+    return v.flatMap((e) => {
+      if (e && typeof e === 'object') {
+        const o = e as Record<string, unknown>;
+        const val = text(o.phone) ?? text(o.number) ?? text(o.phone_number) ?? text(o.email) ?? text(o.address) ?? text(o.value);
+        if (!val) return [];
+        const label = text(o.label) ?? text(o.type);
+        return [label ? `${label}: ${val}` : val];
+      }
+      const t = text(e);
+      return t ? [t] : [];
+    });
+  }
+  const s = text(v);
+  return s ? s.split(/[,;\n]/).map((x) => x.trim()).filter(Boolean) : [];
 }
 
 function firstOfList(v: unknown): string | null {
-  const s = text(v);
-  if (!s) return null;
-  return s.split(/[,;\n]/).map((x) => x.trim()).find(Boolean) ?? null;
+  return entriesOf(v)[0] ?? null;
 }
 
-/** "Mobile: (415) 555-0101, Home: 415 555 0102" → the mobile number, else the first. */
+/** "Mobile: (415) 555-0101, Home: 415 555 0102" (or the same as a list) → the mobile number, else the first. */
 export function pickPhone(v: unknown): string | null {
-  const s = text(v);
-  if (!s) return null;
-  const entries = s
-    .split(/[,;\n]/)
-    .map((x) => x.trim())
-    .filter(Boolean)
-    .map((x) => {
-      const m = /^([A-Za-z ]+):\s*(.+)$/.exec(x);
-      return m ? { label: m[1].trim(), number: m[2].trim() } : { label: '', number: x };
-    });
+  const entries = entriesOf(v).map((x) => {
+    const m = /^([A-Za-z ]+):\s*(.+)$/.exec(x);
+    return m ? { label: m[1].trim(), number: m[2].trim() } : { label: '', number: x };
+  });
   return (entries.find((e) => /mobile|cell/i.test(e.label)) ?? entries[0])?.number ?? null;
 }
 
@@ -105,7 +120,7 @@ export function tenantRowToRecord(raw: Record<string, unknown>, r: TenantRow): S
     lastName: text(r.last_name) ?? fromTenant.last,
     email: firstOfList(r.emails),
     phone: pickPhone(r.phone_numbers),
-    unit: text(r.unit),
+    unit: text(r.unit) ?? text(r.unit_name),
     // AppFolio's word (Current, Notice, Future, Past, Evict), for the engine to map.
     status: text(r.status),
     type: 'resident',

@@ -31,6 +31,22 @@ function toAppfolio(p: ContractPerson, i: number): AppfolioFakeTenant {
   };
 }
 
+describeSourceContract('AppFolio Database API', {
+  pageSize: 5,
+  async start(people, retry) {
+    const fake = await startAppfolioFake({ tenants: people.map(toAppfolio) });
+    const make = (secret: string) =>
+      createAppfolioSource({ url: fake.url, databaseApiUrl: fake.url, developerId: fake.developerId, clientId: fake.clientId, clientSecret: secret, propertyIds: ['17'], pageSize: 5, retry });
+    return {
+      connector: make(fake.clientSecret),
+      withBadCredentials: () => make('wrong-secret'),
+      fake,
+      secrets: [fake.clientSecret],
+      close: () => fake.close(),
+    };
+  },
+});
+
 describeSourceContract('AppFolio', {
   pageSize: 5,
   async start(people, retry) {

@@ -4,7 +4,8 @@ import type { SourceConnector } from '../types';
 import { readAll } from '../contract/read-source';
 import { startFakeServer } from '../http/fake-server';
 import { mapStatus } from '../../sync/status-map';
-import { createEntrataSource } from './entrata-source';
+import { createEntrataSource, entrataGatewayUrlFor, serviceRoots } from './entrata-source';
+import { leaseToRecords, leasesResultSchema } from './entrata-wire';
 import { startEntrataFake } from './fake-entrata';
 import type { EntrataFake, EntrataFakeResident } from './fake-entrata';
 import { entrataSourceSpec } from './index';
@@ -44,21 +45,71 @@ function source(f: EntrataFake, propertyIds = ['100'], pageSize = 2): SourceConn
 }
 
 describe('Entrata request envelope', () => {
-  it('posts getLeases r1 with auth type, a fresh requestId per call, and page parameters', async () => {
+  it('posts getLeases r1 to /api/v1/leases with auth type, a fresh requestId per call, and page_no / per_page in the query', async () => {
     const f = await start([base({ customerId: '1', leaseId: '10' }), base({ customerId: '2', leaseId: '11' }), base({ customerId: '3', leaseId: '12' })]);
     const records = await readAll(source(f));
     expect(records).toHaveLength(3);
-    const bodies = f.calls.filter((c) => c.service === 'leases').map((c) => c.body as RpcBody);
-    expect(bodies).toHaveLength(2);
-    for (const [i, b] of bodies.entries()) {
+    const calls = f.calls.filter((c) => c.service === 'leases');
+    // Two pages of leases, then the empty page that ends the list (a short page alone does not).
+    expect(calls).toHaveLength(3);
+    for (const [i, c] of calls.entries()) {
+      const b = c.body as RpcBody;
+      expect(c.path).toBe('/api/v1/leases');
+      // Entrata pages in the query string; the method params carry only the filters.
+      expect(c.query).toEqual({ page_no: String(i + 1), per_page: '2' });
       expect(b.auth).toEqual({ type: 'basic' });
       expect(b.method.name).toBe('getLeases');
       expect(b.method.version).toBe('r1');
-      expect(b.method.params).toEqual({ propertyId: '100', pageNo: i + 1, perPageCount: 2 });
-      expect(typeof b.requestId).toBe('string');
+      expect(b.method.params).toEqual({ propertyId: '100' });
+      // Entrata's examples use integer request ids.
+      expect(Number.isInteger(b.requestId)).toBe(true);
     }
-    expect(new Set(bodies.map((b) => b.requestId)).size).toBe(2);
+    expect(new Set(calls.map((c) => (c.body as RpcBody).requestId)).size).toBe(3);
     expect(f.calls.every((c) => c.authHeader === 'basic')).toBe(true);
+  });
+
+  it('falls back to the older /api/<service> path when /api/v1 is not there, and stays on it', async () => {
+    const f = await start([base({ customerId: '1', leaseId: '10' }), base({ customerId: '2', leaseId: '11' }), base({ customerId: '3', leaseId: '12' })], { legacyPathsOnly: true });
+    const c = source(f);
+    expect((await c.test()).ok).toBe(true);
+    expect(await readAll(c)).toHaveLength(3);
+    expect(f.requestLog.map((x) => `${x.path} ${x.status}`)).toEqual(['/api/v1/properties 404', '/api/properties 200', '/api/leases 200', '/api/leases 200', '/api/leases 200']);
+  });
+
+  it('reads every page from a server that caps per_page below what was asked, without a pagination block', async () => {
+    // Asked for 2 a page, sent 1 a page: stopping at the first short page would drop two people
+    // from a complete read, and the engine would disable them.
+    const f = await start([base({ customerId: '1', leaseId: '10' }), base({ customerId: '2', leaseId: '11' }), base({ customerId: '3', leaseId: '12' })], { maxPageSize: 1 });
+    const records = await readAll(source(f));
+    expect(records.map((r) => r.externalId).sort()).toEqual(['1', '2', '3']);
+  });
+
+  it('uses an address that already names the API root as it is (the API-key gateway)', async () => {
+    const f = await start([base({})]);
+    const c = createEntrataSource({ url: `${f.url}/ext/orgs/acme/v1`, propertyIds: ['100'], credentials: { kind: 'apikey', apiKey: f.apiKey }, retry: RETRY });
+    expect(await readAll(c)).toHaveLength(1);
+    expect(f.calls[0].path).toBe('/ext/orgs/acme/v1/leases');
+    expect(serviceRoots('https://acme.entrata.com').roots).toEqual(['/api/v1', '/api']);
+    expect(serviceRoots(entrataGatewayUrlFor('Acme')).roots).toEqual(['/ext/orgs/acme/v1']);
+  });
+
+  it('asks for r2 when the server no longer takes r1, once', async () => {
+    const f = await start([base({ customerId: '1', leaseId: '10' }), base({ customerId: '2', leaseId: '11' }), base({ customerId: '3', leaseId: '12' })], { versions: ['r2'] });
+    expect(await readAll(source(f))).toHaveLength(3);
+    const versions = f.calls.map((c) => (c.body as RpcBody).method.version);
+    expect(versions).toEqual(['r1', 'r2', 'r2', 'r2']);
+  });
+
+  it('stops when a server ignores page_no and sends the same full page again', async () => {
+    const f = await start([base({ customerId: '1', leaseId: '10' }), base({ customerId: '2', leaseId: '11' })], { noPaging: true });
+    expect(await readAll(source(f))).toHaveLength(2);
+    expect(f.calls.filter((c) => c.service === 'leases')).toHaveLength(2);
+  });
+
+  it('checks a pagination block with a total when the server sends one', async () => {
+    const f = await start([1, 2, 3, 4, 5].map((n) => base({ customerId: String(n), leaseId: String(10 + n) })), { paginationBlock: true });
+    expect(await readAll(source(f))).toHaveLength(5);
+    expect(f.calls.filter((c) => c.service === 'leases')).toHaveLength(3);
   });
 
   it('sends the API key in X-Api-Key and says so in auth.type', async () => {
@@ -95,6 +146,30 @@ describe('Entrata errors', () => {
     expect(t.ok).toBe(false);
     expect(t.message).toMatch(/credentials/);
     expect(t.message).not.toContain(f.password);
+  });
+
+  it('reads an error list or a bare error sentence as Entrata\'s error', async () => {
+    for (const error of [[{ code: 1405, message: 'Property is not active for API access.' }], 'Property is not active for API access.']) {
+      const server = await startFakeServer({
+        token: 'x',
+        authorize: () => true,
+        shapers: { malformed: (b) => b, duplicateIds: (b) => b, emptyList: (b) => b },
+        routes: [{ method: 'POST', pattern: '/api/v1/leases', handler: () => ({ status: 200, body: { response: { requestId: 15, error } } }) }],
+      });
+      try {
+        const c = createEntrataSource({ url: server.url, propertyIds: ['100'], credentials: { kind: 'basic', username: 'u', password: 'secret-pw' }, retry: RETRY });
+        const err = await readAll(c).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(UpstreamError);
+        expect((err as Error).message).toContain('Property is not active for API access.');
+      } finally {
+        await server.close();
+      }
+    }
+  });
+
+  it('reads a "no leases found" error on a read as an empty property', async () => {
+    const f = await start([base({ propertyId: '200' })], { properties: [{ id: '100', name: 'Empty' }, { id: '200', name: 'Full' }], emptyAs: 'error' });
+    expect(await readAll(source(f, ['100']))).toEqual([]);
   });
 
   it('refuses an answer that carries another requestId', async () => {
@@ -154,6 +229,38 @@ describe('Entrata mapping', () => {
     expect(mapped).toEqual({ Current: 'current', Notice: 'notice', Future: 'future', Past: 'past', Applicant: 'applicant', Cancelled: 'inactive', Approved: 'future' });
   });
 
+  it('reads one-element lists sent as bare objects (XML conversion) and bare arrays without wrappers', async () => {
+    for (const listStyle of ['xml', 'bare'] as const) {
+      const f = await start([base({ customerId: '1', leaseId: '10' }), base({ customerId: '2', leaseId: '11', unitNumber: '202' })], { listStyle });
+      const records = await readAll(source(f, ['100'], 1));
+      expect(records.map((r) => [r.externalId, r.unit, r.phone])).toEqual([
+        ['1', '101', '+14155550100'],
+        ['2', '202', '+14155550100'],
+      ]);
+      await f.close();
+      fake = null;
+    }
+  });
+
+  it('picks the mobile number among several phones, and falls back to nameFull for names', async () => {
+    const f = await start([
+      base({
+        phone: null,
+        phones: [
+          { type: 'Home', number: '+14155550001' },
+          { type: 'Mobile', number: '+14155550002' },
+          { type: 'Office', number: '+14155550003' },
+        ],
+      }),
+    ]);
+    const [r] = await readAll(source(f));
+    expect(r.phone).toBe('+14155550002');
+    const lease = { id: 1, customers: { customer: { id: 7, nameFull: 'Lopez, Ana', email: 'a@example.com' } } };
+    const parsed = leasesResultSchema.parse({ leases: { lease } });
+    const [rec] = leaseToRecords(parsed.leases.lease[0], lease, '100');
+    expect(rec).toMatchObject({ externalId: '7', firstName: 'Ana', lastName: 'Lopez', email: 'a@example.com', siteKey: '100' });
+  });
+
   it('copes with missing optional fields (no unit, building, email or phones)', async () => {
     const f = await start([base({ unitNumber: null, buildingName: null, email: null, phone: null })]);
     const [r] = await readAll(source(f));
@@ -167,6 +274,15 @@ describe('Entrata mapping', () => {
 });
 
 describe('Entrata spec', () => {
+  it('sends API-key connections to the gateway address by default', async () => {
+    const config = entrataSourceSpec.configSchema.parse({ subdomain: 'acme', authType: 'apikey', propertyCodes: '100' });
+    const c = entrataSourceSpec.create(config, { apiKey: 'k' }, { retry: { attempts: 1, timeoutMs: 500 } });
+    // Nothing listens there in a test; the error names the address that was tried.
+    const t = await c.test();
+    expect(t.ok).toBe(false);
+    expect(t.message).toContain('apis.entrata.com');
+  });
+
   it('accepts comma-separated property ids and needs the password for Basic sign-in', () => {
     const config = entrataSourceSpec.configSchema.parse({ subdomain: 'acme', username: 'api', propertyCodes: '100, 200' });
     expect(config.propertyCodes).toEqual(['100', '200']);

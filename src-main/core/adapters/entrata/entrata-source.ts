@@ -12,7 +12,9 @@ import {
   leasesResultSchema,
   propertiesResultSchema,
   statusRank,
+  wrappedList,
 } from './entrata-wire';
+import type { EntrataError, EntrataPaging } from './entrata-wire';
 
 /**
  * Reads residents from Entrata (see entrata-wire.ts for the envelope). Every answer is checked
@@ -29,27 +31,58 @@ export type EntrataCredentials =
   | { kind: 'apikey'; apiKey: string };
 
 export interface EntrataSourceOptions {
-  /** https://<subdomain>.entrata.com (or a test server). */
+  /**
+   * https://<subdomain>.entrata.com (Basic; `/api/v1/<service>` is added), the API-key gateway
+   * https://apis.entrata.com/ext/orgs/<subdomain>/v1, or any address ending in `/v1` or `/api`
+   * (the service name is added directly), or a test server.
+   */
   url: string;
   /** Entrata property ids to read; each record's siteKey is its lease's property id. */
   propertyIds: string[];
   credentials: EntrataCredentials;
-  /** Leases per page (`perPageCount`). */
+  /** Leases per page (`per_page`). */
   pageSize?: number;
   retry?: Partial<RetryPolicy>;
 }
 
 const SYSTEM = 'Entrata';
 export const ENTRATA_API_KEY_HEADER = 'X-Api-Key';
+/** The method versions tried, in order: r1 first; r2 when a server says it no longer takes r1. */
+const VERSIONS = [ENTRATA_METHOD_VERSION, 'r2'];
 /** A guard against a server that keeps saying "there is more". */
 const MAX_PAGES = 10_000;
 
+/** The classic per-client address, for user name and password sign-in. */
 export function entrataUrlFor(subdomain: string): string {
   return `https://${subdomain.trim().toLowerCase()}.entrata.com`;
 }
 
+/** Entrata's API gateway, where API keys are accepted. */
+export function entrataGatewayUrlFor(subdomain: string): string {
+  return `https://apis.entrata.com/ext/orgs/${subdomain.trim().toLowerCase()}/v1`;
+}
+
+/**
+ * The path prefixes a service name is appended to, best first. An address that already names the
+ * API root is used as it is; a bare host gets `/api/v1`, then the older `/api` (the documentation
+ * shows both) if the first answers 404.
+ */
+export function serviceRoots(url: string): { origin: string; roots: string[] } {
+  const { origin, prefix } = splitBase(url);
+  if (/\/(v\d+|api)$/i.test(prefix)) return { origin, roots: [prefix] };
+  return { origin, roots: [`${prefix}/api/v1`, `${prefix}/api`] };
+}
+
+/** Entrata's example ids are small integers; a random positive one is valid everywhere. */
+function newRequestId(): number {
+  return randomBytes(4).readUInt32BE(0) % 2_000_000_000 + 1;
+}
+
+// Only an empty *result* reads as empty: "No property found" or "No access found" are faults.
+const NO_RECORDS = /\bno\b.*\b(records?|leases?|data|results?|customers?)\b.*\b(found|exist|available)\b/i;
+
 export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector {
-  const { origin, prefix } = splitBase(opts.url);
+  const { origin, roots } = serviceRoots(opts.url);
   const auth: UpstreamAuth =
     opts.credentials.kind === 'basic'
       ? { kind: 'basic', username: opts.credentials.username, password: opts.credentials.password }
@@ -58,54 +91,78 @@ export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector
   const pageSize = Math.max(1, Math.min(1000, opts.pageSize ?? 500));
   const secrets = opts.credentials.kind === 'basic' ? [opts.credentials.password, opts.credentials.username] : [opts.credentials.apiKey];
   const propertyIds = [...new Set(opts.propertyIds.map((p) => p.trim()).filter(Boolean))];
+  // What this server turned out to take, learnt on the first call and kept.
+  let rootAt = 0;
+  const versionAt = new Map<string, number>();
 
-  /** One JSON-RPC call; returns the validated `result` and the raw one. */
+  interface CallOptions {
+    signal?: AbortSignal;
+    maxAttempts?: number;
+    /** page_no / per_page, sent in the query string. */
+    page?: { no: number; size: number };
+  }
+
+  /** One JSON-RPC call; returns the validated `result`, the raw one, and any paging block. */
   async function call<T>(
     service: string,
     method: string,
     params: Record<string, unknown>,
     schema: z.ZodType<T>,
     what: string,
-    signal?: AbortSignal,
-    maxAttempts?: number,
-  ): Promise<{ result: T | null; raw: unknown }> {
-    const requestId = `rc-${randomBytes(6).toString('hex')}`;
-    const reply = await http.request({
-      method: 'POST',
-      path: `${prefix}/api/v1/${service}`,
-      json: {
-        auth: { type: opts.credentials.kind === 'basic' ? 'basic' : 'apikey' },
-        requestId,
-        method: { name: method, version: ENTRATA_METHOD_VERSION, params },
-      },
-      // Reads: safe to send again.
-      retryable: true,
-      maxAttempts,
-      signal,
-    });
-    const parsed = parseJson(reply.text);
-    const envelope = parsed.ok ? envelopeSchema.safeParse(parsed.value) : null;
-    if (envelope?.success && envelope.data.response.error) {
-      throw vendorError(envelope.data.response.error, reply, what, secrets);
+    callOpts: CallOptions = {},
+  ): Promise<{ result: T | null; raw: unknown; paging: EntrataPaging | null }> {
+    for (;;) {
+      const requestId = newRequestId();
+      const versionIndex = versionAt.get(method) ?? 0;
+      const reply = await http.request({
+        method: 'POST',
+        path: `${roots[rootAt]}/${service}`,
+        query: callOpts.page ? { page_no: callOpts.page.no, per_page: callOpts.page.size } : undefined,
+        json: {
+          auth: { type: opts.credentials.kind === 'basic' ? 'basic' : 'apikey' },
+          requestId,
+          method: { name: method, version: VERSIONS[versionIndex], params },
+        },
+        // Reads: safe to send again.
+        retryable: true,
+        maxAttempts: callOpts.maxAttempts,
+        signal: callOpts.signal,
+      });
+      const parsed = parseJson(reply.text);
+      const envelope = parsed.ok ? envelopeSchema.safeParse(parsed.value) : null;
+      if (reply.status === 404 && !envelope?.success && rootAt + 1 < roots.length) {
+        rootAt++;
+        continue;
+      }
+      const error = envelope?.success ? envelope.data.response.error : undefined;
+      if (error) {
+        // A read that matched nothing is sometimes reported as an error: an empty list, not a fault.
+        if (callOpts.page && NO_RECORDS.test(error.message ?? '')) return { result: null, raw: null, paging: null };
+        if (/\bversion\b/i.test(error.message ?? '') && versionIndex + 1 < VERSIONS.length) {
+          versionAt.set(method, versionIndex + 1);
+          continue;
+        }
+        throw vendorError(error, reply, what, secrets);
+      }
+      if (reply.status !== 200) throw statusError(SYSTEM, what, reply);
+      if (!parsed.ok) throw malformed(what, 'the answer is not complete JSON (it may have been cut off)');
+      if (!envelope?.success) throw malformed(what, 'it is not an Entrata response envelope');
+      const { response } = envelope.data;
+      if (response.requestId !== undefined && response.requestId !== null && String(response.requestId) !== String(requestId)) {
+        throw malformed(what, 'it answers a different request (its requestId is not ours)');
+      }
+      if (response.code !== undefined && Number(response.code) !== 200) throw malformed(what, `its response code is ${String(response.code)}`);
+      // Entrata answers an empty read with a sentence where the result object would be
+      // ("No records found with mentioned preferences."): an empty list, not a fault.
+      if (typeof response.result === 'string' && NO_RECORDS.test(response.result)) return { result: null, raw: null, paging: null };
+      const result = schema.safeParse(response.result);
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        const where = issue.path.length ? `result.${issue.path.join('.')}` : 'result';
+        throw malformed(what, `${where}: ${issue.message}`);
+      }
+      return { result: result.data, raw: response.result, paging: response.pagination ?? null };
     }
-    if (reply.status !== 200) throw statusError(SYSTEM, what, reply);
-    if (!parsed.ok) throw malformed(what, 'the answer is not complete JSON (it may have been cut off)');
-    if (!envelope?.success) throw malformed(what, 'it is not an Entrata response envelope');
-    const { response } = envelope.data;
-    if (response.requestId !== undefined && String(response.requestId) !== requestId) {
-      throw malformed(what, 'it answers a different request (its requestId is not ours)');
-    }
-    if (response.code !== undefined && Number(response.code) !== 200) throw malformed(what, `its response code is ${String(response.code)}`);
-    // Entrata answers an empty read with a sentence where the result object would be
-    // ("No records found with mentioned preferences."): an empty list, not a fault.
-    if (typeof response.result === 'string' && /\bno\b.*\bfound\b/i.test(response.result)) return { result: null, raw: null };
-    const result = schema.safeParse(response.result);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      const where = issue.path.length ? `result.${issue.path.join('.')}` : 'result';
-      throw malformed(what, `${where}: ${issue.message}`);
-    }
-    return { result: result.data, raw: response.result };
   }
 
   /** Every lease of one property, page by page, checked as it goes. */
@@ -114,11 +171,11 @@ export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector
     let total: number | null = null;
     for (let pageNo = 1; pageNo <= MAX_PAGES; pageNo++) {
       const what = `reading page ${pageNo} of the leases of property ${propertyId}`;
-      const { result, raw } = await call('leases', 'getLeases', { propertyId, pageNo, perPageCount: pageSize }, leasesResultSchema, what, signal);
-      if (result === null) break; // "No records found": an empty property.
+      const { result, raw, paging } = await call('leases', 'getLeases', { propertyId }, leasesResultSchema, what, { signal, page: { no: pageNo, size: pageSize } });
+      if (result === null) break; // "No records found": an empty property, or the page after the last.
       const leases = result.leases.lease;
-      const rawLeases = listOfRaw((raw as { leases?: { lease?: unknown } }).leases?.lease);
-      const page = result.pagination;
+      const rawLeases = wrappedList((raw as { leases?: unknown }).leases, 'lease') as Record<string, unknown>[];
+      const page = result.pagination ?? paging;
       if (page) {
         if (page.pageNo !== pageNo) throw malformed(what, `it claims to be page ${page.pageNo}`);
         if (leases.length > page.perPageCount) throw malformed(what, `it holds ${leases.length} leases where at most ${page.perPageCount} fit a page`);
@@ -129,6 +186,9 @@ export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector
           }
         }
       }
+      // A server that ignores page_no answers every page with the first one again: that is the
+      // end of the list, not a lease listed twice.
+      if (pageNo > 1 && leases.length > 0 && leases.every((l) => leaseIds.has(l.id))) break;
       leases.forEach((lease, i) => {
         if (leaseIds.has(lease.id)) throw malformed(what, `lease ${lease.id} appears more than once`);
         leaseIds.add(lease.id);
@@ -142,10 +202,15 @@ export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector
           if (!held || statusRank(rec.status) > statusRank(held.status)) into.set(rec.externalId, rec);
         }
       });
-      // Without paging details the answer is the whole list; with them, stop at the total or
-      // at the first page that is not full.
-      const perPage = page?.perPageCount ?? pageSize;
-      const done = !page || leases.length === 0 || leases.length < perPage || (total !== null && leaseIds.size >= total);
+      // Stop at the total, at a page that is not full by the server's own page size, or when the
+      // server sent more than a page (it does not page at all, and this was the whole list).
+      // Without a pagination block a short page proves nothing: a server that caps per_page below
+      // what we asked sends short pages all along, and stopping there would drop everyone after
+      // the first page (and disable them). So then the read goes on to an empty page, a "no
+      // records" answer, or a repeat of an earlier page: one request more per property.
+      const done = page
+        ? leases.length === 0 || leases.length < page.perPageCount || (total !== null && leaseIds.size >= total)
+        : leases.length === 0 || leases.length > pageSize;
       if (done) break;
     }
     if (total !== null && leaseIds.size !== total) {
@@ -159,15 +224,7 @@ export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector
     async test(): Promise<TestResult> {
       try {
         if (propertyIds.length === 0) return { ok: false, message: 'No Entrata property id is set for this connection.' };
-        const { result } = await call(
-          'properties',
-          'getProperties',
-          { propertyIds: propertyIds.join(',') },
-          propertiesResultSchema,
-          'checking the connection',
-          undefined,
-          2,
-        );
+        const { result } = await call('properties', 'getProperties', { propertyIds: propertyIds.join(',') }, propertiesResultSchema, 'checking the connection', { maxAttempts: 2 });
         const known = new Map((result?.PhysicalProperty.Property ?? []).map((p) => [p.PropertyID, p.MarketingName ?? p.PropertyID]));
         const missing = propertyIds.filter((p) => !known.has(p));
         if (missing.length) {
@@ -190,13 +247,8 @@ export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector
   };
 }
 
-function listOfRaw(v: unknown): Record<string, unknown>[] {
-  if (v === undefined || v === null || v === '') return [];
-  return (Array.isArray(v) ? v : [v]) as Record<string, unknown>[];
-}
-
 /** `response.error` → a message in Entrata's words, minus anything secret. */
-function vendorError(error: { code?: number | string; message?: string }, reply: HttpReply, what: string, secrets: string[]): UpstreamError {
+function vendorError(error: EntrataError, reply: HttpReply, what: string, secrets: string[]): UpstreamError {
   const code = error.code !== undefined ? String(error.code) : null;
   let message = (error.message ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);
   for (const s of secrets) if (s && s.length >= 3) message = message.split(s).join('***');

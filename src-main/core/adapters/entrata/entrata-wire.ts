@@ -3,22 +3,29 @@ import type { SourceRecord } from '../types';
 import { mapStatus } from '../../sync/status-map';
 
 /**
- * Entrata's JSON-RPC wire format, as its public API documents it:
+ * Entrata's JSON-RPC wire format (docs.entrata.com/api/v1/documentation, getLeases):
  *
- *   POST https://<subdomain>.entrata.com/api/v1/<service>
- *   { "auth": { "type": "basic" }, "requestId": "...",
- *     "method": { "name": "getLeases", "version": "r1", "params": { "propertyId": ..., ... } } }
+ *   POST https://<subdomain>.entrata.com/api/v1/<service>?page_no=1&per_page=500   (Basic)
+ *   POST https://apis.entrata.com/ext/orgs/<subdomain>/v1/<service>?page_no=…       (X-Api-Key gateway)
+ *   { "auth": { "type": "basic" | "apikey" }, "requestId": 15,
+ *     "method": { "name": "getLeases", "version": "r1", "params": { "propertyId": ... } } }
  *
- *   → { "response": { "requestId": "...", "code": 200, "result": { ... } } }
- *   → { "response": { "requestId": "...", "error": { "code": 301, "message": "..." } } }   (often with HTTP 200)
+ *   → { "response": { "requestId": "15", "code": 200, "result": { ... } } }
+ *   → { "response": { "requestId": "15", "error": { "code": 301, "message": "..." } } }   (often with HTTP 200)
+ *
+ * Paging is asked for in the query string (`page_no`, `per_page`), not in the method params; the
+ * answer does not reliably say how many pages there are, so a page that is not full is the last.
+ * Older documentation shows the bare `/api/<service>` path, and some answers carry a pagination
+ * block with a total: both are accepted.
  *
  * People come from getLeases: each lease carries its customers (id, firstName, lastName,
  * emailAddress, phones, leaseCustomerStatus) with the unit, building and property they live in.
  * getCustomers has the names but no lease status, which the engine needs to disable people who
  * moved out, so getLeases is the read; getProperties backs the connection test.
  *
- * Entrata's JSON is converted from its XML model, so a one-element list may arrive as a bare
- * object, and ids arrive as numbers or strings; both are accepted.
+ * Entrata's JSON is converted from its XML model, so a list may arrive wrapped
+ * (`{ "lease": [...] }`), bare (`[...]`), as a single object where one element was meant, or as
+ * an empty string; ids arrive as numbers or strings. All of these are accepted.
  */
 
 export const ENTRATA_METHOD_VERSION = 'r1';
@@ -35,18 +42,52 @@ export const LEASE_STATUS_TYPES: Record<string, string> = {
 
 /** A list Entrata may send as an array, a single object, or leave out. */
 function listOf<T extends z.ZodType>(item: T) {
-  return z.preprocess((v) => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v : [v]), z.array(item));
+  return z.preprocess((v) => asList(v), z.array(item));
+}
+
+/** Array, single object, empty string or nothing → an array. */
+export function asList(v: unknown): unknown[] {
+  if (v === undefined || v === null || v === '') return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/**
+ * A wrapped list (`{ "customer": [...] }`, the XML model's shape) or a bare one (`[...]`), keyed
+ * by the element name. A wrapper without the element (`{}`) is an empty list.
+ */
+export function wrappedList(v: unknown, element: string): unknown[] {
+  if (v === undefined || v === null || v === '') return [];
+  if (Array.isArray(v)) return v;
+  if (typeof v === 'object') {
+    const inner = (v as Record<string, unknown>)[element];
+    if (inner !== undefined) return asList(inner);
+    // A single element sent without its wrapper still has an id of its own.
+    if ('id' in (v as Record<string, unknown>)) return [v];
+    return [];
+  }
+  return [v];
+}
+
+/** Schema for a wrapped-or-bare list; the parsed value is always `{ [element]: T[] }`. */
+function wrapped<K extends string, T extends z.ZodType>(element: K, item: T): z.ZodType<Record<K, z.output<T>[]>> {
+  const shape = { [element]: z.array(item) } as Record<K, z.ZodArray<T>>;
+  return z.preprocess((v) => ({ [element]: wrappedList(v, element) }), z.object(shape)) as unknown as z.ZodType<Record<K, z.output<T>[]>>;
 }
 
 const id = z.union([z.string(), z.number()]).transform((v) => String(v).trim()).pipe(z.string().min(1, 'an id is empty'));
 const optionalId = z.union([z.string(), z.number()]).nullable().optional().transform((v) => (v === null || v === undefined ? null : String(v).trim() || null));
 const text = z.string().nullable().optional();
 
+const scalar = z.union([z.string(), z.number()]).nullable().optional();
+
 export const phoneSchema = z.looseObject({
   phoneTypeName: text,
   phoneType: text,
-  phoneNumber: z.union([z.string(), z.number()]).nullable().optional(),
+  type: text,
+  phoneNumber: scalar,
+  number: scalar,
 });
+export type EntrataPhone = z.infer<typeof phoneSchema>;
 
 export const customerSchema = z.looseObject({
   id,
@@ -54,9 +95,13 @@ export const customerSchema = z.looseObject({
   relationshipName: text,
   firstName: text,
   lastName: text,
+  nameFull: text,
   emailAddress: text,
+  email: text,
   leaseCustomerStatus: text,
-  phones: z.looseObject({ phone: listOf(phoneSchema) }).nullable().optional(),
+  customerStatus: text,
+  phones: wrapped('phone', phoneSchema).optional(),
+  phoneNumber: scalar,
 });
 export type EntrataCustomer = z.infer<typeof customerSchema>;
 
@@ -64,11 +109,14 @@ export const leaseSchema = z.looseObject({
   id,
   propertyId: optionalId,
   leaseStatusTypeId: optionalId,
+  leaseStatusType: text,
   leaseIntervalStatus: text,
-  unitNumber: z.union([z.string(), z.number()]).nullable().optional(),
+  unitNumber: scalar,
+  unitSpace: scalar,
   buildingName: text,
-  unitSpaces: z.looseObject({ unitSpace: listOf(z.looseObject({ unitSpace: z.union([z.string(), z.number()]).nullable().optional() })) }).nullable().optional(),
-  customers: z.looseObject({ customer: listOf(customerSchema) }),
+  unitSpaces: wrapped('unitSpace', z.looseObject({ unitSpace: scalar, unitNumber: scalar })).optional(),
+  // A lease without customers names nobody: it is read as an empty list, not as a broken page.
+  customers: wrapped('customer', customerSchema),
 });
 export type EntrataLease = z.infer<typeof leaseSchema>;
 
@@ -77,11 +125,13 @@ export const paginationSchema = z.looseObject({
   perPageCount: z.coerce.number().int().min(1),
   totalCount: z.coerce.number().int().min(0).optional(),
 });
+export type EntrataPaging = z.infer<typeof paginationSchema>;
 
-/** getLeases' result: leases, and the page it is when paging was asked for. */
+/** getLeases' result: leases, and (from some servers) the page it is. */
 export const leasesResultSchema = z.looseObject({
-  leases: z.looseObject({ lease: listOf(leaseSchema) }),
-  pagination: paginationSchema.optional(),
+  leases: wrapped('lease', leaseSchema),
+  // A paging block this reader does not understand (links, other names) is ignored, not fatal.
+  pagination: paginationSchema.optional().catch(undefined),
 });
 
 export const propertiesResultSchema = z.looseObject({
@@ -90,17 +140,26 @@ export const propertiesResultSchema = z.looseObject({
   }),
 });
 
-export const errorSchema = z.looseObject({
-  code: z.union([z.number(), z.string()]).optional(),
-  message: z.string().optional(),
-});
+/** `response.error`: an object, a one-element list of them (XML), or a bare sentence. */
+export const errorSchema = z.preprocess(
+  (v) => {
+    const first = Array.isArray(v) ? v[0] : v;
+    return typeof first === 'string' ? { message: first } : first;
+  },
+  z.looseObject({
+    code: z.union([z.number(), z.string()]).optional(),
+    message: z.string().optional(),
+  }),
+);
+export type EntrataError = z.infer<typeof errorSchema>;
 
 export const envelopeSchema = z.object({
   response: z.looseObject({
-    requestId: z.union([z.string(), z.number()]).optional(),
+    requestId: z.union([z.string(), z.number()]).nullable().optional(),
     code: z.union([z.number(), z.string()]).optional(),
     result: z.unknown().optional(),
     error: errorSchema.optional(),
+    pagination: paginationSchema.optional().catch(undefined),
   }),
 });
 
@@ -124,17 +183,36 @@ function str(v: unknown): string | null {
   return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
 }
 
+const numberOf = (p: EntrataPhone) => str(p.phoneNumber) ?? str(p.number);
+const kindOf = (p: EntrataPhone) => `${p.phoneType ?? ''} ${p.phoneTypeName ?? ''} ${p.type ?? ''}`;
+
 /** Mobile first (access systems text it), then the primary number, then any. */
-function pickPhone(c: EntrataCustomer): string | null {
-  const phones = c.phones?.phone ?? [];
-  const mobile = phones.find((p) => /mobile|cell/i.test(`${p.phoneType ?? ''} ${p.phoneTypeName ?? ''}`) && str(p.phoneNumber));
-  const primary = phones.find((p) => /primary/i.test(p.phoneTypeName ?? '') && str(p.phoneNumber));
-  return str((mobile ?? primary ?? phones.find((p) => str(p.phoneNumber)))?.phoneNumber);
+export function pickPhone(c: EntrataCustomer): string | null {
+  const phones = (c.phones?.phone ?? []).filter((p) => numberOf(p));
+  const mobile = phones.find((p) => /mobile|cell/i.test(kindOf(p)));
+  const primary = phones.find((p) => /primary/i.test(kindOf(p)));
+  const chosen = mobile ?? primary ?? phones[0];
+  return chosen ? numberOf(chosen) : str(c.phoneNumber);
 }
 
 /** The status word for one customer on one lease: theirs, else the lease's. */
 export function customerStatus(lease: EntrataLease, c: EntrataCustomer): string | null {
-  return str(c.leaseCustomerStatus) ?? str(lease.leaseIntervalStatus) ?? (lease.leaseStatusTypeId ? (LEASE_STATUS_TYPES[lease.leaseStatusTypeId] ?? null) : null);
+  return (
+    str(c.leaseCustomerStatus) ??
+    str(c.customerStatus) ??
+    str(lease.leaseIntervalStatus) ??
+    str(lease.leaseStatusType) ??
+    (lease.leaseStatusTypeId ? (LEASE_STATUS_TYPES[lease.leaseStatusTypeId] ?? null) : null)
+  );
+}
+
+/** "Lopez, Ana" or "Ana Lopez" when the name parts are missing. */
+function splitFull(full: string | null): { first: string | null; last: string | null } {
+  if (!full) return { first: null, last: null };
+  const comma = full.indexOf(',');
+  if (comma > 0) return { last: full.slice(0, comma).trim() || null, first: full.slice(comma + 1).trim() || null };
+  const space = full.lastIndexOf(' ');
+  return space > 0 ? { first: full.slice(0, space).trim(), last: full.slice(space + 1).trim() } : { first: null, last: full };
 }
 
 /**
@@ -144,18 +222,19 @@ export function customerStatus(lease: EntrataLease, c: EntrataCustomer): string 
  */
 export function leaseToRecords(lease: EntrataLease, rawLease: Record<string, unknown>, fallbackPropertyId: string): SourceRecord[] {
   const { customers: rawCustomers, ...leaseOnly } = rawLease;
-  const rawList = (rawCustomers as { customer?: unknown } | undefined)?.customer;
-  const rawArray = Array.isArray(rawList) ? rawList : rawList ? [rawList] : [];
-  const unit = str(lease.unitSpaces?.unitSpace?.[0]?.unitSpace) ?? str(lease.unitNumber);
+  const rawArray = wrappedList(rawCustomers, 'customer');
+  const space = lease.unitSpaces?.unitSpace?.[0];
+  const unit = str(space?.unitSpace) ?? str(space?.unitNumber) ?? str(lease.unitNumber) ?? str(lease.unitSpace);
   const building = str(lease.buildingName);
   const out: SourceRecord[] = [];
   lease.customers.customer.forEach((c, i) => {
     if (isGuarantor(c)) return;
+    const full = splitFull(str(c.nameFull));
     out.push({
       externalId: c.id,
-      firstName: c.firstName ?? null,
-      lastName: c.lastName ?? null,
-      email: str(c.emailAddress),
+      firstName: str(c.firstName) ?? full.first,
+      lastName: str(c.lastName) ?? full.last,
+      email: str(c.emailAddress) ?? str(c.email),
       phone: pickPhone(c),
       unit,
       status: customerStatus(lease, c),

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { SourceAdapterSpec } from '../adapter-spec';
 import { UpstreamError } from '../types';
 import { propertyIdList } from '../mri/property-ids';
-import { createEntrataSource, entrataUrlFor } from './entrata-source';
+import { createEntrataSource, entrataGatewayUrlFor, entrataUrlFor } from './entrata-source';
 
-export { createEntrataSource, entrataUrlFor, ENTRATA_API_KEY_HEADER } from './entrata-source';
+export { createEntrataSource, entrataGatewayUrlFor, entrataUrlFor, serviceRoots, ENTRATA_API_KEY_HEADER } from './entrata-source';
 export type { EntrataCredentials, EntrataSourceOptions } from './entrata-source';
 export { startEntrataFake } from './fake-entrata';
 export type { EntrataFake, EntrataFakeOptions, EntrataFakeResident } from './fake-entrata';
@@ -42,19 +42,25 @@ export const entrataSourceSpec: SourceAdapterSpec<EntrataConfig> = {
     },
     { key: 'username', label: 'API user name', kind: 'text', help: 'For user name and password sign-in.' },
     { key: 'password', label: 'API password', kind: 'secret', help: 'For user name and password sign-in.' },
-    { key: 'apiKey', label: 'API key', kind: 'secret', help: 'For API key sign-in (sent as X-Api-Key).' },
-    { key: 'baseUrl', label: 'Address (advanced)', kind: 'url', help: 'Only when Entrata gave you an address other than https://<subdomain>.entrata.com.' },
+    { key: 'apiKey', label: 'API key', kind: 'secret', help: "For API key sign-in (sent as X-Api-Key to Entrata's API gateway, apis.entrata.com)." },
+    {
+      key: 'baseUrl',
+      label: 'Address (advanced)',
+      kind: 'url',
+      help: 'Only when Entrata gave you another address than https://<subdomain>.entrata.com (user name sign-in) or https://apis.entrata.com/ext/orgs/<subdomain>/v1 (API key).',
+    },
   ],
   configSchema: entrataConfig as unknown as z.ZodType<EntrataConfig>,
   create(config, secrets, opts) {
-    const url = config.baseUrl ?? entrataUrlFor(config.subdomain ?? '');
     if (config.authType === 'apikey') {
       if (!secrets.apiKey) throw new UpstreamError('The Entrata API key is not set.');
+      // API keys are issued for Entrata's gateway, not the per-client host.
+      const url = config.baseUrl ?? entrataGatewayUrlFor(config.subdomain ?? '');
       return createEntrataSource({ url, propertyIds: config.propertyCodes, credentials: { kind: 'apikey', apiKey: secrets.apiKey }, retry: opts?.retry });
     }
     if (!config.username || !secrets.password) throw new UpstreamError('The Entrata API user name or password is not set.');
     return createEntrataSource({
-      url,
+      url: config.baseUrl ?? entrataUrlFor(config.subdomain ?? ''),
       propertyIds: config.propertyCodes,
       credentials: { kind: 'basic', username: config.username, password: secrets.password },
       retry: opts?.retry,
