@@ -16,6 +16,13 @@ import type { ScimUser } from './scimmy-directory';
  *   400 invalidFilter; 'ignored': the filter is dropped and every user comes back.
  * - omitMeta: users come without `meta` (no lastModified).
  * - omitListSchemas: ListResponses come without `schemas` and, when empty, without `Resources`.
+ * - ignoreCount: every list holds all matching users, whatever `count` asked for.
+ * - omitItemsPerPage: ListResponses come without itemsPerPage.
+ * - attributeCase 'lower': every attribute name lower-cased (`username`, `resources`…), which
+ *   RFC 7643 §2.1 allows since attribute names are case-insensitive.
+ * - replyMediaType: the Content-Type of replies (application/scim+json by default).
+ * - listStopsAfter: pages starting after this many users come without Resources while
+ *   totalResults still counts everyone (a server losing the rest of a list).
  */
 
 export interface ScimSourceFakeOptions {
@@ -26,6 +33,11 @@ export interface ScimSourceFakeOptions {
   filter?: 'supported' | 'rejected' | 'ignored';
   omitMeta?: boolean;
   omitListSchemas?: boolean;
+  ignoreCount?: boolean;
+  omitItemsPerPage?: boolean;
+  attributeCase?: 'as-is' | 'lower';
+  replyMediaType?: string;
+  listStopsAfter?: number;
 }
 
 export interface ScimSourceFake {
@@ -81,6 +93,13 @@ const scimShapers: BodyShapers = {
   },
 };
 
+/** Every object key lower-cased, at every depth. */
+function lowerKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(lowerKeys);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k.toLowerCase(), lowerKeys(x)]));
+}
+
 export async function startScimSourceFake(opts: ScimSourceFakeOptions = {}): Promise<ScimSourceFake> {
   const token = opts.token ?? `scim_${randomBytes(20).toString('hex')}`;
   const directory = await startScimmyDirectory(token);
@@ -96,6 +115,9 @@ export async function startScimSourceFake(opts: ScimSourceFakeOptions = {}): Pro
     }
     const count = Number(query.get('count'));
     if (opts.maxPageSize && (!query.has('count') || !(count <= opts.maxPageSize))) query.set('count', String(opts.maxPageSize));
+    const listing = req.method === 'GET' && req.path.endsWith('/Users');
+    if (listing && opts.ignoreCount) query.set('count', String(Math.max(store.users.size, 1)));
+    const asked = Math.max(1, Number(query.get('startIndex') ?? 1) || 1);
     const path = req.path.slice(SCIM_BASE_PATH.length);
     const qs = query.toString();
     const res = await fetch(`${directory.url}${path}${qs ? `?${qs}` : ''}`, {
@@ -107,6 +129,12 @@ export async function startScimSourceFake(opts: ScimSourceFakeOptions = {}): Pro
     if (!text) return { status: res.status };
     let body = JSON.parse(text) as Record<string, unknown>;
     if (res.status === 200) body = bend(body, req.path);
+    if (res.status === 200 && listing && Array.isArray(body.Resources)) {
+      if (opts.ignoreCount) body.itemsPerPage = body.Resources.length;
+      if (asked > (opts.listStopsAfter ?? Infinity)) delete body.Resources;
+      if (opts.omitItemsPerPage) delete body.itemsPerPage;
+    }
+    if (opts.attributeCase === 'lower' && res.status < 300) body = lowerKeys(body) as Record<string, unknown>;
     return { status: res.status, body };
   };
 
@@ -141,7 +169,7 @@ export async function startScimSourceFake(opts: ScimSourceFakeOptions = {}): Pro
     token,
     // SCIMMY judges the token itself, so refusals come back as SCIM Error messages.
     authorize: () => true,
-    encode: (body) => ({ contentType: 'application/scim+json; charset=utf-8', text: JSON.stringify(body) }),
+    encode: (body) => ({ contentType: opts.replyMediaType ?? 'application/scim+json; charset=utf-8', text: JSON.stringify(body) }),
     shapers: scimShapers,
     routes,
   });

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../types';
 import type { SourceConnector } from '../types';
@@ -8,6 +10,7 @@ import { createScimSource } from './scim-source';
 import { startScimSourceFake } from './fake-scim-source';
 import type { ScimSourceFake, ScimSourceFakeOptions } from './fake-scim-source';
 import { scimSourceSpec } from './index';
+import { scimUserSchema, userToRecord } from './scim-wire';
 import { startScimFake } from '../scim-target/fake-scim';
 
 const closers: Array<() => Promise<void>> = [];
@@ -48,7 +51,7 @@ describe('SCIM 2.0 source', () => {
       ],
     });
     const byId = new Map((await readAll(source)).map((r) => [r.externalId, r]));
-    expect(byId.get('a')).toMatchObject({ firstName: 'Sam', lastName: 'Staff a', email: 'work@x.example', phone: '+14155550199', status: 'Active', type: 'staff', unit: null });
+    expect(byId.get('a')).toMatchObject({ firstName: 'Sam', lastName: 'Staff a', email: 'work@x.example', phone: '+14155550199', status: 'Active', type: 'staff', unit: null, tags: ['Maintenance'] });
     expect(byId.get('b')!.status).toBe('Inactive');
     // No `active` attribute means active; no structured name means the display name is split.
     expect(byId.get('c')).toMatchObject({ status: 'Active', firstName: 'Ana María', lastName: 'López', email: null, phone: null });
@@ -172,5 +175,112 @@ describe('SCIM 2.0 source', () => {
     expect(config.pageSize).toBe(50);
     expect(() => scimSourceSpec.create(config, {})).toThrow(/bearer token/);
     expect(scimSourceSpec.create(config, { token: 't' }).kind).toBe('scim');
+  });
+});
+
+/** A bare HTTP server recording each request line and Accept header (for wire-level checks). */
+async function rawServer(reply: (url: URL) => { status: number; body?: unknown }) {
+  const seen: Array<{ line: string; accept: string }> = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      seen.push({ line: `${req.method} ${req.url}`, accept: req.headers.accept ?? '' });
+      const r = reply(new URL(req.url ?? '/', 'http://x'));
+      res.writeHead(r.status, r.body === undefined ? {} : { 'content-type': 'application/scim+json' });
+      res.end(r.body === undefined ? undefined : JSON.stringify(r.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+describe('SCIM 2.0 source against independent servers', () => {
+  it('reads application/json replies and asks for application/scim+json first', async () => {
+    const { source } = await start({ users: users(3), replyMediaType: 'application/json' });
+    expect(await readAll(source)).toHaveLength(3);
+    const raw = await rawServer(() => ({ status: 200, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 0 } }));
+    await readAll(createScimSource({ url: raw.url, token: 'tok-1234', retry: CONTRACT_RETRY }));
+    expect(raw.seen[0].accept).toMatch(/^application\/scim\+json\b/);
+    expect(raw.seen[0].accept).toContain('application/json');
+  });
+
+  it('reads users whose attribute names come in another case (RFC 7643 §2.1), keeping raw as sent', async () => {
+    const { source } = await start({
+      attributeCase: 'lower',
+      users: [
+        user('a', {
+          phoneNumbers: [{ value: '+14155550100', type: 'work', primary: true }],
+          'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'Security' },
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+        }),
+        user('b', { active: false }),
+      ],
+    });
+    const byId = new Map((await readAll(source)).map((r) => [r.externalId, r]));
+    expect(byId.get('a')).toMatchObject({ firstName: 'Sam', lastName: 'Staff a', email: 'a@corp.example', phone: '+14155550100', status: 'Active', tags: ['Security'] });
+    expect(byId.get('b')!.status).toBe('Inactive');
+    expect(byId.get('a')!.raw.username).toBe('a@corp.example');
+  });
+
+  it('reads primary sent as a string, no primary at all, and a numeric id', () => {
+    const raw = { id: 42, userName: 'n@corp.example', emails: [{ value: 'home@x.example', type: 'home' }, { value: 'main@x.example', primary: 'true' }], phoneNumbers: [{ value: '+1555' }] };
+    const r = userToRecord(raw, scimUserSchema.parse(raw));
+    expect(r).toMatchObject({ externalId: '42', email: 'main@x.example', phone: '+1555' });
+    const upper = { id: 'u', active: 'FALSE' };
+    expect(userToRecord(upper, scimUserSchema.parse(upper)).status).toBe('Inactive');
+    // An active word we cannot read must not quietly turn into "Inactive" (it would remove access).
+    expect(scimUserSchema.safeParse({ id: 'u', active: 'maybe' }).success).toBe(false);
+  });
+
+  it('ends after one page when the server ignores count and leaves out itemsPerPage', async () => {
+    const { fake, source } = await start({ users: users(7), ignoreCount: true, omitItemsPerPage: true }, 3);
+    expect(await readAll(source)).toHaveLength(7);
+    expect(userReads(fake)).toBe(1);
+  });
+
+  it('refuses a list whose later pages lose their Resources while totalResults still counts them', async () => {
+    const { fake, source } = await start({ users: users(7), listStopsAfter: 3 }, 3);
+    const err = await readAll(source).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toMatch(/incomplete: the directory reported 7 users but sent 3/);
+    expect(userReads(fake)).toBe(2);
+  });
+
+  it.each([
+    ['a trailing slash', '/'],
+    ['a pasted /Users', '/Users'],
+    ['/Users/ with a slash', '/Users/'],
+  ])('works with a base URL ending in %s', async (_label, suffix) => {
+    const fake = await startScimSourceFake({ users: users(2) });
+    closers.push(() => fake.close());
+    const source = createScimSource({ url: `${fake.url}${suffix}`, token: fake.token, retry: CONTRACT_RETRY });
+    expect((await source.test()).ok).toBe(true);
+    expect(await readAll(source)).toHaveLength(2);
+  });
+
+  it('keeps the base URL path and query, and sends the delta filter as a %20-encoded JSON string literal', async () => {
+    const at = '2024-05-01T10:00:00.000Z';
+    const raw = await rawServer((url) =>
+      url.pathname.endsWith('/Users')
+        ? { status: 200, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 1, startIndex: 1, itemsPerPage: 1, Resources: [{ id: 'x1', userName: 'x1', meta: { lastModified: at } }] } }
+        : { status: 404 },
+    );
+    const source = createScimSource({ url: `${raw.url}/t/scim/v2/?tenant=acme`, token: 'tok-1234', retry: CONTRACT_RETRY });
+    const first = await source.changesSince!(null);
+    await source.changesSince!(first.nextToken);
+    const lines = raw.seen.map((s) => s.line);
+    expect(lines[0]).toBe('GET /t/scim/v2/Users?tenant=acme&startIndex=1&count=100');
+    const filtered = lines.find((l) => l.includes('filter='))!;
+    expect(filtered).toContain(`filter=meta.lastModified%20ge%20%22${encodeURIComponent(at)}%22`);
+    expect(filtered).not.toContain('+');
+    expect(new URL(filtered.slice(4), 'http://x').searchParams.get('filter')).toBe(`meta.lastModified ge "${at}"`);
+    expect(lines).toContain('GET /t/scim/v2/ServiceProviderConfig?tenant=acme');
   });
 });

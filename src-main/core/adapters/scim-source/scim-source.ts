@@ -3,17 +3,20 @@ import type { z } from 'zod';
 import { UpstreamError } from '../types';
 import type { ChangeSet, ListOptions, SourceConnector, SourceRecord, TestResult } from '../types';
 import { createUpstreamHttp, parseJson, statusError } from '../http/upstream-http';
-import type { HttpReply, RetryPolicy } from '../http/upstream-http';
-import { parseReply } from '../http/parse-reply';
+import type { HttpCall, HttpReply, RetryPolicy } from '../http/upstream-http';
 import { advanceWatermark, afterWatermark, parseTime } from '../member/watermark';
 import type { Watermark } from '../member/watermark';
+import { SCIM_ACCEPT, canonicalize, filterGe, parseEndpoint, readScim, safeDetail, withQuery } from '../scim-target/scim-protocol';
 import { listResponseSchema, scimErrorOf, serviceProviderConfigSchema, userToRecord } from './scim-wire';
 
 /**
  * Pulls staff from a SCIM 2.0 directory (RFC 7644): GET {base}/Users?startIndex=&count= with a
  * bearer token, 1-based paging until totalResults, every page checked. Servers differ, so:
- * a page may hold fewer users than asked for (we advance by what came), `meta` and `active`
- * may be missing (absent `active` is active), and errors arrive as SCIM Error messages.
+ * a page may hold fewer users than asked for (we advance by what came) or everything at once
+ * (count ignored), itemsPerPage may be missing, `meta` and `active` may be missing (absent
+ * `active` is active), attribute names may come in any case (RFC 7643 §2.1), replies may be
+ * application/json, and errors arrive as SCIM Error messages. A list that stops short of its
+ * totalResults is an error, never a smaller directory.
  *
  * changesSince uses `filter=meta.lastModified ge "<time>"` when the server filters, and a full
  * read otherwise (ServiceProviderConfig says no, or the filter is refused with 400/501). SCIM has
@@ -24,7 +27,7 @@ const SYSTEM = 'the directory';
 const DEFAULT_PAGE = 100;
 
 export interface ScimSourceOptions {
-  /** SCIM base URL, e.g. https://idp.example.com/scim/v2 */
+  /** SCIM base URL, e.g. https://idp.example.com/scim/v2 (trailing slash, /Users or a query string are fine) */
   url: string;
   token: string;
   pageSize?: number;
@@ -66,7 +69,12 @@ function digest(records: SourceRecord[]): string {
 }
 
 export function createScimSource(opts: ScimSourceOptions): SourceConnector {
-  const http = createUpstreamHttp({ baseUrl: opts.url, token: opts.token, systemName: SYSTEM, retry: opts.retry, accept: 'application/scim+json, application/json' });
+  const endpoint = parseEndpoint(opts.url);
+  const upstream = createUpstreamHttp({ baseUrl: endpoint.baseUrl, token: opts.token, systemName: SYSTEM, retry: opts.retry, accept: SCIM_ACCEPT });
+  // Queries are encoded here (spaces as %20) and keep whatever query the configured URL had.
+  const http = {
+    request: ({ path, query, ...call }: HttpCall) => upstream.request({ ...call, path: withQuery(endpoint, path, query) }),
+  };
   const pageSize = Math.max(1, Math.min(1000, opts.pageSize ?? DEFAULT_PAGE));
   /** null: not known yet. */
   let filtering: boolean | null = null;
@@ -87,6 +95,7 @@ export function createScimSource(opts: ScimSourceOptions): SourceConnector {
         signal,
       });
       if (reply.status !== 200) throw errorFor(reply, what);
+      const parsed = parseJson(reply.text);
       const page = validate(reply, what, listResponseSchema);
       // Tolerated: a server that numbers its first page 0.
       if (page.startIndex !== undefined && page.startIndex !== startIndex && !(startIndex === 1 && page.startIndex === 0)) {
@@ -97,7 +106,7 @@ export function createScimSource(opts: ScimSourceOptions): SourceConnector {
         throw new UpstreamError(`The user list changed while it was being read (${SYSTEM} now reports ${page.totalResults} users, not ${total}). Try again.`, null, true);
       }
       const users = page.Resources ?? [];
-      const raw = ((parseJson(reply.text) as { value: { Resources?: Record<string, unknown>[] } }).value.Resources ?? []) as Record<string, unknown>[];
+      const raw = rawResources(parsed.ok ? parsed.value : null);
       for (const u of users) {
         const id = u.id.trim();
         if (seen.has(id)) throw malformed(what, `user ${id} appears more than once`);
@@ -124,7 +133,7 @@ export function createScimSource(opts: ScimSourceOptions): SourceConnector {
     const reply = await http.request({ method: 'GET', path: '/ServiceProviderConfig', retryable: true, maxAttempts: 2, signal }).catch(() => null);
     if (reply?.status === 200) {
       const parsed = parseJson(reply.text);
-      const spc = parsed.ok ? serviceProviderConfigSchema.safeParse(parsed.value) : null;
+      const spc = parsed.ok ? serviceProviderConfigSchema.safeParse(canonicalize(parsed.value)) : null;
       if (spc?.success && spc.data.filter?.supported === false) filtering = false;
     }
     return filtering ?? true;
@@ -154,8 +163,8 @@ export function createScimSource(opts: ScimSourceOptions): SourceConnector {
       const signal = listOpts?.signal;
       let records: SourceRecord[] | null = null;
       if (prev?.wm && (await serverFilters(signal))) {
-        // SCIM string literals: quotes and backslashes escaped (the time is ours, but be exact).
-        const filter = `meta.lastModified ge "${prev.wm.at.replace(/["\\]/g, '\\$&')}"`;
+        // A SCIM string literal (RFC 7644 §3.4.2.2); the time is ours, but be exact.
+        const filter = filterGe('meta.lastModified', prev.wm.at);
         try {
           records = await collect(filter, signal);
           filtering = true;
@@ -186,15 +195,22 @@ function scimError(reply: HttpReply, what: string, token: string): UpstreamError
   const err = parsed.ok ? scimErrorOf(parsed.value) : null;
   if (!err) return base;
   const type = err.scimType && /^[A-Za-z]{1,40}$/.test(err.scimType) ? ` [${err.scimType}]` : '';
-  let detail = (err.detail ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  if (token && token.length >= 4) detail = detail.split(token).join('***');
-  if (detail.length > 200) detail = `${detail.slice(0, 200)}…`;
+  const detail = safeDetail(err.detail ?? '', [token]);
   const said = detail ? `: "${detail}"` : '';
   return new UpstreamError(`${base.message.replace(/\.$/, '')}${type}${said}.`, base.status, base.retryable);
 }
 
 function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): T {
-  return parseReply(reply, schema, (why) => malformed(what, why));
+  return readScim(reply.text, schema, (why) => malformed(what, why));
+}
+
+/** The Resources array exactly as sent, whatever case its name came in (RFC 7643 §2.1). */
+function rawResources(body: unknown): Record<string, unknown>[] {
+  if (!body || typeof body !== 'object') return [];
+  const o = body as Record<string, unknown>;
+  const key = 'Resources' in o ? 'Resources' : Object.keys(o).find((k) => k.toLowerCase() === 'resources');
+  const list = key ? o[key] : undefined;
+  return Array.isArray(list) ? (list as Record<string, unknown>[]) : [];
 }
 
 function malformed(what: string, why: string): UpstreamError {

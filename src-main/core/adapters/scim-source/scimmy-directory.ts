@@ -75,7 +75,12 @@ function installHandlers(): void {
   if (installed) return;
   installed = true;
   const { SCIMMY } = scimmy();
-  if (!SCIMMY.Resources.declared(SCIMMY.Resources.User)) SCIMMY.Resources.declare(SCIMMY.Resources.User);
+  if (!SCIMMY.Resources.declared(SCIMMY.Resources.User)) {
+    // Directories commonly carry the RFC 7643 §4.3 enterprise extension (department, manager…);
+    // without declaring it SCIMMY would drop it from every answer.
+    SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false);
+    SCIMMY.Resources.declare(SCIMMY.Resources.User);
+  }
   // SCIMMY's handler typings want its Schema classes back; plain objects are what it accepts at run time.
   type Handler = Parameters<typeof SCIMMY.Resources.User.egress>[0];
   type InHandler = Parameters<typeof SCIMMY.Resources.User.ingress>[0];

@@ -15,7 +15,9 @@ import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry
  *   client ──► fake-server.ts proxy (faults, request log, ETag/If-Match, quirks) ──► express + scimmy
  *
  * Quirks real servers have can be switched on: no ETags, no `meta`, DELETE answered 200, filters
- * ignored or refused, PATCH unsupported.
+ * ignored or refused, PATCH unsupported, `count` ignored, no itemsPerPage, attribute names in
+ * another case (RFC 7643 §2.1 makes them case-insensitive), replies as application/json, users
+ * without `schemas`, externalId kept unique, a list that stops short of its totalResults.
  */
 
 export interface ScimStoredUser {
@@ -43,6 +45,22 @@ export interface ScimQuirks {
   filters?: 'ok' | 'ignore' | 'reject';
   /** Answer PATCH with 501 (PUT only). */
   noPatch?: boolean;
+  /** With etags: the version only in the ETag header, not in meta.version. */
+  etagHeaderOnly?: boolean;
+  /** Answer every list with all matching users, whatever `count` asked for. */
+  ignoreCount?: boolean;
+  /** Leave itemsPerPage out of ListResponses. */
+  omitItemsPerPage?: boolean;
+  /** 'lower': every attribute name in replies lower-cased (`username`, `resources`…). */
+  attributeCase?: 'as-is' | 'lower';
+  /** Content-Type of replies (default application/scim+json). */
+  replyMediaType?: string;
+  /** Leave `schemas` out of User resources in replies. */
+  omitSchemas?: boolean;
+  /** Refuse a second user with the same externalId (409 uniqueness), as some servers do. */
+  uniqueExternalId?: boolean;
+  /** List pages that start after this many users come back without Resources (totalResults kept). */
+  listStopsAfter?: number;
 }
 
 export interface ScimFake {
@@ -62,6 +80,8 @@ export interface ScimFake {
   patchBodies: unknown[];
   /** If-Match values received, newest last. */
   ifMatches: string[];
+  /** Content-Type of every request that carried a body, newest last. */
+  contentTypes: string[];
   misbehave(m: Misbehaviour): void;
   clearMisbehaviour(): void;
   close(): Promise<void>;
@@ -138,11 +158,27 @@ function present(u: ScimStoredUser): Record<string, unknown> {
 
 export async function startScimFake(opts: ScimFakeOptions = {}): Promise<ScimFake> {
   declareUserResource();
-  const quirks: Required<ScimQuirks> = { etags: true, noMeta: false, deleteStatus: 204, filters: 'ok', noPatch: false, ...opts.quirks };
+  const quirks: Required<ScimQuirks> = {
+    etags: true,
+    noMeta: false,
+    deleteStatus: 204,
+    filters: 'ok',
+    noPatch: false,
+    etagHeaderOnly: false,
+    ignoreCount: false,
+    omitItemsPerPage: false,
+    attributeCase: 'as-is',
+    replyMediaType: 'application/scim+json; charset=utf-8',
+    omitSchemas: false,
+    uniqueExternalId: false,
+    listStopsAfter: Infinity,
+    ...opts.quirks,
+  };
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const store: Store = new Map();
   const patchBodies: unknown[] = [];
   const ifMatches: string[] = [];
+  const contentTypes: string[] = [];
 
   // The SCIM server proper: scimmy does the protocol, the store above holds the users.
   const app = express();
@@ -181,14 +217,36 @@ export async function startScimFake(opts: ScimFakeOptions = {}): Promise<ScimFak
     const stored = id ? store.get(id) : undefined;
     const ifMatch = req.header('if-match');
     if (ifMatch) ifMatches.push(ifMatch);
+    if (req.rawBody) {
+      const type = req.header('content-type') ?? '';
+      contentTypes.push(type);
+      // RFC 7644 §3.8 / §8.1: SCIM bodies are application/scim+json (application/json is widely accepted).
+      if (!/^application\/(scim\+)?json\s*(;|$)/i.test(type)) return scimErrorReply(415, null, `Unsupported media type "${type}".`);
+    }
     if (req.method === 'PATCH') patchBodies.push(req.body);
     if (req.method === 'PATCH' && quirks.noPatch) return scimErrorReply(501, null, 'PATCH is not supported; use PUT.');
     if (quirks.etags && ifMatch && stored && ifMatch !== '*' && ifMatch !== etag(stored)) {
       return scimErrorReply(412, null, 'The resource has changed since the given version.');
     }
+    // RFC 7643 §3: `schemas` is required on a resource; a strict server refuses a User without the core URN.
+    if (req.method === 'POST' || req.method === 'PUT') {
+      const schemas = (req.body as { schemas?: unknown } | undefined)?.schemas;
+      if (!Array.isArray(schemas) || !schemas.some((x) => typeof x === 'string' && x.toLowerCase() === 'urn:ietf:params:scim:schemas:core:2.0:user')) {
+        return scimErrorReply(400, 'invalidSyntax', 'The "schemas" attribute must name urn:ietf:params:scim:schemas:core:2.0:User.');
+      }
+    }
+    if (quirks.uniqueExternalId && (req.method === 'POST' || req.method === 'PUT')) {
+      const wanted = (req.body as { externalId?: unknown } | undefined)?.externalId;
+      if (typeof wanted === 'string' && [...store.values()].some((u) => u.id !== id && u.externalId === wanted)) {
+        return scimErrorReply(409, 'uniqueness', 'externalId is already in use');
+      }
+    }
     const query = new URLSearchParams(req.query);
     if (query.has('filter') && quirks.filters === 'reject') return scimErrorReply(400, 'invalidFilter', 'Filtering is not supported.');
     if (query.has('filter') && quirks.filters === 'ignore') query.delete('filter');
+    const listing = req.method === 'GET' && !id;
+    if (listing && quirks.ignoreCount) query.set('count', String(Math.max(store.size, 1)));
+    const asked = Math.max(1, Number(query.get('startIndex') ?? 1) || 1);
     const qs = query.toString();
     const res = await fetch(`${upstream}${req.path}${qs ? `?${qs}` : ''}`, {
       method: req.method,
@@ -210,13 +268,28 @@ export async function startScimFake(opts: ScimFakeOptions = {}): Promise<ScimFak
         }
         return u;
       };
-      if (Array.isArray(o.Resources)) body = { ...o, Resources: (o.Resources as Record<string, unknown>[]).map(strip) };
-      else if (typeof o.id === 'string') {
+      const shape = (u: Record<string, unknown>) => {
+        const out = strip(u);
+        if (quirks.etagHeaderOnly && out.meta && typeof out.meta === 'object') {
+          const { version: _v, ...m } = out.meta as Record<string, unknown>;
+          out.meta = m;
+        }
+        if (quirks.omitSchemas) delete out.schemas;
+        return out;
+      };
+      if (Array.isArray(o.Resources)) {
+        const list: Record<string, unknown> = { ...o, Resources: (o.Resources as Record<string, unknown>[]).map(shape) };
+        if (listing && quirks.ignoreCount) list.itemsPerPage = (list.Resources as unknown[]).length;
+        if (listing && asked > quirks.listStopsAfter) delete list.Resources;
+        if (quirks.omitItemsPerPage) delete list.itemsPerPage;
+        body = list;
+      } else if (typeof o.id === 'string') {
         const version = (o.meta as { version?: string } | undefined)?.version;
         if (quirks.etags && version) headers.ETag = version;
-        body = strip(o);
+        body = shape({ ...o });
       }
     }
+    if (quirks.attributeCase === 'lower' && res.status < 300) body = lowerKeys(body);
     return { status: res.status, body, headers };
   };
 
@@ -231,7 +304,7 @@ export async function startScimFake(opts: ScimFakeOptions = {}): Promise<ScimFak
     authorize: () => true,
     routes,
     shapers: scimShapers,
-    encode: (body) => ({ contentType: 'application/scim+json; charset=utf-8', text: JSON.stringify(body) }),
+    encode: (body) => ({ contentType: quirks.replyMediaType, text: JSON.stringify(body) }),
   });
 
   const now = () => new Date().toISOString();
@@ -260,6 +333,7 @@ export async function startScimFake(opts: ScimFakeOptions = {}): Promise<ScimFak
     requestLog: front.requestLog,
     patchBodies,
     ifMatches,
+    contentTypes,
     misbehave: (m) => front.misbehave(m),
     clearMisbehaviour: () => front.clearMisbehaviour(),
     async close() {
@@ -270,6 +344,13 @@ export async function startScimFake(opts: ScimFakeOptions = {}): Promise<ScimFak
       });
     },
   };
+}
+
+/** Every object key lower-cased, at every depth (schema URN values are left as they are). */
+function lowerKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(lowerKeys);
+  if (!v || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k.toLowerCase(), lowerKeys(x)]));
 }
 
 /** Faults bend a ListResponse (Resources keyed by id). */

@@ -26,6 +26,6 @@ export const scimPanelSpec: PanelAdapterSpec<ScimTargetConfig> = {
   ],
   configSchema: scimConfig as unknown as z.ZodType<ScimTargetConfig>,
   create(config, secrets, opts) {
-    return createScimPanel({ url: config.endpoint.replace(/\/+$/, '').replace(/\/Users$/i, ''), token: secrets.token ?? '', pageSize: config.pageSize, retry: opts?.retry });
+    return createScimPanel({ url: config.endpoint, token: secrets.token ?? '', pageSize: config.pageSize, retry: opts?.retry });
   },
 };

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../types';
 import type { AccessPanel, AccountInput, RemoteAccount } from '../types';
-import { CONTRACT_RETRY } from '../contract/fault-control';
+import { CONTRACT_RETRY, expectNoSecrets } from '../contract/fault-control';
 import { startScimFake } from './fake-scim';
 import type { ScimFake, ScimQuirks } from './fake-scim';
 import { createScimPanel } from './scim-panel';
@@ -214,5 +216,247 @@ describe('SCIM paging, idempotency and errors', () => {
     const t = await panel.test();
     expect(t).toMatchObject({ ok: true });
     expect(t.message).toContain('0 users');
+  });
+});
+
+/** A bare HTTP server that records request URLs and answers from `reply` (for wire-level checks). */
+async function rawServer(reply: (method: string, url: string) => { status: number; body?: unknown }): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      seen.push(`${req.method} ${req.url}`);
+      const r = reply(req.method ?? 'GET', req.url ?? '/');
+      res.writeHead(r.status, r.body === undefined ? {} : { 'content-type': 'application/scim+json' });
+      res.end(r.body === undefined ? undefined : JSON.stringify(r.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+const emptyList = { schemas: [LIST], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] };
+const createdUser = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], id: 'u-1', userName: 'x@example.com', externalId: 'x' };
+
+describe('SCIM media types and attribute names', () => {
+  it('sends every body as application/scim+json and reads application/json replies', async () => {
+    const { fake, panel } = await setup({ replyMediaType: 'application/json; charset=utf-8' });
+    const a = await panel.create(person(20), wo());
+    await panel.update(a.remoteId, { firstName: 'Media' }, wo());
+    expect((await all(panel)).map((x) => x.firstName)).toEqual(['Media']);
+    expect(fake.contentTypes.length).toBeGreaterThanOrEqual(2);
+    for (const t of fake.contentTypes) expect(t).toMatch(/^application\/scim\+json/);
+  });
+
+  it('reads users whose attribute names come in another case (RFC 7643 §2.1)', async () => {
+    const { fake, panel } = await setup({ attributeCase: 'lower' });
+    const a = await panel.create(person(21), wo());
+    expect(a).toMatchObject({ firstName: 'Ines', lastName: 'Scim-21', email: 'scim21@example.com', externalRef: 'person-21', version: 'W/"1"' });
+    const again = await panel.create(person(21), wo());
+    expect(again.remoteId).toBe(a.remoteId);
+    const s = await panel.suspend(a.remoteId, { ...wo(), ifVersion: a.version });
+    expect(s).toMatchObject({ suspended: true, version: 'W/"2"' });
+    const [listed] = await all(panel);
+    expect(listed).toMatchObject({ remoteId: a.remoteId, firstName: 'Ines', suspended: true, phone: '+14155550123' });
+    expect(fake.users.list()).toHaveLength(1);
+  });
+
+  it('reads multi-valued attributes with or without primary, and primary sent as a string', () => {
+    const base = { id: 'u9', userName: 'm@example.com' };
+    const marked = scimUserSchema.parse({ ...base, emails: [{ value: 'home@x.example', type: 'home' }, { value: 'work@x.example', primary: 'true' }] });
+    expect(toRemote(marked).email).toBe('work@x.example');
+    const unmarked = scimUserSchema.parse({ ...base, emails: [{ value: '' }, { value: 'second@x.example', type: 'work' }], phoneNumbers: [{ value: '+1555', primary: false }] });
+    expect(toRemote(unmarked)).toMatchObject({ email: 'second@x.example', phone: '+1555' });
+    expect(toRemote(scimUserSchema.parse({ ...base, active: 'FALSE' })).suspended).toBe(true);
+    expect(scimUserSchema.safeParse({ ...base, active: 'maybe' }).success).toBe(false);
+  });
+});
+
+describe('SCIM paging edge cases', () => {
+  it('ends after one page when the server ignores count and leaves out itemsPerPage', async () => {
+    const { fake, panel } = await setup({ ignoreCount: true, omitItemsPerPage: true }, 2);
+    for (let i = 0; i < 5; i++) fake.users.insert({ userName: `ic${i}@example.com` });
+    const before = fake.requestLog.length;
+    expect(await all(panel)).toHaveLength(5);
+    expect(fake.requestLog.slice(before).filter((r) => r.method === 'GET')).toHaveLength(1);
+  });
+
+  it('refuses a list that stops short of its totalResults instead of passing it off as complete', async () => {
+    const { fake, panel } = await setup({ listStopsAfter: 2 }, 2);
+    for (let i = 0; i < 5; i++) fake.users.insert({ userName: `short${i}@example.com` });
+    const err = (await all(panel).catch((e: unknown) => e)) as UpstreamError;
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect(err.message).toMatch(/incomplete: it reported 5 users but sent 2/);
+  });
+
+  it('stops when a server ignores startIndex and serves page 1 again', async () => {
+    const page = { schemas: [LIST], totalResults: 4, startIndex: 1, itemsPerPage: 2, Resources: [{ id: 'a', userName: 'a' }, { id: 'b', userName: 'b' }] };
+    const raw = await rawServer(() => ({ status: 200, body: page }));
+    try {
+      const panel = createScimPanel({ url: raw.url, token: 't0ken-value', retry: CONTRACT_RETRY, pageSize: 2 });
+      const err = (await all(panel).catch((e: unknown) => e)) as UpstreamError;
+      expect(err.message).toMatch(/starts at 1 where 3 was asked for/);
+      expect(raw.seen).toHaveLength(2);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('refuses a list whose totalResults moves while it is read', async () => {
+    const { fake, panel } = await setup({}, 2);
+    for (let i = 0; i < 4; i++) fake.users.insert({ userName: `mv${i}@example.com` });
+    const it = panel.list()[Symbol.asyncIterator]();
+    await it.next();
+    fake.users.insert({ userName: 'late@example.com' });
+    await expect(it.next()).rejects.toThrow(/changed while it was being read/);
+  });
+});
+
+describe('SCIM filters and base URLs', () => {
+  it('escapes quotes and backslashes in filter values and encodes spaces as %20', async () => {
+    const raw = await rawServer((method) => (method === 'GET' ? { status: 200, body: emptyList } : { status: 201, body: createdUser }));
+    try {
+      const panel = createScimPanel({ url: `${raw.url}/scim/v2`, token: 't0ken-value', retry: CONTRACT_RETRY });
+      await panel.create(person(30, { externalRef: 'o"brien\\x y+z' }), wo());
+      const get = raw.seen.find((s) => s.startsWith('GET'))!;
+      expect(get).toContain('/scim/v2/Users?filter=externalId%20eq%20%22o%5C%22brien%5C%5Cx%20y%2Bz%22&');
+      expect(get).not.toContain('+');
+      const filter = new URL(get.slice(4), 'http://x').searchParams.get('filter');
+      expect(filter).toBe('externalId eq "o\\"brien\\\\x y+z"');
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('finds its own user again when the reference holds quotes and backslashes (real filter parser)', async () => {
+    const { fake, panel } = await setup();
+    const input = person(31, { externalRef: 'ref "quoted" \\ slash' });
+    const a = await panel.create(input, wo());
+    const b = await panel.create(input, wo());
+    expect(b.remoteId).toBe(a.remoteId);
+    expect(fake.users.list()).toHaveLength(1);
+    expect(fake.users.get(a.remoteId)!.externalId).toBe('ref "quoted" \\ slash');
+  });
+
+  it.each([
+    ['a trailing slash', '/'],
+    ['a pasted /Users', '/Users'],
+    ['/Users/ with a slash', '/Users/'],
+  ])('works with a base URL ending in %s', async (_label, suffix) => {
+    fake = await startScimFake();
+    const panel = createScimPanel({ url: `${fake.url}${suffix}`, token: fake.token, retry: CONTRACT_RETRY });
+    expect((await panel.test()).ok).toBe(true);
+    const a = await panel.create(person(32), wo());
+    expect((await panel.get(a.remoteId))?.remoteId).toBe(a.remoteId);
+  });
+
+  it('keeps the path prefix and any query string of the base URL on every request', async () => {
+    const raw = await rawServer((method) => (method === 'GET' ? { status: 200, body: emptyList } : { status: 201, body: createdUser }));
+    try {
+      const panel = createScimPanel({ url: `${raw.url}/tenant/scim/v2/?tenant=acme`, token: 't0ken-value', retry: CONTRACT_RETRY });
+      expect((await panel.test()).ok).toBe(true);
+      await panel.create(person(33), wo());
+      expect(raw.seen[0]).toBe('GET /tenant/scim/v2/Users?tenant=acme&startIndex=1&count=1');
+      expect(raw.seen.find((s) => s.startsWith('POST'))).toBe('POST /tenant/scim/v2/Users?tenant=acme');
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
+describe('SCIM versions, conflicts and errors', () => {
+  it('takes the version from the ETag header when meta.version is absent, and a listed (hash) version still writes', async () => {
+    const { fake, panel } = await setup({ etagHeaderOnly: true });
+    const a = await panel.create(person(40), wo());
+    expect(a.version).toBe('W/"1"');
+    const [listed] = await all(panel);
+    expect(listed.version).toMatch(/^h:/);
+    const u = await panel.update(a.remoteId, { firstName: 'Hashed' }, { ...wo(), ifVersion: listed.version });
+    expect(u.firstName).toBe('Hashed');
+    // The re-read's ETag went along as If-Match, closing the gap between check and write.
+    expect(fake.ifMatches).toEqual(['W/"1"']);
+  });
+
+  it('does not report its own retried PATCH as a conflict when the first answer was lost', async () => {
+    const { fake, panel } = await setup();
+    const a = await panel.create(person(41), wo());
+    fake.misbehave({ status: 502, afterApply: true, method: 'PATCH' });
+    const s = await panel.suspend(a.remoteId, { ...wo(), ifVersion: a.version });
+    expect(s.suspended).toBe(true);
+    expect(fake.requestLog.filter((r) => r.method === 'PATCH').map((r) => r.status)).toEqual([502, 412]);
+    expect(fake.users.get(a.remoteId)!.active).toBe(false);
+  });
+
+  it('still refuses a 412 when the retried write did not land as ours', async () => {
+    const { fake, panel } = await setup();
+    const a = await panel.create(person(42), wo());
+    fake.users.update(a.remoteId, { active: false });
+    fake.misbehave({ status: 503, retryAfterSeconds: 0, method: 'PATCH' });
+    const err = (await panel.update(a.remoteId, { firstName: 'Mine' }, { ...wo(), ifVersion: a.version }).catch((e: unknown) => e)) as UpstreamError;
+    expect(err.status).toBe(412);
+    expect(fake.users.get(a.remoteId)!.name?.givenName).toBe('Ines');
+  });
+
+  it('retries a 503 with Retry-After on an update and applies it once', async () => {
+    const { fake, panel } = await setup();
+    const a = await panel.create(person(43), wo());
+    fake.misbehave({ status: 503, retryAfterSeconds: 0, method: 'PATCH' });
+    expect((await panel.update(a.remoteId, { lastName: 'Later' }, wo())).lastName).toBe('Later');
+    expect(fake.requestLog.filter((r) => r.method === 'PATCH').map((r) => r.status)).toEqual([503, 200]);
+  });
+
+  it('PUTs a whole resource with schemas even when the server left them out of its GET', async () => {
+    const { fake, panel } = await setup({ noPatch: true, omitSchemas: true });
+    const a = await panel.create(person(44), wo());
+    const s = await panel.suspend(a.remoteId, wo());
+    expect(s.suspended).toBe(true);
+    expect(fake.requestLog.find((r) => r.method === 'PUT')!.status).toBe(200);
+    expect(fake.users.get(a.remoteId)).toMatchObject({ active: false, externalId: 'person-44' });
+  });
+
+  it('adopts its own user on a 409 when the externalId search had not seen it yet', async () => {
+    const { fake, panel } = await setup({ uniqueExternalId: true });
+    // Created by an earlier try, under the email the person had then.
+    const pre = fake.users.insert({ userName: 'old-address@example.com', externalId: 'person-45' });
+    // The first search comes back empty (servers that index with a delay do this).
+    fake.misbehave({ emptyList: true, method: 'GET' });
+    const a = await panel.create(person(45), wo());
+    expect(a.remoteId).toBe(pre.id);
+    expect(fake.requestLog.find((r) => r.method === 'POST')!.status).toBe(409);
+    expect(fake.users.list()).toHaveLength(1);
+  });
+
+  it('keeps the token out of SCIM error details and names the scimType', async () => {
+    const secret = 'scim-secret-token-456';
+    const raw = await rawServer((method) =>
+      method === 'GET'
+        ? { status: 200, body: emptyList }
+        : { status: 400, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidValue', detail: `bearer ${secret} may not\nset userName` } },
+    );
+    try {
+      const panel = createScimPanel({ url: raw.url, token: secret, retry: CONTRACT_RETRY });
+      const err = (await panel.create(person(46), wo()).catch((e: unknown) => e)) as UpstreamError;
+      expect(err.status).toBe(400);
+      expect(err.message).toContain('invalidValue: bearer *** may not set userName');
+      expectNoSecrets(err.message, [secret]);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('refuses a body that is not JSON at the fake, as a strict server would', async () => {
+    const { fake } = await setup();
+    const res = await fetch(`${fake.url}/Users`, { method: 'POST', headers: { authorization: `Bearer ${fake.token}`, 'content-type': 'text/plain' }, body: '{}' });
+    expect(res.status).toBe(415);
   });
 });

@@ -1,17 +1,25 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AccountInput, RemoteAccount } from '../types';
+import { CORE_USER_URN, ERROR_URN, PATCH_OP_URN, canonicalize, filterEq, safeDetail, truthy } from './scim-protocol';
 
-/** SCIM 2.0 (RFC 7643/7644) shapes as real servers send them: loose, with `meta` optional. */
+/**
+ * SCIM 2.0 (RFC 7643/7644) shapes as real servers send them: loose, with `meta` optional.
+ * Replies go through `canonicalize` first (attribute names are case-insensitive, RFC 7643 §2.1).
+ */
 
-export const SCIM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-export const SCIM_PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+export const SCIM_USER_SCHEMA = CORE_USER_URN;
+export const SCIM_PATCH_SCHEMA = PATCH_OP_URN;
+export const SCIM_ERROR_SCHEMA = ERROR_URN;
+export { filterEq };
 
-const multi = z.array(z.looseObject({ value: z.string().nullish(), primary: z.boolean().nullish(), type: z.string().nullish() })).nullish();
+// `primary` is a Boolean (RFC 7643 §2.4); a few servers send "true"/"false" strings.
+const bool = z.union([z.boolean(), z.string()]).nullish();
+const multi = z.array(z.looseObject({ value: z.string().nullish(), primary: bool, type: z.string().nullish() })).nullish();
 
 export const scimUserSchema = z.looseObject({
-  id: z.string().min(1),
+  // RFC 7643 §3.1 says string; a number is read as its text rather than failing the whole list.
+  id: z.union([z.string().trim().min(1), z.number().transform(String)]),
   externalId: z.string().nullish(),
   userName: z.string().nullish(),
   displayName: z.string().nullish(),
@@ -19,7 +27,7 @@ export const scimUserSchema = z.looseObject({
   emails: multi,
   phoneNumbers: multi,
   // Some servers send "true"/"false" strings; both read as booleans.
-  active: z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False'])]).nullish(),
+  active: z.union([z.boolean(), z.string().trim().regex(/^(true|false)$/i, 'active is neither true nor false')]).nullish(),
   meta: z.looseObject({ version: z.string().nullish(), lastModified: z.string().nullish() }).nullish(),
 });
 export type ScimUser = z.infer<typeof scimUserSchema>;
@@ -32,9 +40,10 @@ export const listResponseSchema = z.looseObject({
   Resources: z.array(scimUserSchema).optional(),
 });
 
+/** The value marked primary, else the first with a value (RFC 7643 §2.4: primary is optional). */
 export function primary(values: ScimUser['emails']): string | null {
-  if (!values?.length) return null;
-  return (values.find((v) => v.primary) ?? values[0]).value ?? null;
+  const usable = (values ?? []).filter((v) => typeof v.value === 'string' && v.value.trim() !== '');
+  return (usable.find((v) => truthy(v.primary)) ?? usable[0])?.value ?? null;
 }
 
 export function isActive(u: ScimUser): boolean {
@@ -48,6 +57,11 @@ export function isActive(u: ScimUser): boolean {
 export function versionOf(u: ScimUser, etagHeader: string | null): string {
   if (etagHeader) return etagHeader;
   if (u.meta?.version) return u.meta.version;
+  return fieldHash(u);
+}
+
+/** "h:" + a hash of the fields we manage: the version of a user on a server without ETags. */
+export function fieldHash(u: ScimUser): string {
   const basis = JSON.stringify([u.userName ?? null, u.name?.givenName ?? null, u.name?.familyName ?? null, primary(u.emails), primary(u.phoneNumbers), isActive(u), u.externalId ?? null]);
   return `h:${createHash('sha256').update(basis).digest('hex').slice(0, 20)}`;
 }
@@ -100,19 +114,17 @@ export function patchOperations(input: Partial<AccountInput>): Array<Record<stri
   return ops;
 }
 
-/** The SCIM error envelope: `{ schemas: [Error], status, scimType?, detail? }`. */
-export function scimError(text: string): { scimType: string | null; detail: string | null } {
+/**
+ * The SCIM error envelope (RFC 7644 §3.12): `{ schemas: [Error], status: "409", scimType?, detail? }`.
+ * `detail` is cleaned of `secrets` (servers have been seen echoing the bearer token).
+ */
+export function scimError(text: string, secrets: string[] = []): { scimType: string | null; detail: string | null } {
   try {
-    const o = JSON.parse(text) as { scimType?: unknown; detail?: unknown } | null;
+    const o = canonicalize(JSON.parse(text)) as { scimType?: unknown; detail?: unknown } | null;
     const scimType = typeof o?.scimType === 'string' && /^[a-z0-9_.-]{1,40}$/i.test(o.scimType) ? o.scimType : null;
-    const detail = typeof o?.detail === 'string' ? o.detail.slice(0, 200) : null;
+    const detail = typeof o?.detail === 'string' ? safeDetail(o.detail, secrets) || null : null;
     return { scimType, detail };
   } catch {
     return { scimType: null, detail: null };
   }
-}
-
-/** A filter value inside double quotes, escaped per RFC 7644 §3.4.2.2 (JSON string rules). */
-export function filterEq(attribute: string, value: string): string {
-  return `${attribute} eq ${JSON.stringify(value)}`;
 }
