@@ -28,6 +28,7 @@ import type { SecretStore } from './secrets/secret-store';
 import { ConnectionSecrets } from './secrets/connection-secrets';
 import { createFileSecretStore } from './secrets/file-secret-store';
 import { allSecretRefs } from './connections/connection-store';
+import { openAlarmCodes } from './locations/alarm-codes';
 
 export interface CoreOptions {
   dataDir: string;
@@ -68,6 +69,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const secrets = new ConnectionSecrets(opts.secretStore ?? createFileSecretStore({ dataDir: opts.dataDir }));
   // Adapters are built synchronously, so the secrets they need are read once here (see connection-secrets.ts).
   await secrets.preload(allSecretRefs(db.sqlite));
+  // Alarm user codes are sealed under a key in the same store; read once here so sealing is synchronous.
+  await openAlarmCodes(db, secrets.store);
   const upstreams = new Upstreams(opts.dataDir, { secrets });
   const engine = new SyncEngine({
     db,

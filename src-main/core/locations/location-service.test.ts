@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventMap } from '../../contract/events';
 import { CoreEvents } from '../core-events';
@@ -11,6 +12,9 @@ import { createAlarmPanelClient } from '../adapters/alarm-panel/alarm-panel-clie
 import { startAlarmPanelFake } from '../adapters/alarm-panel/fake-alarm-panel';
 import type { AlarmPanelFake } from '../adapters/alarm-panel/fake-alarm-panel';
 import { LocationService } from './location-service';
+import { ALARM_CODE_KEY_REF, AlarmCodes, openAlarmCodes } from './alarm-codes';
+import { createFileSecretStore, ENCRYPTED_SECRETS_FILE } from '../secrets/file-secret-store';
+import type { SecretStore } from '../secrets/secret-store';
 
 const FAST_RETRY = { attempts: 3, baseDelayMs: 10, maxDelayMs: 200, timeoutMs: 3_000 };
 
@@ -22,6 +26,7 @@ let seen: Array<{ name: string; payload: unknown }>;
 let service: LocationService;
 let siteId: string;
 let people: Record<string, string>;
+let store: SecretStore;
 
 /** The leasing office with its users sent to the panel, and Ana's and Ben's service entries. */
 async function officeSynced() {
@@ -70,13 +75,16 @@ async function setup(opts: { offline?: string[] } = {}) {
   db.sqlite
     .prepare(`INSERT INTO access_system (id, site_id, kind, name, enabled, config, created_at) VALUES (?, ?, 'alarm-panel', 'Alarm service', 1, ?, ?)`)
     .run(randomUUID(), siteId, JSON.stringify({ baseUrl: fake.url }), at);
-  service = new LocationService({
-    db,
-    events,
-    now: () => new Date(),
-    clientFor: async () => createAlarmPanelClient({ baseUrl: fake.url, apiKey: fake.apiKey, retry: FAST_RETRY, pollMs: 10 }),
-  });
+  // The real file secret store in the test's data folder holds the key that seals the codes.
+  newService(await openAlarmCodes(db, store));
 }
+
+/** The service as the core builds it (again, as after a restart, when given other codes). */
+function newService(codes: AlarmCodes) {
+  service = new LocationService({ db, events, now: () => new Date(), clientFor: async () => client(), codes });
+}
+
+const client = () => createAlarmPanelClient({ baseUrl: fake.url, apiKey: fake.apiKey, retry: FAST_RETRY, pollMs: 10 });
 
 const locationId = async (remoteId: string) => (await service.list(siteId)).find((l) => l.remoteId === remoteId)!.id;
 const allText = (v: unknown) => JSON.stringify(v);
@@ -84,6 +92,7 @@ const allText = (v: unknown) => JSON.stringify(v);
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rollcall-locations-'));
   db = await openDatabase(join(dir, 'rollcall.db'));
+  store = createFileSecretStore({ dataDir: dir });
   events = new CoreEvents();
   seen = [];
   events.subscribe((name, payload) => seen.push({ name, payload }));
@@ -279,5 +288,162 @@ describe('locations', () => {
     expect(run.results[0].result).toBe('failed');
     expect(run.results[0].summary).toMatch(/rejected the API token/);
     expect(allText(service.events(id, 5))).not.toContain(fake.apiKey);
+  });
+});
+
+/** Reads the SQLite file with a connection of its own, as anyone holding a copy of it could. */
+function rawRows<T>(sql: string): T[] {
+  const reader = new Database(db.file, { readonly: true });
+  try {
+    return reader.prepare(sql).all() as T[];
+  } finally {
+    reader.close();
+  }
+}
+
+/** Whether these bytes are anywhere in the database file or its WAL. */
+function onDisk(text: string): boolean {
+  const needle = Buffer.from(text, 'utf8');
+  return [db.file, `${db.file}-wal`].filter(existsSync).some((f) => readFileSync(f).includes(needle));
+}
+
+describe('user codes at rest', () => {
+  /** Ana already has a (long, easy to search for) code at the service; Ben gets a new one. */
+  async function syncedWithAdoption() {
+    await setup();
+    await client().putUser('L-1', 7, { name: 'Ana Lopez', code: '73914682', partitions: [1], externalRef: `rollcall:${people.Ana}` }, 'seed-ana');
+    const id = await locationId('L-1');
+    const run = await service.syncUsers({ locationId: id });
+    expect(run.results[0].result).toBe('success');
+    await service.syncPanel({ locationId: id });
+    const ben = fake.panelUsers('L-1').find((u) => u.name === 'Ben Okafor')!;
+    return { id, ben };
+  }
+
+  it('the database holds no generated or adopted code in clear after a sync, and the codes are the same on the next sync', async () => {
+    const { id, ben } = await syncedWithAdoption();
+    // Ana kept the code she had at the service; Ben's was generated.
+    expect(fake.panelUsers('L-1').find((u) => u.name === 'Ana Lopez')!.code).toBe('73914682');
+
+    const own = rawRows<{ person_id: string; code: string }>('SELECT person_id, code FROM alarm_user_code');
+    const mirror = rawRows<{ name: string; code: string }>('SELECT name, code FROM alarm_user');
+    expect(own.length).toBe(2);
+    expect(mirror.length).toBe(6);
+    for (const r of [...own, ...mirror]) expect(r.code).toMatch(/^sealed:v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+    // One code sealed twice reads differently: Ana's code is in three rows, three different texts.
+    expect(new Set(own.map((r) => r.code)).size).toBe(2);
+
+    // Byte for byte, in the file and its WAL: the long adopted code nowhere, and no clear code in
+    // the place SQLite would put it (right after the person's id, or the user's name).
+    expect(onDisk('73914682')).toBe(false);
+    for (const [who, code] of [
+      [people.Ana, '73914682'],
+      [people.Ben, ben.code],
+    ]) expect(onDisk(`${who}${code}`)).toBe(false);
+    for (const u of [...fake.panelUsers('L-1'), ...fake.serviceUsers('L-1')]) expect(onDisk(`${u.name}${u.code}`)).toBe(false);
+
+    // What a user sees does not change: masked codes, no differences, nothing to do next time.
+    expect(service.differences(id).rows).toEqual([]);
+    const again = await service.syncUsers({ locationId: id });
+    expect(again.results[0].summary).toMatch(/No change was needed/);
+  });
+
+  it('a code changed at the keypad is adopted sealed, and its difference shows masked', async () => {
+    const { id, ben } = await syncedWithAdoption();
+    fake.editPanelUser('L-1', ben.slot, { name: 'Ben Okafor', code: '60418257' });
+    await service.syncPanel({ locationId: id });
+    const diff = service.differences(id).rows.find((d) => d.slot === ben.slot)!;
+    expect(diff.fields).toEqual(['code']);
+    expect(diff.panel!.code).toBe('•••••••7');
+    await service.resolveDifference(id, diff.id, 'accept-panel');
+    expect(onDisk('60418257')).toBe(false);
+    // Kept on the next sync, at every location of the account.
+    await service.syncUsers({ locationId: await locationId('L-3') });
+    expect(fake.serviceUsers('L-3').find((u) => u.name === 'Ben Okafor')!.code).toBe('60418257');
+  });
+
+  it('a new code avoids codes already taken, compared unsealed', async () => {
+    await setup();
+    // All but a hundred 4-digit codes are taken at the service of another location of the
+    // account: Ana must get one of those hundred (compared sealed, she would almost surely not).
+    const id3 = await locationId('L-3');
+    const taken = new Set<string>();
+    const users: Array<{ slot: number; code: string }> = [];
+    for (let c = 0; c < 10_000; c++) {
+      const code = String(c).padStart(4, '0');
+      if (c % 100 !== 37) taken.add(code);
+    }
+    const take = db.sqlite.prepare(
+      `INSERT INTO alarm_user (location_id, side, slot, name, code, partitions, external_ref, updated_at) VALUES (?, 'service', ?, 'x', ?, '[]', NULL, '')`,
+    );
+    const codes = await openAlarmCodes(db, store);
+    await codes.ready();
+    let slot = 100;
+    for (const code of taken) users.push({ slot: slot++, code: codes.seal(code) });
+    db.sqlite.transaction(() => users.forEach((u) => take.run(id3, u.slot, u.code)))();
+    db.sqlite.prepare('DELETE FROM person WHERE id = ?').run(people.Ben);
+
+    const id1 = await locationId('L-1');
+    expect((await service.syncUsers({ locationId: id1 })).results[0].result).toBe('success');
+    const ana = fake.serviceUsers('L-1').find((u) => u.name === 'Ana Lopez')!.code;
+    expect(ana).toMatch(/^\d\d37$/);
+  });
+
+  it('a stored code that was altered fails that location with a clear message, and is neither replaced nor sent', async () => {
+    const { id } = await syncedWithAdoption();
+    const tamper = (sealed: string) => sealed.slice(0, -3) + (sealed.endsWith('AAA') ? 'BBB' : 'AAA');
+    const before = db.sqlite.prepare('SELECT code FROM alarm_user_code WHERE person_id = ?').pluck().get(people.Ana) as string;
+    db.sqlite.prepare('UPDATE alarm_user_code SET code = ? WHERE person_id = ?').run(tamper(before), people.Ana);
+    const puts = fake.requestLog.filter((r) => r.method === 'PUT' || r.method === 'DELETE').length;
+
+    const run = await service.syncUsers({ siteId, all: true });
+    for (const r of run.results) {
+      expect(r.result).toBe('failed');
+      expect(r.summary).toMatch(/stored alarm code of Ana Lopez .* could not be unsealed/);
+      expect(r.summary).not.toContain('73914682');
+    }
+    expect(fake.requestLog.filter((r) => r.method === 'PUT' || r.method === 'DELETE').length).toBe(puts);
+    expect(db.sqlite.prepare('SELECT code FROM alarm_user_code WHERE person_id = ?').pluck().get(people.Ana)).toBe(tamper(before));
+    expect(service.events(id, 1).rows[0]).toMatchObject({ type: 'user_sync', result: 'failed' });
+
+    // An altered copy of a user list: the list page still answers, the differences say why, and
+    // Sync panel (which re-reads the lists) mends it.
+    db.sqlite.prepare('UPDATE alarm_user_code SET code = ? WHERE person_id = ?').run(before, people.Ana);
+    const row = db.sqlite.prepare(`SELECT id, code FROM alarm_user WHERE side = 'panel' AND location_id = ? AND slot = 1`).get(id) as { id: number; code: string };
+    db.sqlite.prepare('UPDATE alarm_user SET code = ? WHERE id = ?').run(tamper(row.code), row.id);
+    expect((await service.list(siteId)).find((l) => l.id === id)!.differences).toBeNull();
+    expect(() => service.differences(id)).toThrow(/code of slot 1 as the panel reported it could not be unsealed/);
+    expect((await service.syncPanel({ locationId: id })).results[0].result).toBe('success');
+    expect(service.differences(id).rows).toEqual([]);
+  });
+
+  it('without the key, alarm actions that use codes stop with the reason and change nothing; refresh still works', async () => {
+    await setup();
+    const id = await locationId('L-1');
+    await service.syncUsers({ locationId: id });
+    const stored = rawRows<{ code: string }>('SELECT code FROM alarm_user_code').map((r) => r.code);
+    const puts = () => fake.requestLog.filter((r) => r.method !== 'GET').length;
+
+    // The secret store cannot be read (its file is damaged).
+    writeFileSync(join(dir, ENCRYPTED_SECRETS_FILE), '{ not json');
+    const broken = new AlarmCodes({ sqlite: db.sqlite, store });
+    await broken.load();
+    newService(broken);
+    const before = puts();
+    const run = await service.syncUsers({ locationId: id });
+    expect(run.results[0].result).toBe('failed');
+    expect(run.results[0].summary).toMatch(/key that seals alarm user codes could not be read from the secret store.*damaged.*no code was changed/);
+    expect(puts()).toBe(before);
+    expect((await service.refresh({ locationId: id })).results[0].result).toBe('success');
+
+    // The key is gone from a working store: no new key is made over the sealed codes.
+    rmSync(join(dir, ENCRYPTED_SECRETS_FILE));
+    const lost = new AlarmCodes({ sqlite: db.sqlite, store });
+    await lost.load();
+    newService(lost);
+    const again = await service.syncUsers({ locationId: id });
+    expect(again.results[0].summary).toMatch(/missing from the secret store.*will not make a new key/);
+    expect(await store.get(ALARM_CODE_KEY_REF)).toBeNull();
+    expect(rawRows<{ code: string }>('SELECT code FROM alarm_user_code').map((r) => r.code).sort()).toEqual([...stored].sort());
   });
 });

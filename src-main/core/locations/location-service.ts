@@ -31,6 +31,7 @@ import {
 } from './location-store';
 import type { LocationRow } from './location-store';
 import { generateCode, maskCode } from './user-codes';
+import { AlarmCodes, alarmCodesFor } from './alarm-codes';
 import { parseJson } from '../sql-helpers';
 
 /** An alarm-panel access system row, as far as the location actions need it. */
@@ -47,6 +48,11 @@ export interface LocationServiceDeps {
   events: CoreEvents;
   now(): Date;
   clientFor(system: AlarmSystemRef): Promise<AlarmPanelClient>;
+  /**
+   * The sealed user codes of this database. Default: the ones the core opened for `db` at start
+   * (openAlarmCodes); without either, codes can be read only if still clear and never written.
+   */
+  codes?: AlarmCodes;
 }
 
 export type LocationTarget = { locationId: string } | { siteId: string; all: true };
@@ -73,8 +79,11 @@ interface Outcome {
  */
 export class LocationService {
   private readonly busy = new Map<string, LocationAction>();
+  private readonly codes: AlarmCodes;
 
-  constructor(private readonly deps: LocationServiceDeps) {}
+  constructor(private readonly deps: LocationServiceDeps) {
+    this.codes = deps.codes ?? alarmCodesFor(deps.db) ?? new AlarmCodes({ store: null, sqlite: deps.db.sqlite });
+  }
 
   private get sqlite() {
     return this.deps.db.sqlite;
@@ -110,7 +119,7 @@ export class LocationService {
 
   differences(locationId: string): LocationDifferences {
     const loc = this.mustGet(locationId);
-    const rows = loc.panel_reported_at ? computeDifferences(readUsers(this.sqlite, loc.id, 'service'), readUsers(this.sqlite, loc.id, 'panel')) : [];
+    const rows = loc.panel_reported_at ? this.currentDifferences(loc) : [];
     return { locationId, panelReportedAt: loc.panel_reported_at, rows };
   }
 
@@ -208,8 +217,20 @@ export class LocationService {
 
   private dto(row: LocationRow): LocationDto {
     const serviceUsers = Number(this.sqlite.prepare(`SELECT count(*) FROM alarm_user WHERE location_id = ? AND side = 'service'`).pluck().get(row.id));
-    const differences = row.panel_reported_at ? computeDifferences(readUsers(this.sqlite, row.id, 'service'), readUsers(this.sqlite, row.id, 'panel')).length : null;
+    let differences: number | null = null;
+    try {
+      differences = row.panel_reported_at ? this.currentDifferences(row).length : null;
+    } catch (err) {
+      // A code that cannot be unsealed must not take the whole list down: the count is unknown,
+      // and opening this location's differences says why.
+      if (!(err instanceof ApiError)) throw err;
+    }
     return toLocationDto(row, { serviceUsers, differences, busy: this.busy.get(row.id) ?? null });
+  }
+
+  /** Compares unsealed codes: two seals of one code never have the same text. */
+  private currentDifferences(loc: Pick<LocationRow, 'id'>) {
+    return computeDifferences(readUsers(this.sqlite, loc.id, 'service', this.codes), readUsers(this.sqlite, loc.id, 'panel', this.codes));
   }
 
   private mustGet(locationId: string): LocationRow {
@@ -261,12 +282,17 @@ export class LocationService {
   // ---------------------------------------------------------------- the actions, per location
 
   private async syncUsersAt(loc: LocationRow, runId: string): Promise<Outcome> {
+    // Codes are sealed when stored: without the key, stop before anything changes at the service.
+    await this.codes.ready();
     const system = this.systemOf(loc);
     const client = await this.deps.clientFor(system);
     const status = await client.getLocation(loc.remote_id);
     upsertLocation(this.sqlite, loc.site_id, loc.access_system_id, status, this.at());
     const partitions = status.panel.partitions.map((p) => p.partitionId);
     const service = await client.listUsers(loc.remote_id);
+    // Every stored code this sync may need, unsealed up front: an unreadable one fails the sync
+    // here, before the service is changed, and is never replaced by a new code.
+    const book = this.codeBook(system, service);
 
     // 1. Rollcall's people → the service's user list for this location.
     const people = this.peopleFor(system, loc.site_id);
@@ -289,7 +315,7 @@ export class LocationService {
     for (const person of people) {
       const name = panelName(person);
       const existing = ours.get(person.id);
-      let code = this.codeFor(system, person.id, existing?.code ?? null, loc.id);
+      let code = this.codeFor(book, system, person.id, existing?.code ?? null);
       const slot = existing?.slot ?? freeSlot(usedSlots, status.panel.maxUserSlots);
       if (slot === null) {
         failures.push({ name, slot: null, reason: `no free user slot (the panel has ${status.panel.maxUserSlots})` });
@@ -311,7 +337,7 @@ export class LocationService {
             break;
           }
           // Someone else at this location already has that code: give this person a new one.
-          code = this.newCode(system, person.id, loc.id, new Set(service.map((u) => u.code)));
+          code = this.newCode(book, system, person.id);
         }
       }
       if (saved) changes.push({ slot, name, action: existing ? 'updated' : 'added', code: maskCode(code) });
@@ -352,6 +378,7 @@ export class LocationService {
   }
 
   private async syncPanelAt(loc: LocationRow, runId: string): Promise<Outcome> {
+    await this.codes.ready();
     const client = await this.deps.clientFor(this.systemOf(loc));
     const started = await client.startPanelSync(loc.remote_id, `${runId}:${loc.id}:sync-panel`);
     const job = await client.waitForJob(started.jobId);
@@ -361,7 +388,7 @@ export class LocationService {
     }
     const after = await this.reread(client, loc);
     await this.refreshStatus(client, loc);
-    const diffs = computeDifferences(readUsers(this.sqlite, loc.id, 'service'), readUsers(this.sqlite, loc.id, 'panel'));
+    const diffs = this.currentDifferences(loc);
     return {
       result: 'success',
       jobId: job.jobId,
@@ -388,10 +415,11 @@ export class LocationService {
   }
 
   private async resolveAt(loc: LocationRow, runId: string, slot: number, resolution: 'push' | 'accept-panel'): Promise<Outcome> {
+    await this.codes.ready();
     const system = this.systemOf(loc);
+    const service = readUsers(this.sqlite, loc.id, 'service', this.codes).find((u) => u.slot === slot) ?? null;
+    const panel = readUsers(this.sqlite, loc.id, 'panel', this.codes).find((u) => u.slot === slot) ?? null;
     const client = await this.deps.clientFor(system);
-    const service = readUsers(this.sqlite, loc.id, 'service').find((u) => u.slot === slot) ?? null;
-    const panel = readUsers(this.sqlite, loc.id, 'panel').find((u) => u.slot === slot) ?? null;
     const who = service?.name ?? panel?.name ?? `slot ${slot}`;
 
     if (resolution === 'push') {
@@ -434,7 +462,7 @@ export class LocationService {
     const personId = personIdOf(service?.externalRef);
     if (personId && service && service.code !== panel.code) {
       // The person's code changed at the keypad: remember it, so later syncs keep it.
-      this.sqlite.prepare('UPDATE alarm_user_code SET code = ? WHERE access_system_id = ? AND person_id = ?').run(panel.code, system.id, personId);
+      this.sqlite.prepare('UPDATE alarm_user_code SET code = ? WHERE access_system_id = ? AND person_id = ?').run(this.codes.seal(panel.code), system.id, personId);
     }
     await this.reread(client, loc);
     return {
@@ -451,9 +479,9 @@ export class LocationService {
     const service = await client.listUsers(loc.remote_id);
     const report = await client.panelReport(loc.remote_id);
     const at = this.at();
-    replaceUsers(this.sqlite, loc.id, 'service', service, at);
+    replaceUsers(this.sqlite, loc.id, 'service', service, at, this.codes);
     if (report.reportedAt) {
-      replaceUsers(this.sqlite, loc.id, 'panel', report.users, at);
+      replaceUsers(this.sqlite, loc.id, 'panel', report.users, at, this.codes);
       this.sqlite.prepare('UPDATE alarm_location SET panel_reported_at = ? WHERE id = ?').run(report.reportedAt, loc.id);
     }
     return { service, panel: report.users };
@@ -490,41 +518,70 @@ export class LocationService {
       .all(siteId, ...types) as Array<{ id: string; firstName: string; lastName: string }>;
   }
 
-  /** The person's code for this account: kept, adopted from the service, or newly generated. */
-  private codeFor(system: AlarmSystemRef, personId: string, atService: string | null, locationId: string): string {
-    const known = this.sqlite.prepare('SELECT code FROM alarm_user_code WHERE access_system_id = ? AND person_id = ?').pluck().get(system.id, personId) as
-      | string
-      | undefined;
-    if (known) return known;
-    if (atService) {
-      this.storeCode(system.id, personId, atService);
-      return atService;
+  /**
+   * The account's stored codes by person, unsealed, and the codes already taken — ours, every
+   * location's two user lists, and this location's list as the service just sent it — so a new
+   * code is new everywhere. Built from unsealed values: sealed texts never repeat.
+   */
+  private codeBook(system: AlarmSystemRef, atService: WireUser[]): CodeBook {
+    const own = this.sqlite
+      .prepare(
+        `SELECT c.person_id AS personId, c.code, p.first_name AS firstName, p.last_name AS lastName
+         FROM alarm_user_code c LEFT JOIN person p ON p.id = c.person_id WHERE c.access_system_id = ?`,
+      )
+      .all(system.id) as Array<{ personId: string; code: string; firstName: string | null; lastName: string | null }>;
+    const byPerson = new Map<string, string>();
+    for (const r of own) {
+      const who = `${r.firstName ?? ''} ${r.lastName ?? ''}`.trim() || 'a person';
+      byPerson.set(r.personId, this.codes.unseal(r.code, `the stored alarm code of ${who} (${system.name})`));
     }
-    return this.newCode(system, personId, locationId, new Set());
+    const mirrored = this.sqlite
+      .prepare(
+        `SELECT u.code, u.slot, u.side, l.name FROM alarm_user u JOIN alarm_location l ON l.id = u.location_id WHERE l.access_system_id = ?`,
+      )
+      .all(system.id) as Array<{ code: string; slot: number; side: string; name: string }>;
+    const taken = new Set<string>([...byPerson.values(), ...atService.map((u) => u.code)]);
+    for (const m of mirrored) {
+      const where = m.side === 'service' ? "in the service's list" : 'as the panel reported it';
+      taken.add(this.codes.unseal(m.code, `the stored code of slot ${m.slot} at ${m.name} ${where}`));
+    }
+    return { byPerson, taken };
   }
 
-  private newCode(system: AlarmSystemRef, personId: string, _locationId: string, alsoTaken: Set<string>): string {
-    const taken = new Set<string>([
-      ...alsoTaken,
-      ...(this.sqlite.prepare('SELECT code FROM alarm_user_code WHERE access_system_id = ?').pluck().all(system.id) as string[]),
-      ...(this.sqlite
-        .prepare('SELECT u.code FROM alarm_user u JOIN alarm_location l ON l.id = u.location_id WHERE l.access_system_id = ?')
-        .pluck()
-        .all(system.id) as string[]),
-    ]);
-    const code = generateCode(taken);
-    this.storeCode(system.id, personId, code);
+  /** The person's code for this account: kept, adopted from the service, or newly generated. */
+  private codeFor(book: CodeBook, system: AlarmSystemRef, personId: string, atService: string | null): string {
+    const known = book.byPerson.get(personId);
+    if (known) return known;
+    if (atService) {
+      this.storeCode(book, system.id, personId, atService);
+      return atService;
+    }
+    return this.newCode(book, system, personId);
+  }
+
+  private newCode(book: CodeBook, system: AlarmSystemRef, personId: string): string {
+    const code = generateCode(book.taken);
+    this.storeCode(book, system.id, personId, code);
     return code;
   }
 
-  private storeCode(systemId: string, personId: string, code: string) {
+  /** Stores the code sealed (a failed seal throws before anything is written) and books it as taken. */
+  private storeCode(book: CodeBook, systemId: string, personId: string, code: string) {
     this.sqlite
       .prepare(
         `INSERT INTO alarm_user_code (access_system_id, person_id, code, created_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (access_system_id, person_id) DO UPDATE SET code = excluded.code`,
       )
-      .run(systemId, personId, code, this.at());
+      .run(systemId, personId, this.codes.seal(code), this.at());
+    book.byPerson.set(personId, code);
+    book.taken.add(code);
   }
+}
+
+/** One sync's view of an account's codes, all unsealed. */
+interface CodeBook {
+  byPerson: Map<string, string>;
+  taken: Set<string>;
 }
 
 const ACTION_WORD: Record<LocationAction, string> = { syncUsers: 'sync users', syncPanel: 'sync panel', refresh: 'refresh', resolve: 'resolve a difference' };

@@ -93,21 +93,37 @@ export function upsertLocation(sqlite: Database.Database, siteId: string, access
   return id;
 }
 
-export function readUsers(sqlite: Database.Database, locationId: string, side: Side): StoredUser[] {
+/** How the user tables reach the sealed codes (AlarmCodes): never a clear code in a row. */
+export interface CodeSealing {
+  seal(code: string): string;
+  unseal(stored: string, what: string): string;
+}
+
+/** One side's users, with their codes unsealed (codes compare only once unsealed). */
+export function readUsers(sqlite: Database.Database, locationId: string, side: Side, codes: Pick<CodeSealing, 'unseal'>): StoredUser[] {
   const rows = sqlite
     .prepare('SELECT slot, name, code, partitions, external_ref FROM alarm_user WHERE location_id = ? AND side = ? ORDER BY slot')
     .all(locationId, side) as Array<{ slot: number; name: string; code: string; partitions: string; external_ref: string | null }>;
-  return rows.map((r) => ({ slot: r.slot, name: r.name, code: r.code, partitions: parseJson<number[]>(r.partitions, []), externalRef: r.external_ref }));
+  const where = side === 'service' ? "in the service's list" : 'as the panel reported it';
+  return rows.map((r) => ({
+    slot: r.slot,
+    name: r.name,
+    code: codes.unseal(r.code, `the stored code of slot ${r.slot} ${where}`),
+    partitions: parseJson<number[]>(r.partitions, []),
+    externalRef: r.external_ref,
+  }));
 }
 
-/** Replaces one side's users with what the service answered. */
-export function replaceUsers(sqlite: Database.Database, locationId: string, side: Side, users: WireUser[], at: string): void {
+/** Replaces one side's users with what the service answered, their codes sealed. */
+export function replaceUsers(sqlite: Database.Database, locationId: string, side: Side, users: WireUser[], at: string, codes: Pick<CodeSealing, 'seal'>): void {
+  // Sealed before anything is deleted: a seal that fails leaves the old rows as they were.
+  const sealed = users.map((u) => codes.seal(u.code));
   sqlite.transaction(() => {
     sqlite.prepare('DELETE FROM alarm_user WHERE location_id = ? AND side = ?').run(locationId, side);
     const insert = sqlite.prepare(
       'INSERT INTO alarm_user (location_id, side, slot, name, code, partitions, external_ref, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    for (const u of users) insert.run(locationId, side, u.slot, u.name, u.code, JSON.stringify(u.partitions), u.externalRef ?? null, at);
+    users.forEach((u, i) => insert.run(locationId, side, u.slot, u.name, sealed[i], JSON.stringify(u.partitions), u.externalRef ?? null, at));
   })();
 }
 
