@@ -5,18 +5,25 @@ import type { BodyShapers, FakeReply, FakeRequest, Misbehaviour, RequestLogEntry
 /**
  * A fake member-management system speaking Mindbody Public API v6 for clients:
  *
- *   POST {url}/usertoken/issue            { Username, Password } → { TokenType, AccessToken, User }
- *   GET  {url}/client/clients             request.limit / request.offset / request.includeInactive /
- *                                         request.lastModifiedDate (also accepted without the
- *                                         "request." prefix and in any letter case, as Mindbody does)
+ *   POST {url}/usertoken/issue   { Username, Password } → { TokenType, AccessToken, Expires, User }
+ *   GET  {url}/client/clients    request.limit (default 100, capped at 200) / request.offset /
+ *                                request.includeInactive (default false) / request.lastModifiedDate
+ *                                (on or after, UTC) / request.clientIds / request.uniqueIds — also
+ *                                accepted without the "request." prefix and in any letter case, as
+ *                                Mindbody's model binding does
  *
  * Every call needs the Api-Key and SiteId headers; client reads also need a staff token in
- * Authorization (the configured one, or one issued by /usertoken/issue). Errors use Mindbody's
+ * Authorization, by default as is or as "Bearer <token>" (`authScheme` makes it strict). Each
+ * client carries a system-generated `UniqueId` next to the business's editable `Id`, and a UTC
+ * `LastModifiedDateTime` without a zone letter, as Mindbody sends them. Errors use Mindbody's
  * `{ Error: { Message, Code } }` envelope. `url` already ends in /public/v6.
  */
 
 export interface MemberFakeClient {
+  /** The business's client id (barcode); editable. */
   Id: string;
+  /** System-generated; assigned by the fake when left out. */
+  UniqueId?: number | string;
   FirstName?: string | null;
   LastName?: string | null;
   Email?: string | null;
@@ -31,6 +38,14 @@ export interface MemberFakeClient {
   [key: string]: unknown;
 }
 
+/** What the fake saw of one client-list call (for tests that check the wire names). */
+export interface MemberFakeCall {
+  /** Query parameters exactly as sent. */
+  query: Record<string, string>;
+  /** How Authorization carried the token. */
+  scheme: 'bare' | 'bearer' | 'none';
+}
+
 export interface MemberFake {
   url: string;
   apiKey: string;
@@ -40,14 +55,20 @@ export interface MemberFake {
   staffPassword: string;
   clients: {
     list(): MemberFakeClient[];
+    /** By the business's Id. */
     get(id: string): MemberFakeClient | null;
-    /** Adds or edits a client as staff would; stamps LastModifiedDateTime now unless `modifiedAt` is given. */
+    /**
+     * Adds or edits a client as staff would (matched by UniqueId when given, else by Id); stamps
+     * LastModifiedDateTime now unless `modifiedAt` is given.
+     */
     upsert(client: MemberFakeClient, opts?: { modifiedAt?: string }): MemberFakeClient;
     /** Removes a client outright (as a merge into another profile does). */
     remove(id: string): boolean;
   };
-  /** Makes every token issued by /usertoken/issue invalid (they expire after days in Mindbody). */
+  /** Makes every token issued by /usertoken/issue invalid (they expire after about a day in Mindbody). */
   expireIssuedTokens(): void;
+  /** Every GET /client/clients the fake answered or refused, oldest first. */
+  calls: MemberFakeCall[];
   requestLog: RequestLogEntry[];
   misbehave(m: Misbehaviour): void;
   clearMisbehaviour(): void;
@@ -63,6 +84,14 @@ export interface MemberFakeOptions {
   staffPassword?: string;
   /** The server caps pages at this size whatever the client asks (Mindbody: 200). */
   maxPageSize?: number;
+  /** How Authorization must carry the token: as is, "Bearer <token>", or either (default). */
+  authScheme?: 'either' | 'bare' | 'bearer';
+  /** Lifetime of issued tokens, reported in Expires and enforced (default one day). */
+  tokenLifetimeMs?: number;
+  /** Leave PaginationResponse out of list answers (a proxy that drops it). */
+  omitPagination?: boolean;
+  /** Always answer from the first client, whatever request.offset says (a broken proxy). */
+  ignoreOffset?: boolean;
 }
 
 const BASE = '/public/v6';
@@ -74,12 +103,17 @@ export function mindbodyTime(ms: number): string {
   return new Date(ms).toISOString().replace(/Z$/, '');
 }
 
+/** A Mindbody date-time: without a zone it is UTC. NaN when unreadable. */
+function utc(value: string): number {
+  return Date.parse(/T/.test(value) && !/(Z|[+-]\d\d:?\d\d)$/i.test(value) ? `${value}Z` : value);
+}
+
 const shapers: BodyShapers = {
   malformed(body) {
     const o = body as { Clients?: Record<string, unknown>[] };
     if (Array.isArray(o?.Clients) && o.Clients.length > 0) {
       const [first, ...rest] = o.Clients;
-      const { Id: _id, ...noId } = first;
+      const { Id: _id, UniqueId: _uid, ...noId } = first;
       return { ...o, Clients: [noId, ...rest] };
     }
     return Array.isArray(o?.Clients) ? { ...o, Clients: { Client: o.Clients } } : { unexpected: true };
@@ -106,12 +140,27 @@ export async function startMemberFake(opts: MemberFakeOptions = {}): Promise<Mem
   const staffUsername = opts.staffUsername ?? 'frontdesk';
   const staffPassword = opts.staffPassword ?? `pw_${randomBytes(8).toString('hex')}`;
   const maxPage = opts.maxPageSize ?? 200;
-  const tokens = new Set([staffToken]);
+  const lifetime = opts.tokenLifetimeMs ?? 24 * 3600_000;
+  const authScheme = opts.authScheme ?? 'either';
+  /** token → expiry (epoch ms); the configured token never expires here. */
+  const tokens = new Map<string, number>([[staffToken, Infinity]]);
+  /** By UniqueId, in creation order. */
   const clients = new Map<string, MemberFakeClient>();
+  const calls: MemberFakeCall[] = [];
+  let nextUnique = 100_001;
   let clock = Date.now() - 60_000;
   // Strictly increasing stamps keep "modified on or after" reads deterministic in tests.
   const stamp = () => mindbodyTime((clock = Math.max(clock + 1, Date.now())));
-  for (const c of opts.clients ?? []) clients.set(c.Id, { LastModifiedDateTime: stamp(), ...structuredClone(c) });
+
+  const byId = (id: string) => [...clients.values()].find((c) => c.Id === id) ?? null;
+  const store = (client: MemberFakeClient, modifiedAt: string): MemberFakeClient => {
+    const existing = client.UniqueId !== undefined ? clients.get(String(client.UniqueId)) : byId(client.Id);
+    const UniqueId = client.UniqueId ?? existing?.UniqueId ?? nextUnique++;
+    const stored: MemberFakeClient = { ...structuredClone(client), UniqueId, LastModifiedDateTime: modifiedAt };
+    clients.set(String(UniqueId), stored);
+    return structuredClone(stored);
+  };
+  for (const c of opts.clients ?? []) store(c, c.LastModifiedDateTime ?? stamp());
 
   const same = (a: string | undefined, b: string) => !!a && a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
@@ -123,12 +172,16 @@ export async function startMemberFake(opts: MemberFakeOptions = {}): Promise<Mem
   };
 
   const param = (q: URLSearchParams, name: string): string | null => {
-    for (const [k, v] of q) {
-      const key = k.toLowerCase().replace(/^request\./, '');
-      if (key === name.toLowerCase()) return v;
-    }
-    return null;
+    const values = params(q, name);
+    return values.length ? values[values.length - 1] : null;
   };
+  /** Every value of a parameter: arrays come as repeats, and each may be comma-separated. */
+  const params = (q: URLSearchParams, name: string): string[] => {
+    const out: string[] = [];
+    for (const [k, v] of q) if (k.toLowerCase().replace(/^request\./, '') === name.toLowerCase()) out.push(v);
+    return out;
+  };
+  const list = (q: URLSearchParams, name: string) => params(q, name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 
   const issue = (req: FakeRequest): FakeReply => {
     const bad = checkSite(req);
@@ -137,15 +190,31 @@ export async function startMemberFake(opts: MemberFakeOptions = {}): Promise<Mem
     if (typeof body?.Username !== 'string' || typeof body.Password !== 'string') return mbError(400, 'MissingRequiredFields', 'Username and Password are required.');
     if (body.Username !== staffUsername || !same(body.Password, staffPassword)) return mbError(401, 'InvalidUserCredentials', 'The user name or password is not valid.');
     const token = `mbt_${randomBytes(16).toString('hex')}`;
-    tokens.add(token);
-    return { status: 200, body: { TokenType: 'Bearer', AccessToken: token, User: { Id: 1, FirstName: 'Front', LastName: 'Desk', Type: 'Staff' } } };
+    const expires = Date.now() + lifetime;
+    tokens.set(token, expires);
+    return {
+      status: 200,
+      body: { TokenType: 'Bearer', AccessToken: token, Expires: new Date(expires).toISOString(), User: { Id: 1, FirstName: 'Front', LastName: 'Desk', Type: 'Staff' } },
+    };
+  };
+
+  const staffAuthorised = (header: string | undefined): { ok: boolean; scheme: MemberFakeCall['scheme'] } => {
+    const value = (header ?? '').trim();
+    if (!value) return { ok: false, scheme: 'none' };
+    const bearer = /^Bearer\s+(.+)$/i.exec(value);
+    const scheme = bearer ? 'bearer' : 'bare';
+    if (authScheme !== 'either' && authScheme !== scheme) return { ok: false, scheme };
+    const token = bearer ? bearer[1] : value;
+    const expires = [...tokens.entries()].find(([t]) => same(token, t))?.[1];
+    return { ok: expires !== undefined && Date.now() < expires, scheme };
   };
 
   const listClients = (req: FakeRequest): FakeReply => {
+    const auth = staffAuthorised(req.header('authorization'));
+    calls.push({ query: Object.fromEntries(req.query), scheme: auth.scheme });
     const bad = checkSite(req);
     if (bad) return bad;
-    const auth = (req.header('authorization') ?? '').replace(/^Bearer\s+/i, '');
-    if (![...tokens].some((t) => same(auth, t))) return mbError(401, 'DeniedAccess', 'This endpoint needs a valid staff user token.');
+    if (!auth.ok) return mbError(401, 'DeniedAccess', 'This endpoint needs a valid staff user token.');
     const limitText = param(req.query, 'limit');
     const offsetText = param(req.query, 'offset');
     const limit = limitText === null ? 100 : Number(limitText);
@@ -154,23 +223,23 @@ export async function startMemberFake(opts: MemberFakeOptions = {}): Promise<Mem
     if (!Number.isInteger(offset) || offset < 0) return mbError(400, 'InvalidParameter', 'Offset must be a whole number from 0.');
     const includeInactive = (param(req.query, 'includeInactive') ?? 'false').toLowerCase() === 'true';
     const sinceText = param(req.query, 'lastModifiedDate');
-    let since: number | null = null;
-    if (sinceText !== null) {
-      since = Date.parse(/T/.test(sinceText) && !/(Z|[+-]\d\d:?\d\d)$/i.test(sinceText) ? `${sinceText}Z` : sinceText);
-      if (Number.isNaN(since)) return mbError(400, 'InvalidParameter', 'LastModifiedDate is not a date.');
-    }
+    const since = sinceText === null ? null : utc(sinceText);
+    if (since !== null && Number.isNaN(since)) return mbError(400, 'InvalidParameter', 'LastModifiedDate is not a date.');
+    const ids = list(req.query, 'clientIds');
+    if (ids.length > 20) return mbError(400, 'InvalidParameter', 'At most 20 client ids can be asked for at once.');
+    const uniqueIds = list(req.query, 'uniqueIds');
     const matching = [...clients.values()].filter(
-      (c) => (includeInactive || c.Active !== false) && (since === null || Date.parse(`${c.LastModifiedDateTime}Z`) >= since),
+      (c) =>
+        (includeInactive || c.Active !== false) &&
+        (since === null || utc(c.LastModifiedDateTime ?? '') >= since) &&
+        (ids.length === 0 || ids.includes(c.Id)) &&
+        (uniqueIds.length === 0 || uniqueIds.includes(String(c.UniqueId))),
     );
     const capped = Math.min(limit, maxPage);
-    const page = matching.slice(offset, offset + capped);
-    return {
-      status: 200,
-      body: {
-        PaginationResponse: { RequestedLimit: capped, RequestedOffset: offset, PageSize: page.length, TotalResults: matching.length },
-        Clients: page,
-      },
-    };
+    const from = opts.ignoreOffset ? 0 : offset;
+    const page = matching.slice(from, from + capped);
+    const pagination = { RequestedLimit: capped, RequestedOffset: offset, PageSize: page.length, TotalResults: matching.length };
+    return { status: 200, body: opts.omitPagination ? { Clients: page } : { PaginationResponse: pagination, Clients: page } };
   };
 
   const server = await startFakeServer({
@@ -193,18 +262,20 @@ export async function startMemberFake(opts: MemberFakeOptions = {}): Promise<Mem
     staffPassword,
     clients: {
       list: () => [...clients.values()].map((c) => structuredClone(c)),
-      get: (id) => (clients.has(id) ? structuredClone(clients.get(id)!) : null),
-      upsert(client, upsertOpts) {
-        const stored = { ...structuredClone(client), LastModifiedDateTime: upsertOpts?.modifiedAt ?? stamp() };
-        clients.set(stored.Id, stored);
-        return structuredClone(stored);
+      get: (id) => {
+        const c = byId(id);
+        return c ? structuredClone(c) : null;
       },
-      remove: (id) => clients.delete(id),
+      upsert: (client, upsertOpts) => store(client, upsertOpts?.modifiedAt ?? stamp()),
+      remove: (id) => {
+        const c = byId(id);
+        return c ? clients.delete(String(c.UniqueId)) : false;
+      },
     },
     expireIssuedTokens() {
-      tokens.clear();
-      tokens.add(staffToken);
+      for (const t of [...tokens.keys()]) if (t !== staffToken) tokens.delete(t);
     },
+    calls,
     ...fakeControls(server),
   };
 }

@@ -3,11 +3,11 @@ import type { SourceAdapterSpec } from '../adapter-spec';
 import { UpstreamError } from '../types';
 import { MINDBODY_DEFAULT_URL, createMemberSource } from './member-source';
 
-export { createMemberSource, MINDBODY_DEFAULT_URL } from './member-source';
+export { createMemberSource, MINDBODY_DEFAULT_URL, queryTime } from './member-source';
 export type { MemberSourceOptions } from './member-source';
-export { clientStatus, clientToRecord } from './member-wire';
+export { clientKey, clientStatus, clientToRecord } from './member-wire';
 export { startMemberFake, mindbodyTime } from './fake-member';
-export type { MemberFake, MemberFakeClient, MemberFakeOptions } from './fake-member';
+export type { MemberFake, MemberFakeCall, MemberFakeClient, MemberFakeOptions } from './fake-member';
 export { advanceWatermark, afterWatermark, decodeWatermark, encodeWatermark, parseTime } from './watermark';
 export type { Watermark } from './watermark';
 
@@ -33,7 +33,7 @@ export const memberSourceSpec: SourceAdapterSpec<MemberConfig> = {
     { key: 'baseUrl', label: 'API address', kind: 'url', placeholder: MINDBODY_DEFAULT_URL, help: 'Leave empty for Mindbody itself.' },
     { key: 'siteId', label: 'Site id', kind: 'text', required: true, help: 'The business\'s site id (sent as the SiteId header).' },
     { key: 'apiKey', label: 'API key', kind: 'secret', required: true, help: 'The developer API key (sent as the Api-Key header).' },
-    { key: 'staffToken', label: 'Staff user token', kind: 'secret', help: 'A staff user token. Leave empty to sign in with the staff login below instead.' },
+    { key: 'staffToken', label: 'Staff user token', kind: 'secret', help: 'A staff user token. Issued tokens expire (about a day), so the staff login below is the lasting choice; leave this empty to use it.' },
     { key: 'staffUsername', label: 'Staff user name', kind: 'text', help: 'A staff login allowed to read clients; used when no token is set.' },
     { key: 'staffPassword', label: 'Staff password', kind: 'secret' },
   ],

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { UpstreamError } from '../types';
+import type { SourceRecord } from '../types';
 import { readAll } from '../contract/read-source';
 import { CONTRACT_RETRY, expectNoSecrets } from '../contract/fault-control';
 import { mapStatus } from '../../sync/status-map';
@@ -33,6 +34,8 @@ async function start(opts: MemberFakeOptions, conn: Partial<MemberSourceOptions>
 }
 
 const many = (n: number) => Array.from({ length: n }, (_, i) => client(`M-${100 + i}`));
+/** The business's Id (the records are keyed by the system's UniqueId). */
+const idOf = (r: SourceRecord) => r.raw.Id as string;
 
 describe('member source (Mindbody v6 clients)', () => {
   it('maps client fields, asks for inactive clients too, and tags everyone as a member', async () => {
@@ -44,7 +47,7 @@ describe('member source (Mindbody v6 clients)', () => {
       ],
     });
     const records = await readAll(source);
-    const byId = new Map(records.map((r) => [r.externalId, r]));
+    const byId = new Map(records.map((r) => [idOf(r), r]));
     expect([...byId.keys()].sort()).toEqual(['M-1', 'M-2', 'M-3']);
     const m1 = byId.get('M-1')!;
     expect(m1).toMatchObject({ firstName: 'Mia', lastName: 'Member M-1', email: 'm-1@example.com', phone: '(415) 555-0111', type: 'member', status: 'Active', siteKey: '7', unit: null });
@@ -104,9 +107,9 @@ describe('member source (Mindbody v6 clients)', () => {
     f.clients.upsert({ ...f.clients.get('M-101')!, Email: 'new@example.com' });
     f.clients.upsert({ ...f.clients.get('M-103')!, Active: false });
     const delta = await source.changesSince!(quiet.nextToken);
-    expect(delta.records.map((r) => r.externalId).sort()).toEqual(['M-101', 'M-103']);
-    expect(delta.records.find((r) => r.externalId === 'M-101')!.email).toBe('new@example.com');
-    expect(delta.records.find((r) => r.externalId === 'M-103')!.status).toBe('Inactive');
+    expect(delta.records.map(idOf).sort()).toEqual(['M-101', 'M-103']);
+    expect(delta.records.find((r) => idOf(r) === 'M-101')!.email).toBe('new@example.com');
+    expect(delta.records.find((r) => idOf(r) === 'M-103')!.status).toBe('Inactive');
 
     expect((await source.changesSince!(delta.nextToken)).records).toEqual([]);
   });
@@ -118,7 +121,7 @@ describe('member source (Mindbody v6 clients)', () => {
     const one = await source.changesSince!(null);
     f.clients.upsert(client('B'), { modifiedAt: at });
     const two = await source.changesSince!(one.nextToken);
-    expect(two.records.map((r) => r.externalId)).toEqual(['B']);
+    expect(two.records.map(idOf)).toEqual(['B']);
   });
 
   it('treats an unreadable change token as "read everything" rather than failing forever', async () => {
@@ -174,3 +177,120 @@ async function restartWith(clients: MemberFakeClient[]) {
   await fake?.close();
   return start({ clients });
 }
+
+describe('member source against the published Mindbody v6 shapes', () => {
+  it('keys members by the immutable UniqueId, so a new barcode (Id) is the same person', async () => {
+    const { fake: f, source } = await start({ clients: [client('BARCODE-1', { UniqueId: 100501 }), client('BARCODE-2')] });
+    const before = await readAll(source);
+    const first = before.find((r) => idOf(r) === 'BARCODE-1')!;
+    expect(first.externalId).toBe('100501');
+    // Staff give the member a new card: Id changes, UniqueId does not.
+    f.clients.upsert({ ...f.clients.get('BARCODE-1')!, Id: 'BARCODE-9' });
+    const after = await readAll(source);
+    expect(after.map((r) => r.externalId).sort()).toEqual(before.map((r) => r.externalId).sort());
+    expect(after.find((r) => r.externalId === '100501')!.raw.Id).toBe('BARCODE-9');
+  });
+
+  it('falls back to Id for a server that leaves UniqueId out, and refuses a client with neither', async () => {
+    const { clientToRecord, clientSchema } = await import('./member-wire');
+    const parsed = clientSchema.parse({ Id: 'M-1', FirstName: 'Mia' });
+    expect(clientToRecord({ Id: 'M-1' }, parsed).externalId).toBe('M-1');
+    expect(clientToRecord({}, clientSchema.parse({ Id: 'M-1', UniqueId: 7 })).externalId).toBe('7');
+    expect(clientSchema.safeParse({ FirstName: 'No ids', Id: ' ', UniqueId: null }).success).toBe(false);
+  });
+
+  it('asks with the documented parameter names: 200 a page (the maximum), inactive clients included', async () => {
+    const { fake: f, source } = await start({ clients: many(3) }, { pageSize: 500 });
+    await readAll(source);
+    expect(f.calls).toHaveLength(1);
+    expect(f.calls[0].query).toEqual({ 'request.limit': '200', 'request.offset': '0', 'request.includeInactive': 'true' });
+  });
+
+  it('sends request.lastModifiedDate as UTC with a Z, whole seconds, at or before the last change seen', async () => {
+    const { fake: f, source } = await start({ clients: [] });
+    f.clients.upsert(client('A'), { modifiedAt: '2025-03-01T10:00:07.900' });
+    const one = await source.changesSince!(null);
+    expect(one.records.map(idOf)).toEqual(['A']);
+    await source.changesSince!(one.nextToken);
+    const sent = f.calls[f.calls.length - 1].query['request.lastModifiedDate'];
+    expect(sent).toBe('2025-03-01T10:00:07Z');
+  });
+
+  it('reads LastModifiedDateTime with or without a zone and with .NET\'s seven-digit fractions', async () => {
+    const { fake: f, source } = await start({ clients: [] });
+    f.clients.upsert(client('A'), { modifiedAt: '2025-03-01T10:00:00.1234567Z' });
+    f.clients.upsert(client('B'), { modifiedAt: '2025-03-01T10:00:00.1234567' });
+    const one = await source.changesSince!(null);
+    expect(one.records.map(idOf).sort()).toEqual(['A', 'B']);
+    // Both sit exactly on the boundary and were delivered: nothing comes back twice.
+    expect((await source.changesSince!(one.nextToken)).records).toEqual([]);
+  });
+
+  it('does not lose a client saved just after an empty first read on a server whose clock runs behind', async () => {
+    const { fake: f, source } = await start({ clients: [] });
+    const first = await source.changesSince!(null);
+    expect(first.records).toEqual([]);
+    // The server's clock is two minutes behind ours.
+    f.clients.upsert(client('LATE'), { modifiedAt: new Date(Date.now() - 120_000).toISOString().replace(/Z$/, '') });
+    const next = await source.changesSince!(first.nextToken);
+    expect(next.records.map(idOf)).toEqual(['LATE']);
+  });
+
+  it('sends the staff token as is, as documented, to a server that wants exactly that', async () => {
+    const { fake: f, source } = await start({ clients: many(2), authScheme: 'bare' });
+    expect(await readAll(source)).toHaveLength(2);
+    expect(f.calls.map((c) => c.scheme)).toEqual(['bare']);
+  });
+
+  it('switches once to "Bearer <token>" for a server that insists on it, and stays with it', async () => {
+    const { fake: f, source } = await start({ clients: many(25), authScheme: 'bearer' }, { pageSize: 10 });
+    expect(await readAll(source)).toHaveLength(25);
+    expect(await readAll(source)).toHaveLength(25);
+    expect(f.calls.map((c) => c.scheme)).toEqual(['bare', 'bearer', 'bearer', 'bearer', 'bearer', 'bearer', 'bearer']);
+    expect(f.requestLog.filter((e) => e.status === 401)).toHaveLength(1);
+  });
+
+  it('sends a token pasted with its "Bearer " prefix exactly as given', async () => {
+    const { fake: f } = await start({ clients: many(1), authScheme: 'bearer' });
+    const source = createMemberSource({ url: f.url, apiKey: f.apiKey, siteId: f.siteId, staffToken: `Bearer ${f.staffToken}`, retry: CONTRACT_RETRY });
+    expect(await readAll(source)).toHaveLength(1);
+    expect(f.calls.map((c) => c.scheme)).toEqual(['bearer']);
+  });
+
+  it('signs in again before an issued token reaches its Expires, instead of waiting for a 401', async () => {
+    const { fake: f } = await start({ clients: many(2), tokenLifetimeMs: 1_500 });
+    const source = createMemberSource({ url: f.url, apiKey: f.apiKey, siteId: f.siteId, staffUsername: f.staffUsername, staffPassword: f.staffPassword, retry: CONTRACT_RETRY });
+    expect(await readAll(source)).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 900));
+    expect(await readAll(source)).toHaveLength(2);
+    expect(f.requestLog.filter((e) => e.path.endsWith('/usertoken/issue'))).toHaveLength(2);
+    expect(f.requestLog.filter((e) => e.status === 401)).toHaveLength(0);
+  });
+
+  it('explains a refused configured staff token (they expire) with Mindbody\'s code and no secret', async () => {
+    const { fake: f } = await start({ clients: many(1) });
+    const source = createMemberSource({ url: f.url, apiKey: f.apiKey, siteId: f.siteId, staffToken: 'mbt_expired_token_value', retry: CONTRACT_RETRY });
+    const t = await source.test();
+    expect(t.ok).toBe(false);
+    expect(t.message).toMatch(/401, DeniedAccess/);
+    expect(t.message).toMatch(/staff user token/);
+    expect(t.message).toMatch(/staff login/);
+    expectNoSecrets(t.message, ['mbt_expired_token_value', f.apiKey]);
+  });
+
+  it('pages to the end without a PaginationResponse, never stopping at a short page', async () => {
+    const { fake: f, source } = await start({ clients: many(23), omitPagination: true, maxPageSize: 7 }, { pageSize: 10 });
+    const records = await readAll(source);
+    expect(new Set(records.map(idOf)).size).toBe(23);
+    // 7 + 7 + 7 + 2, then the empty page that says "done".
+    expect(f.calls).toHaveLength(5);
+  });
+
+  it('fails rather than loops when a server ignores request.offset', async () => {
+    const { fake: f, source } = await start({ clients: many(30), omitPagination: true, ignoreOffset: true }, { pageSize: 10 });
+    const err = await readAll(source).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toMatch(/appears more than once/);
+    expect(f.calls).toHaveLength(2);
+  });
+});

@@ -8,7 +8,9 @@ import type { MemberFakeClient } from './fake-member';
 function toMindbodyClient(p: ContractPerson): MemberFakeClient {
   const gone = p.status === 'past' || p.status === 'inactive';
   return {
-    Id: p.externalId,
+    // UniqueId is the stable key the connector uses; Id is the business's editable barcode.
+    UniqueId: p.externalId,
+    Id: `BC${p.externalId.replace(/\D/g, '')}`,
     FirstName: p.firstName,
     LastName: p.lastName,
     Email: p.email,
