@@ -132,3 +132,91 @@ describe('helpers', () => {
     expect(splitFullName('Cher')).toEqual({ firstName: 'Cher', lastName: null });
   });
 });
+
+describe('headers from real exports', () => {
+  it('maps the usual people-export headers without a mapping, whatever the case, punctuation and extra words', () => {
+    const cases: Array<[string, string]> = [
+      ['Resident ID', 'externalId'],
+      ['Client ID', 'externalId'],
+      ['RESIDENT_CODE', 'externalId'],
+      ['TenantID', 'externalId'],
+      ['Employee #', 'externalId'],
+      ['Lease Status', 'status'],
+      ['Tenant Status', 'status'],
+      ['Mobile Phone', 'phone'],
+      ['Cell', 'phone'],
+      ['cell phone #', 'phone'],
+      ['Phone Numbers', 'phone'],
+      ['Tenant Phone Number', 'phone'],
+      ['E-mail Address', 'email'],
+      ['Primary Email', 'email'],
+      ['Emails', 'email'],
+      ['EMAIL_ADDRESS', 'email'],
+      ['Unit #', 'unit'],
+      ['Apt', 'unit'],
+      ['Apt. No.', 'unit'],
+      ['Bldg/Unit', 'unit'],
+      ['Bldg-Unit', 'unit'],
+      ['Property Code', 'siteKey'],
+      ['Home Location', 'siteKey'],
+      ['Tenant Tags', 'tags'],
+      ['Resident Name', 'fullName'],
+      ['First name', 'firstName'],
+      ['Last name', 'lastName'],
+    ];
+    for (const [header, field] of cases) {
+      const headers = field === 'externalId' ? [header, 'Name'] : ['Tenant Code', header];
+      const { byField } = resolveColumnMapping(headers);
+      expect({ header, field: Object.entries(byField).find(([, h]) => h === header)?.[0] }).toEqual({ header, field });
+    }
+  });
+
+  it('prefers the mobile phone over home and work, wherever the columns are', () => {
+    expect(byField(['ID', 'Home Phone', 'Work Phone', 'Mobile Phone']).phone).toBe('Mobile Phone');
+    expect(byField(['ID', 'Tenant Phone', 'Tenant Mobile Phone']).phone).toBe('Tenant Mobile Phone');
+    expect(byField(['ID', 'Phone (Home)', 'Phone (Cell)']).phone).toBe('Phone (Cell)');
+    expect(byField(['ID', 'Home Phone', 'Office Phone']).phone).toBe('Home Phone');
+    expect(byField(['ID', 'Fax', 'Mobile Provider', 'Phone Type', 'Emergency Contact Phone'])).toEqual({ externalId: 'ID' });
+  });
+
+  it('prefers the primary email, then a plain one, then work over personal; never a secondary or an opt-in flag', () => {
+    expect(byField(['ID', 'Email', 'Primary Email']).email).toBe('Primary Email');
+    expect(byField(['ID', 'Personal Email', 'Work Email']).email).toBe('Work Email');
+    expect(byField(['ID', 'Secondary Email', 'Email Opt In', 'Email']).email).toBe('Email');
+    expect(byField(['ID', 'Alternate email']).email).toBeUndefined();
+  });
+
+  it('reads Yardi\'s rent-roll "Resident" column as the tenant code when the name has its own column', () => {
+    expect(byField(['Unit', 'Unit Type', 'Sq Ft', 'Resident', 'Name', 'Market Rent'])).toMatchObject({ externalId: 'Resident', fullName: 'Name', unit: 'Unit' });
+    // Without a separate name column, "Tenant" is the name and nothing identifies people.
+    expect(() => resolveColumnMapping(['Property', 'Unit', 'Tenant', 'Status'])).toThrow(CsvError);
+  });
+
+  it('takes a property code over the property name, and a person\'s tags over other tags', () => {
+    expect(byField(['ID', 'Property Name', 'Property', 'Property Code']).siteKey).toBe('Property Code');
+    expect(byField(['ID', 'Tags', 'Tenant Tags']).tags).toBe('Tenant Tags');
+  });
+});
+
+describe('splitting one-column names', () => {
+  it.each([
+    ['Okafor, Grace', 'Grace', 'Okafor'],
+    ['Okafor, Grace Nkechi', 'Grace Nkechi', 'Okafor'],
+    ['Birdsong , Jason', 'Jason', 'Birdsong'],
+    ['Grace Okafor', 'Grace', 'Okafor'],
+    ['Mr. Tomás Ruiz', 'Tomás', 'Ruiz'],
+    ['Dr Priya Raman', 'Priya', 'Raman'],
+    ['Ruiz, Mrs. Ana', 'Ana', 'Ruiz'],
+    ['Mr. Smith', null, 'Smith'],
+    ['John Smith, Jr.', 'John', 'Smith Jr.'],
+    ['Smith, Jr., John', 'John', 'Smith Jr.'],
+    ['Smith Jr., John', 'John', 'Smith Jr.'],
+    ['Samuel Oyelaran Sr.', 'Samuel', 'Oyelaran Sr.'],
+    ['David Pair, CPA', 'David', 'Pair'],
+    ['Pair, David, CPA', 'David', 'Pair'],
+    ['Raman, Priya, M.D.', 'Priya', 'Raman'],
+    ['Hannah de Vries', 'Hannah', 'de Vries'],
+  ])('%s', (full, firstName, lastName) => {
+    expect(splitFullName(full)).toEqual({ firstName, lastName });
+  });
+});

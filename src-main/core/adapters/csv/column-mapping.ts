@@ -59,7 +59,8 @@ const RULES: Record<CsvField, FieldRule> = {
       'externalid', 'id', 'residentid', 'residentcode', 'tenantid', 'tenantcode', 'tcode', 'memberid',
       'membernumber', 'memberno', 'customerid', 'customernumber', 'clientid', 'clientnumber', 'personid',
       'personcode', 'employeeid', 'employeenumber', 'staffid', 'userid', 'recordid', 'accountid',
-      'accountnumber', 'uniqueid', 'uid', 'occupantid',
+      'accountnumber', 'uniqueid', 'uid', 'occupantid', 'occupantcode', 'reshid', 'residentnumber', 'tenantnumber',
+      'contactid', 'barcodeid', 'clientbarcode', 'memberbarcode', 'badgeid', 'badgenumber', 'personnumber', 'profileid',
     ],
     words: PERSON_WORDS.flatMap((w) => [[w, 'id'], [w, 'code'], [w, 'number']]),
     avoid: ['unit', 'property', 'lease', 'site', 'building', 'location', 'club', 'phone', 'mobile', 'emergency', 'contact', 'card', 'tax', 'ssn'],
@@ -83,32 +84,21 @@ const RULES: Record<CsvField, FieldRule> = {
   fullName: {
     exact: [
       'fullname', 'name', 'residentname', 'tenantname', 'membername', 'customername', 'clientname',
-      'personname', 'displayname', 'employeename', 'tenant', 'resident',
+      'personname', 'displayname', 'employeename', 'tenant', 'resident', 'primaryresident', 'primarytenant', 'occupant',
+      'occupantname', 'member', 'client', 'customer', 'leaseholder', 'householdname',
     ],
     words: [['full', 'name'], ...PERSON_WORDS.map((w) => [w, 'name'])],
     avoid: ['emergency', 'contact', 'guarantor', 'property', 'site', 'building', 'club', 'user', 'file'],
   },
-  email: {
-    exact: [
-      'email', 'emailaddress', 'mail', 'primaryemail', 'emailaddr', 'residentemail', 'tenantemail',
-      'memberemail', 'customeremail', 'personalemail',
-    ],
-    words: [['email'], ['mail']],
-    avoid: ['emergency', 'contact', 'guarantor', 'secondary', 'alternate', 'alt', 'opt', 'optin', 'optout', 'consent', 'verified', 'subscribed', 'sent'],
-  },
-  phone: {
-    exact: [
-      'mobile', 'cell', 'mobilephone', 'cellphone', 'mobilenumber', 'cellnumber', 'phonecell', 'phonemobile',
-      'mobilephonenumber', 'cellphonenumber', 'phone', 'phonenumber', 'telephone', 'tel', 'primaryphone',
-      'telephonenumber', 'residentphone', 'tenantphone', 'memberphone',
-    ],
-    words: [['mobile'], ['cell'], ['phone'], ['telephone']],
-    avoid: ['emergency', 'contact', 'guarantor', 'fax', 'alternate', 'alt', 'secondary', 'office', 'opt', 'optin', 'consent', 'verified'],
-  },
+  // Email and phone are ranked rather than matched in order (see contactRank): a file often has
+  // several ("Home Phone", "Mobile Phone"; "Primary Email", "Work Email") and the best one may
+  // come last. The exact lists only serve explicit mappings and messages.
+  email: { exact: [] },
+  phone: { exact: [] },
   unit: {
     exact: [
       'unit', 'apt', 'apartment', 'unitnumber', 'unitno', 'unitid', 'unitcode', 'unitname', 'aptnumber',
-      'aptno', 'apartmentnumber', 'suite', 'suitenumber', 'room', 'roomnumber',
+      'aptno', 'apartmentnumber', 'suite', 'suitenumber', 'room', 'roomnumber', 'bldgunit', 'buildingunit',
     ],
     words: [['unit'], ['apt'], ['apartment'], ['suite']],
     avoid: ['type', 'rent', 'sqft', 'size', 'status', 'count', 'amenity', 'market'],
@@ -126,17 +116,19 @@ const RULES: Record<CsvField, FieldRule> = {
     exact: ['type', 'persontype', 'residenttype', 'usertype', 'role', 'occupanttype', 'peopletype'],
   },
   siteKey: {
+    // Codes first: the site's property codes are what a key is compared with.
     exact: [
-      'property', 'propertycode', 'propertyid', 'propertyname', 'site', 'siteid', 'sitecode', 'sitename',
-      'building', 'buildingid', 'buildingcode', 'buildingname', 'location', 'locationid', 'locationcode',
-      'locationname', 'club', 'clubid', 'clubname', 'homeclub', 'facility', 'facilityid', 'community',
+      'propertycode', 'sitecode', 'buildingcode', 'locationcode', 'property', 'propertyid', 'propertyname', 'site', 'siteid', 'sitename',
+      'building', 'buildingid', 'buildingname', 'location', 'locationid',
+      'locationname', 'homelocation', 'club', 'clubid', 'clubname', 'homeclub', 'facility', 'facilityid', 'community',
       'communityid', 'propertyref',
     ],
     words: [['property'], ['site'], ['building'], ['location'], ['club'], ['community'], ['facility']],
     avoid: ['address', 'manager', 'phone', 'email', 'website', 'type', 'city', 'zip', 'postcode', 'state'],
   },
   tags: {
-    exact: ['tags', 'tag', 'labels', 'label', 'groups', 'accessgroups', 'taglist'],
+    // A person's tags before the file's other tags (AppFolio has "Tags" for the unit and "Tenant Tags").
+    exact: ['tenanttags', 'residenttags', 'membertags', 'clienttags', 'persontags', 'tags', 'tag', 'labels', 'label', 'groups', 'accessgroups', 'taglist'],
   },
 };
 
@@ -192,6 +184,14 @@ function guessInto(
 
   for (const field of CSV_FIELDS) {
     if (columns[field] !== undefined) continue;
+    if (field === 'email' || field === 'phone') {
+      const index = bestContactColumn(field, words, taken);
+      if (index >= 0) {
+        columns[field] = index;
+        taken.add(index);
+      }
+      continue;
+    }
     for (const synonym of RULES[field].exact) {
       const index = keys.findIndex((k, i) => k === synonym && !taken.has(i));
       if (index >= 0) {
@@ -219,7 +219,77 @@ function guessInto(
       }
     }
   }
+
+  // Yardi's rent roll heads the tenant code "Resident" and the name "Name": when the name has
+  // its own column and nothing else identifies people, a bare "Resident"/"Tenant" column is the code.
+  if (columns.externalId === undefined && (columns.fullName !== undefined || columns.lastName !== undefined)) {
+    const index = keys.findIndex((k, i) => BARE_PERSON_KEYS.has(k) && !taken.has(i));
+    if (index >= 0) {
+      columns.externalId = index;
+      taken.add(index);
+    }
+  }
   return columns;
+}
+
+const BARE_PERSON_KEYS = new Set(['resident', 'tenant', 'member', 'client', 'customer', 'residentcode', 'tenantcode']);
+
+/** A header that names someone else's contact, or something about the contact rather than it. */
+const CONTACT_AVOID: Record<'email' | 'phone', Set<string>> = {
+  email: new Set([
+    'emergency', 'contact', 'guarantor', 'cosigner', 'spouse', 'parent', 'secondary', 'alternate', 'alt', 'opt', 'optin', 'optout',
+    'consent', 'verified', 'subscribed', 'unsubscribed', 'sent', 'bounced', 'bounce', 'status', 'date', 'property', 'manager',
+    'agent', 'owner', 'landlord', 'vendor', 'company', 'cc', 'type', 'invalid', 'domain',
+  ]),
+  phone: new Set([
+    'emergency', 'contact', 'guarantor', 'cosigner', 'spouse', 'parent', 'fax', 'pager', 'alternate', 'alt', 'secondary', 'opt',
+    'optin', 'consent', 'verified', 'provider', 'carrier', 'type', 'ext', 'extension', 'property', 'manager', 'agent', 'owner',
+    'landlord', 'vendor', 'company', 'status', 'date', 'invalid',
+  ]),
+};
+const MOBILE_WORDS = ['mobile', 'cell', 'cellphone', 'mobilephone', 'cellular', 'sms', 'text', 'handy', 'portable'];
+const PHONE_WORDS = [...MOBILE_WORDS, 'phone', 'phones', 'telephone', 'telephones', 'tel', 'phonenumber', 'phonenumbers'];
+
+/**
+ * How good a header is as the person's email or phone, lower is better, or null if it is not
+ * one. Phone: mobile first (a key or a text reaches it), then primary, then a plain "Phone" or
+ * "Phone Numbers" (a multi-value cell is read for its mobile number later), then home, then work.
+ * Email: primary first, then a plain "Email"/"Emails", then work, then personal/home.
+ */
+export function contactRank(field: 'email' | 'phone', words: string[]): number | null {
+  const avoid = CONTACT_AVOID[field];
+  if (words.some((w) => avoid.has(w))) return null;
+  const has = (...list: string[]) => list.some((w) => words.includes(w));
+  if (field === 'phone') {
+    if (!has(...PHONE_WORDS)) return null;
+    if (has(...MOBILE_WORDS)) return 0;
+    if (has('primary', 'main', 'preferred')) return 1;
+    if (has('home', 'evening', 'landline', 'house')) return 3;
+    if (has('work', 'office', 'business', 'day', 'daytime')) return 4;
+    if (has('other', 'additional', 'second', '2')) return 5;
+    return 2;
+  }
+  const isEmail = has('email', 'emails', 'mail', 'emailaddress', 'emailaddresses');
+  if (!isEmail) return null;
+  if (has('primary', 'main', 'preferred')) return 0;
+  if (has('work', 'business', 'office', 'company')) return 2;
+  if (has('personal', 'home', 'private')) return 3;
+  if (has('other', 'additional', 'second', '2')) return 5;
+  return 1;
+}
+
+function bestContactColumn(field: 'email' | 'phone', words: string[][], taken: Set<number>): number {
+  let best = -1;
+  let bestRank = Infinity;
+  for (let i = 0; i < words.length; i++) {
+    if (taken.has(i)) continue;
+    const rank = contactRank(field, words[i]);
+    if (rank !== null && rank < bestRank) {
+      best = i;
+      bestRank = rank;
+    }
+  }
+  return best;
 }
 
 /** Names the CLI accepts for a field, besides the field's own name (any case). */
@@ -325,7 +395,7 @@ export function resolveColumnMapping(headerRow: string[], explicit?: ColumnMappi
 
   if (columns.externalId === undefined) {
     throw new CsvError(
-      `No column identifies people (an external id such as "Resident ID" or "Member #"). Headers found: ${listHeaders(headers)}. Name the column explicitly, e.g. externalId=<header>.`,
+      `No column identifies people (an external id such as "Resident ID" or "Member #"). Headers found: ${listHeaders(headers)}. Name the column explicitly, e.g. externalId=<header>, or add the report's id column (such as "Tenant ID" in an AppFolio Tenant Directory) before exporting.`,
     );
   }
 

@@ -351,3 +351,89 @@ describe('createCsvSource: hostile input fails fast and clearly', () => {
     expect(pages).toEqual([10]);
   });
 });
+
+describe('createCsvSource: reports with titles, totals and section lines', () => {
+  it('finds the header under a title, a date and blank lines, and says on which line', async () => {
+    const text = 'Tenant Directory\r\nAs of 11/23/2026\r\n\r\nTenant Code;Name;Status\r\nt01;"Cruz, Ana";Current\r\nt02;Bo Li;Notice\r\n';
+    const src = source(text);
+    const records = (await readAll(src)).flat();
+    expect(records.map((r) => [r.externalId, r.firstName, r.lastName, r.status])).toEqual([
+      ['t01', 'Ana', 'Cruz', 'Current'],
+      ['t02', 'Bo', 'Li', 'Notice'],
+    ]);
+    expect(src.report()).toMatchObject({ headerLine: 4, delimiter: ';', rows: 2, badRowCount: 0 });
+    expect((await src.test()).message).toContain('Header row found on line 4; the lines above it were skipped.');
+  });
+
+  it('does not take a one-line title naming an id for the header', async () => {
+    const src = source('Resident ID Report\nResident ID,Name\nr1,Ana Cruz\n');
+    expect((await readAll(src)).flat().map((r) => r.externalId)).toEqual(['r1']);
+    expect(src.report().headerLine).toBe(2);
+  });
+
+  it('finds the header named by an explicit mapping under a title', async () => {
+    const src = source('People export\nCode,Who,Mail\nc1,Ana Cruz,a@x.io\n', { mapping: 'externalId=Code,fullName=Who,email=Mail' });
+    expect((await readAll(src)).flat().map((r) => [r.externalId, r.lastName, r.email])).toEqual([['c1', 'Cruz', 'a@x.io']]);
+    expect(src.report().headerLine).toBe(2);
+  });
+
+  it('still fails with the first row\'s headers when no line looks like a header', async () => {
+    const err = await listError(source('Report\nFirst Name,Last Name\nAna,Cruz\n'));
+    expect(err.message).toContain('No column identifies people');
+    expect(err.message).toContain('Headers found: "Report"');
+  });
+
+  it('skips totals, section titles, repeated headers and vacant units instead of failing the import', async () => {
+    const text = [
+      'ID,Name,Unit,Email', //                      line 1
+      'Current Residents', //                        line 2: a section title, 1 field
+      '1,Ana Cruz,101,ana@x.io', //                  line 3
+      ',VACANT,102,', //                             line 4
+      'ID,Name,Unit,Email', //                       line 5: page break
+      '2,Bo Li,103,bo@x.io', //                      line 6
+      ',,,', //                                      line 7: blank, not reported
+      'Total,,3 units,', //                          line 8
+      'Grand Total: 2 residents', //                 line 9: 1 field
+    ].join('\n');
+    const src = source(text);
+    expect((await readAll(src)).flat().map((r) => r.externalId)).toEqual(['1', '2']);
+    expect(src.report()).toMatchObject({
+      badRowCount: 0,
+      skippedRowCount: 5,
+      skippedRows: [
+        { line: 2, reason: 'a title or note line ("Current Residents")' },
+        { line: 4, reason: 'a vacant unit' },
+        { line: 5, reason: 'the header repeated (a page break in the export)' },
+        { line: 8, reason: 'a summary line ("Total")' },
+        { line: 9, reason: 'a summary line ("Grand Total: 2 residents")' },
+      ],
+    });
+  });
+
+  it('skips a "Total" row even when the id is the first column, but never a row that names someone', async () => {
+    const src = source('ID,Name,Email\n1,Ana Cruz,ana@x.io\nTotal,,\n', { allowBadRows: true });
+    expect((await readAll(src)).flat().map((r) => r.externalId)).toEqual(['1']);
+    expect(src.report().skippedRowCount).toBe(1);
+
+    const damaged = source('Club,ID,Name,Email\nLyon,1,Ana Cruz,ana@x.io\nLyon,,Bo Li,bo@x.io\nLyon,,,cy@x.io\nTotal Fitness,,Dee Roe,\n');
+    const err = await listError(damaged);
+    expect(err.message).toContain('3 bad rows (lines 3, 4, 5)');
+    expect(damaged.report().skippedRowCount).toBe(0);
+  });
+
+  it('refuses an id Excel rounded into scientific notation rather than importing the wrong person', async () => {
+    const err = await listError(source('Client ID,Name\n1.00046E+11,Ana Cruz\n100047,Bo Li\n'));
+    expect(err.message).toContain('line 2: the external id "1.00046E+11" is a number Excel rounded into scientific notation');
+  });
+
+  it('reads ="00123" and \'00123 ids and units as the text Excel was protecting', async () => {
+    const [r] = (await readAll(source('ID,Unit,Name\n="00123",\'0042,Ana Cruz\n'))).flat();
+    expect([r.externalId, r.unit]).toEqual(['00123', '0042']);
+    expect(r.raw.ID).toBe('="00123"');
+  });
+
+  it('separate first and last name columns win over a full-name column', async () => {
+    const [r] = (await readAll(source('ID,Name,First Name,Last Name\n1,"Cruz, Ana María",Ana,Cruz Díaz\n'))).flat();
+    expect([r.firstName, r.lastName]).toEqual(['Ana', 'Cruz Díaz']);
+  });
+});

@@ -12,6 +12,14 @@
  *   explicit forms read in opposite directions: the object is { "E-mail Address": "email" }, the
  *   string is "email=E-mail Address". A column named `fullName` is split into first/last only on
  *   rows where the first and last name columns are both empty or absent.
+ * - Reports, not tables (report-layout.ts): the header is the first of the opening lines that
+ *   identifies people, so a title, a report date or blank lines above it are skipped and the report
+ *   says on which line it was found. Totals, section titles, charge lines, vacant units and a header
+ *   repeated after a page break describe nobody: they are listed as skipped, not as bad rows.
+ * - Cells (contact-cells.ts): a phone cell listing several labelled numbers gives the mobile one,
+ *   an email cell with several addresses gives the first valid-looking one; Excel's ="00123" and
+ *   leading apostrophes are undone; a phone Excel rounded ("5.55123E+9") is dropped with a warning
+ *   and an id it rounded is a bad row, since the lost digits can never be recovered.
  *
  * Why bad rows stop the read
  * A row with the wrong number of fields, no external id, a repeated external id or an over-long
@@ -47,6 +55,9 @@ import {
   readCsvRows,
 } from './parse-csv';
 import { cell, readPersonType, splitFullName, splitTags } from './row-values';
+import { isExcelScientific, pickEmail, pickPhone, unwrapExcelText } from './contact-cells';
+import { findHeaderRow, HEADER_SCAN_ROWS, isHeaderContinuation, joinHeaderRows, skipReason } from './report-layout';
+import { headerKey } from './column-mapping';
 import { MAX_FIELD_CHARS, MAX_TAGS } from '../../sync/record-shape';
 
 export interface CsvBadRow {
@@ -76,6 +87,11 @@ export interface CsvReport {
   badRowCount: number;
   /** Things that did not stop the read but deserve a look (an unknown person type, say). */
   warnings: string[];
+  /** 1-based line of the header row; above 1 when a report title or date came before it. */
+  headerLine: number;
+  /** Lines that describe nobody (totals, section titles, vacant units…), first MAX_LISTED_BAD_ROWS. */
+  skippedRows: CsvBadRow[];
+  skippedRowCount: number;
 }
 
 export interface CsvSourceOptions {
@@ -181,9 +197,16 @@ function summarise(report: CsvReport): string {
   const ignored = report.ignoredColumns.length
     ? ` Ignored columns: ${report.ignoredColumns.map((h) => `"${h}"`).join(', ')}.`
     : '';
+  const header = report.headerLine > 1 ? ` Header row found on line ${report.headerLine}; the lines above it were skipped.` : '';
+  const skipped = report.skippedRowCount
+    ? ` Skipped ${report.skippedRowCount} ${plural(report.skippedRowCount, 'line')} that name nobody (${report.skippedRows
+        .slice(0, 3)
+        .map(formatBadRow)
+        .join('; ')}${report.skippedRowCount > 3 ? '; …' : ''}).`
+    : '';
   return (
     `${report.fileName}: ${report.rows} ${plural(report.rows, 'row')}, ${report.columns} ${plural(report.columns, 'column')} ` +
-    `(${describeEncoding(report.encoding)}, ${describeDelimiter(report.delimiter)}-separated). Mapping: ${mapping}.${ignored}`
+    `(${describeEncoding(report.encoding)}, ${describeDelimiter(report.delimiter)}-separated). Mapping: ${mapping}.${ignored}${header}${skipped}`
   );
 }
 
@@ -223,20 +246,44 @@ async function readCsvFile(
   const { delimiter, body, startLine } = chooseDelimiter(text, opts.delimiter);
   const rows = readCsvRows(body, delimiter, limits, startLine);
 
-  const first = rows.next();
-  if (first.done) throw new CsvError('the file is empty: expected a header row naming the columns.');
-  const header = first.value;
+  // Reports put a title, a date or blank lines above the header: look at the first lines for it.
+  const lead: CsvRow[] = [];
+  while (lead.length < HEADER_SCAN_ROWS) {
+    const next = rows.next();
+    if (next.done) break;
+    lead.push(next.value);
+  }
+  if (lead.length === 0) throw new CsvError('the file is empty: expected a header row naming the columns.');
+  const headerIndex = findHeaderRow(lead, opts.mapping, limits);
+  const header = lead[headerIndex];
   checkHeader(header, limits);
-  const mapping = resolveColumnMapping(header.fields, opts.mapping);
+  let mapping = resolveColumnMapping(header.fields, opts.mapping);
+  let firstData = headerIndex + 1;
+  const below = lead[firstData];
+  if (below && isHeaderContinuation(below, header, mapping)) {
+    try {
+      mapping = resolveColumnMapping(joinHeaderRows(header, below), opts.mapping);
+      firstData++;
+    } catch {
+      // The joined names lost a column the mapping needs: keep the one-row header.
+    }
+  }
   const columnCount = header.fieldCount;
+  const headerKeys = header.fields.map(headerKey);
+  const dataRows = (function* () {
+    for (let i = firstData; i < lead.length; i++) yield lead[i];
+    yield* rows;
+  })();
 
   const records: SourceRecord[] = [];
   const badRows: CsvBadRow[] = [];
   let badRowCount = 0;
   const warnings: string[] = [];
   let warningCount = 0;
+  const skippedRows: CsvBadRow[] = [];
+  let skippedRowCount = 0;
   const seenIds = new Map<string, number>();
-  let dataRows = 0;
+  let dataRowCount = 0;
 
   const addBad = (line: number, reason: string): void => {
     badRowCount++;
@@ -247,19 +294,24 @@ async function readCsvFile(
     if (warnings.length < MAX_WARNINGS) warnings.push(message);
   };
 
-  for (const row of rows) {
-    dataRows++;
-    if (dataRows % ROWS_PER_SLICE === 0) {
+  for (const row of dataRows) {
+    dataRowCount++;
+    if (dataRowCount % ROWS_PER_SLICE === 0) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       signal?.throwIfAborted();
     }
-    const reason = checkRow(row, mapping, columnCount, limits.maxFieldLength);
-    if (reason === 'blank') continue;
-    if (reason) {
-      addBad(row.line, reason);
+    const verdict = checkRow(row, mapping, columnCount, limits.maxFieldLength, headerKeys);
+    if (verdict?.kind === 'blank') continue;
+    if (verdict?.kind === 'skip') {
+      skippedRowCount++;
+      if (skippedRows.length < MAX_LISTED_BAD_ROWS) skippedRows.push({ line: row.line, reason: verdict.reason });
       continue;
     }
-    const externalId = cell(row.fields[mapping.columns.externalId!])!;
+    if (verdict) {
+      addBad(row.line, verdict.reason);
+      continue;
+    }
+    const externalId = readExternalId(row, mapping)!;
     const seenOn = seenIds.get(externalId);
     if (seenOn !== undefined) {
       addBad(row.line, `external id "${externalId}" is already used on line ${seenOn}`);
@@ -276,7 +328,7 @@ async function readCsvFile(
       fileName: opts.fileName,
       encoding,
       delimiter,
-      rows: dataRows,
+      rows: dataRowCount,
       records: records.length,
       columns: columnCount,
       headers: mapping.headers,
@@ -286,8 +338,17 @@ async function readCsvFile(
       badRows,
       badRowCount,
       warnings,
+      headerLine: header.line,
+      skippedRows,
+      skippedRowCount,
     },
   };
+}
+
+/** The id cell without the marks Excel exports leave on it (="00123", '00123), or null. */
+function readExternalId(row: CsvRow, mapping: ResolvedMapping): string | null {
+  const value = cell(row.fields[mapping.columns.externalId!]);
+  return value === null ? null : cell(unwrapExcelText(value));
 }
 
 /** A damaged header makes every row meaningless, so it fails the file rather than one row. */
@@ -310,34 +371,50 @@ function checkHeader(header: CsvRow, limits: CsvLimits): void {
   }
 }
 
-/** Why a row cannot be used (plain language), 'blank' for a row of empty cells, or null. */
+type RowVerdict = { kind: 'blank' } | { kind: 'skip'; reason: string } | { kind: 'bad'; reason: string };
+
+/**
+ * What to do with a data row: null to read it as a person; 'blank' for a row of empty cells;
+ * 'skip' for a line that describes nobody (a total, a section title…, see report-layout.ts);
+ * 'bad' with a plain-language reason for a row that should have been a person and cannot be.
+ */
 function checkRow(
   row: CsvRow,
   mapping: ResolvedMapping,
   columnCount: number,
   maxFieldLength: number,
-): string | 'blank' | null {
+  headerKeys: string[],
+): RowVerdict | null {
+  const bad = (reason: string): RowVerdict => ({ kind: 'bad', reason });
   const columnName = (index: number): string => mapping.headers[index] ?? `column ${index + 1}`;
   if (row.problem?.kind === 'field-too-long') {
-    return `the "${columnName(row.problem.field)}" value is ${formatCount(row.problem.length)} characters long; the limit is ${formatCount(maxFieldLength)}`;
+    return bad(`the "${columnName(row.problem.field)}" value is ${formatCount(row.problem.length)} characters long; the limit is ${formatCount(maxFieldLength)}`);
   }
   if (row.problem?.kind === 'text-after-quote') {
-    return `the "${columnName(row.problem.field)}" value has text after its closing quote (a quote inside a value must be doubled: "")`;
+    return bad(`the "${columnName(row.problem.field)}" value has text after its closing quote (a quote inside a value must be doubled: "")`);
   }
   // Spreadsheets export fully empty rows as ",,,,"; they describe nobody.
-  if (row.fieldCount <= row.fields.length && row.fields.every(isBlank)) return 'blank';
+  if (row.fieldCount <= row.fields.length && row.fields.every(isBlank)) return { kind: 'blank' };
+  if (row.fieldCount <= row.fields.length) {
+    const skip = skipReason(row, mapping, headerKeys);
+    if (skip) return { kind: 'skip', reason: skip };
+  }
   if (row.fieldCount !== columnCount) {
     // A trailing delimiter on some rows only adds empty fields at the end: harmless.
     const extrasEmpty =
       row.fieldCount > columnCount &&
       row.fieldCount <= row.fields.length &&
       row.fields.slice(columnCount).every(isBlank);
-    if (!extrasEmpty) return `${formatCount(row.fieldCount)} fields, expected ${columnCount}`;
+    if (!extrasEmpty) return bad(`${formatCount(row.fieldCount)} fields, expected ${columnCount}`);
   }
-  if (cell(row.fields[mapping.columns.externalId!]) === null) {
-    return `no external id (the "${mapping.byField.externalId}" column is empty)`;
+  const id = readExternalId(row, mapping);
+  if (id === null) return bad(`no external id (the "${mapping.byField.externalId}" column is empty)`);
+  if (isExcelScientific(id)) {
+    // Rounded ids collide and name the wrong people: never guess the lost digits.
+    return bad(`the external id "${id}" is a number Excel rounded into scientific notation; format the "${mapping.byField.externalId}" column as text and export again`);
   }
-  return fieldLimitProblem(row, mapping, columnName);
+  const limit = fieldLimitProblem(row, mapping, columnName);
+  return limit === null ? null : bad(limit);
 }
 
 /**
@@ -394,6 +471,11 @@ function toRecord(
     else warn(`line ${row.line}: type "${typeCell}" is not one of resident, staff, visitor, member; used ${defaultType ?? 'the site default'}`);
   }
 
+  const email = pickEmail(get('email'));
+  const phone = pickPhone(get('phone'));
+  if (phone.note) warn(`line ${row.line}: ${phone.note}`);
+  const unitCell = get('unit');
+
   const tagsCell = get('tags');
   const raw: Record<string, string> = {};
   for (let i = 0; i < headers.length; i++) {
@@ -409,9 +491,9 @@ function toRecord(
     externalId,
     firstName,
     lastName,
-    email: get('email'),
-    phone: get('phone'),
-    unit: get('unit'),
+    email: email.value,
+    phone: phone.value,
+    unit: unitCell === null ? null : cell(unwrapExcelText(unitCell)),
     status: get('status'),
     type,
     ...(tagsCell !== null ? { tags: splitTags(tagsCell) } : {}),

@@ -81,6 +81,11 @@ describe('detectDelimiter', () => {
     expect(detectDelimiter('ID;Name\n1;Ana, B\n2;Bo\n3;Cy, D, E\n')).toBe(';');
   });
 
+  it('is not misled by a report title or date on the first lines', () => {
+    expect(detectDelimiter('Resident List\nAs of 11/23/2026\n\nID;Name;Email\n1;"Cruz, Ana";a@x.io\n2;Bo;b@x.io\n')).toBe(';');
+    expect(detectDelimiter('Tenant Directory\nID\tName\n1\tAna\n')).toBe('\t');
+  });
+
   it('defaults to comma for a single column', () => {
     expect(detectDelimiter('ID\n1\n2\n')).toBe(',');
   });

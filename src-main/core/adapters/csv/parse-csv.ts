@@ -181,9 +181,11 @@ export function readSepLine(text: string): { delimiter: CsvDelimiter; rest: stri
 }
 
 /**
- * Picks the delimiter whose first rows have the same, largest-possible field count. Quotes are
- * respected (a comma inside "Smith, Ana" does not count), so a semicolon file full of quoted
- * commas is still seen as a semicolon file. With a single column any delimiter fits; comma wins.
+ * Picks the delimiter that splits the first rows into the same, largest-possible number of
+ * fields. Quotes are respected (a comma inside "Smith, Ana" does not count), so a semicolon file
+ * full of quoted commas is still seen as a semicolon file. The common count is the most frequent
+ * one of two or more fields rather than the first row's: exports often start with a title or a
+ * report date on a line of its own. With a single column any delimiter fits; comma wins.
  */
 export function detectDelimiter(text: string, sampleRows = 20): CsvDelimiter {
   let best: { delimiter: CsvDelimiter; consistent: number; columns: number } = {
@@ -203,14 +205,29 @@ export function detectDelimiter(text: string, sampleRows = 20): CsvDelimiter {
     } catch {
       // The sample may cut a quoted field in two; judge by the rows read so far.
     }
-    if (counts.length === 0 || counts[0] < 2) continue;
-    const columns = counts[0];
+    const columns = modalCount(counts);
+    if (columns < 2) continue;
     const consistent = counts.filter((c) => c === columns).length / counts.length;
     if (consistent > best.consistent || (consistent === best.consistent && columns > best.columns)) {
       best = { delimiter, consistent, columns };
     }
   }
   return best.delimiter;
+}
+
+/** The most frequent field count of two or more (the larger one on a tie), or 1. */
+function modalCount(counts: number[]): number {
+  const freq = new Map<number, number>();
+  for (const c of counts) if (c >= 2) freq.set(c, (freq.get(c) ?? 0) + 1);
+  let mode = 1;
+  let seen = 0;
+  for (const [count, n] of freq) {
+    if (n > seen || (n === seen && count > mode)) {
+      mode = count;
+      seen = n;
+    }
+  }
+  return mode;
 }
 
 /** Reads a whole text: `sep=` line first, then the given or detected delimiter. */
