@@ -51,6 +51,14 @@ describe('the headless CLI', () => {
     ]);
     const why = await cli('why', '--site', 'Maple Court', 'R-2');
     expect(why.text).toMatch(/Bo Kim/);
+
+    // A report export: a title above the header and a total line below the people.
+    const report = join(dir, 'report.csv');
+    writeFileSync(report, 'Tenant Directory\nAs of 11/23/2026\n\nResident ID,First Name,Last Name,Email,Lease Status\nR-1,Ana,Lopez,ana@example.com,Current\nR-2,Bo,Kim,bo@example.com,Current\nTotal,,,,\n');
+    const third = await cli('import-csv', report, '--site', 'Maple Court');
+    expect(third.code).toBe(0);
+    expect(third.text).toMatch(/Header row on line 4/);
+    expect(third.text).toMatch(/Skipped 1 line\(s\) that name nobody:\n {2}line 7: /);
   });
 
   it('says clearly which site it could not find', async () => {

@@ -132,8 +132,11 @@ async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo, argv: st
       out(result, () => {
         const r = result.report;
         io.out(`Read ${r.rows} rows (${r.encoding}, delimiter ${JSON.stringify(r.delimiter)}).`);
+        if (r.headerLine > 1) io.out(`Header row on line ${r.headerLine}; the lines above it were skipped.`);
         if (r.ignoredColumns.length) io.out(`Ignored columns: ${r.ignoredColumns.join(', ')}`);
         for (const bad of r.badRows) io.out(`  line ${bad.line}: ${bad.reason}`);
+        if (r.skippedRowCount) io.out(`Skipped ${r.skippedRowCount} line(s) that name nobody:`);
+        for (const skipped of r.skippedRows) io.out(`  line ${skipped.line}: ${skipped.reason}`);
         for (const w of result.warnings) io.out(`Note: ${w}`);
         table([result.run], ['status', 'total', 'counts', 'error']);
       });
