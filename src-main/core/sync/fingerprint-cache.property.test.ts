@@ -126,5 +126,7 @@ describe('fingerprints kept between passes (property)', () => {
       }),
       { numRuns: 80 },
     );
-  });
+    // Up to 1,600 real passes on two SQLite files: about 20 s on a slow 2-core machine, so the
+    // suite's 20 s default would fail it by timing alone.
+  }, 90_000);
 });

@@ -55,6 +55,18 @@ describe('normalisation', () => {
     expect(mapStatus('Sabbatical')).toBe('unknown');
   });
 
+  it('knows the rent-roll and renewal words of real exports, and keeps the doubtful ones unknown', () => {
+    // Still living there: renewing, holding over, or on notice whether or not the unit is re-let.
+    expect(mapStatus('Pending Renewal')).toBe('current');
+    expect(mapStatus('Holdover')).toBe('current');
+    expect(mapStatus('Notice-Unrented')).toBe('notice');
+    expect(mapStatus('Notice-Rented')).toBe('notice');
+    expect(mapStatus('Lease Signed')).toBe('future');
+    expect(mapStatus('Cancelled Applicant')).toBe('inactive');
+    // A guess here could take access away; unknown leaves a synced person's access as it is.
+    for (const doubtful of ['Transferred', 'Vacant', 'Paused', 'On Leave', 'Applicant - Approved']) expect(mapStatus(doubtful)).toBe('unknown');
+  });
+
   it('keeps the reasons an email or phone was dropped on the normalised record', () => {
     const n = normalizeRecord({ externalId: ' R-1 ', firstName: ' Zoë ', lastName: 'Smith', email: 'nope', phone: '99', status: 'Current', raw: {} }, 'US');
     expect(n.externalId).toBe('R-1');

@@ -10,14 +10,17 @@ const WORDS: Record<string, PersonStatus> = Object.create(null) as Record<string
 function add(status: PersonStatus, ...words: string[]) {
   for (const w of words) WORDS[w] = status;
 }
-add('current', 'current', 'current resident', 'in place', 'occupied', 'resident', 'month to month', 'mtm');
+// Renewing or holding over past the lease end, they still live there.
+add('current', 'current', 'current resident', 'in place', 'occupied', 'resident', 'month to month', 'mtm', 'renewal', 'pending renewal', 'renewed', 'holdover', 'hold over');
 add('active', 'active', 'active member', 'in good standing', 'paid');
 // An eviction in progress (Yardi "Eviction", AppFolio "Evict") still lives there until it ends.
-add('notice', 'notice', 'on notice', 'notice given', 'notice to vacate', 'ntv', 'under notice', 'eviction', 'evict');
-add('future', 'future', 'future resident', 'pending', 'approved', 'move in pending', 'pending move in', 'preleased', 'pre leased', 'future lease', 'applicant lease signed');
+add('notice', 'notice', 'on notice', 'notice given', 'notice to vacate', 'ntv', 'under notice', 'eviction', 'evict',
+  // Rent-roll unit states: the resident on notice is there whether or not the unit is re-let.
+  'notice rented', 'notice unrented');
+add('future', 'future', 'future resident', 'pending', 'approved', 'move in pending', 'pending move in', 'preleased', 'pre leased', 'future lease', 'applicant lease signed', 'lease signed');
 add('past', 'past', 'past resident', 'former', 'former resident', 'moved out', 'evicted', 'vacated');
 add('applicant', 'applicant', 'prospect', 'applied', 'application', 'lead', 'guest card', 'waitlist', 'wait list');
-add('inactive', 'inactive', 'cancelled', 'canceled', 'expired', 'suspended', 'frozen', 'lapsed', 'terminated', 'on hold', 'denied', 'declined', 'former applicant', 'non member');
+add('inactive', 'inactive', 'cancelled', 'canceled', 'expired', 'suspended', 'frozen', 'lapsed', 'terminated', 'on hold', 'denied', 'declined', 'former applicant', 'non member', 'cancelled applicant', 'canceled applicant', 'applicant cancelled', 'applicant canceled');
 add('unknown', 'unknown');
 
 export function statusKey(word: string): string {
