@@ -291,6 +291,8 @@ describe('Yardi Voyager: the shapes Voyager publishes', () => {
         resident('t001', { unit: '4C', status: 'Notice' }),
         resident('r001', { householdId: 't001', firstName: 'Liam', email: 'liam@example.com', phone: null, unit: null, status: 'ignored' }),
         resident('r002', { householdId: 't001', firstName: 'Noor', email: null, phone: null, unit: null, status: 'ignored', moveOutDate: '03/31/2001' }),
+        // "1/1/1900" is how some exports say "no date": no move-out, so no lock-out.
+        resident('r003', { householdId: 't001', firstName: 'Ivo', email: 'ivo@example.com', phone: null, unit: null, status: 'ignored', moveOutDate: '1/1/1900' }),
       ],
     });
     const records = await readAll(source);
@@ -300,8 +302,9 @@ describe('Yardi Voyager: the shapes Voyager publishes', () => {
       ['r001', 'Liam', 'liam@example.com', '4C', 'Notice'],
       // One whose own move-out date has passed has left, though the lease goes on.
       ['r002', 'Noor', null, '4C', 'Past'],
+      ['r003', 'Ivo', 'ivo@example.com', '4C', 'Notice'],
     ]);
-    expect(records.map((r) => mapStatus(r.status))).toEqual(['notice', 'notice', 'past']);
+    expect(records.map((r) => mapStatus(r.status))).toEqual(['notice', 'notice', 'past', 'notice']);
     // The roommate is nested under the holder on the wire, as GetResidents sends it.
     expect(fake.requestLog).toHaveLength(1);
     expect(records[1].raw['@_Code']).toBe('r001');

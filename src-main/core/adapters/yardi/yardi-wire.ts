@@ -317,7 +317,9 @@ function dayOf(text: string | null): number | null {
   const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})/.exec(text);
   const iso = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
   const ms = us ? Date.UTC(+us[3], +us[1] - 1, +us[2]) : iso ? Date.UTC(+iso[1], +iso[2] - 1, +iso[3]) : NaN;
-  return Number.isFinite(ms) ? Math.floor(ms / 86_400_000) : null;
+  // "1/1/1900" and the like are "no date" placeholders, not a move-out that disables someone.
+  if (!Number.isFinite(ms) || new Date(ms).getUTCFullYear() < 1950) return null;
+  return Math.floor(ms / 86_400_000);
 }
 
 /**
