@@ -126,6 +126,12 @@ describe('AppFolio Database API (v0) with filters[LastUpdatedAtFrom]', () => {
     expect(f.v0Queries.map((q) => q['page[number]'])).toEqual(['1', '2', '3']);
   });
 
+  it('without next_page_path, a short page (the server caps page[size]) is not taken for the end', async () => {
+    const f = await start(Array.from({ length: 3 }, (_, i) => tenant(i + 1)), { omitNextPagePath: true, maxV0PageSize: 1 });
+    expect((await readAll(v0Source(f))).map((r) => r.externalId)).toEqual(['1', '2', '3']);
+    expect(f.v0Queries.map((q) => q['page[number]'])).toEqual(['1', '2', '3', '4']);
+  });
+
   it('returns only tenants changed since the token, and moves the token to the latest change seen', async () => {
     const f = await start([tenant(1), tenant(2), tenant(3)]);
     const c = v0Source(f);

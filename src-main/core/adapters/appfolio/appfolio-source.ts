@@ -200,8 +200,11 @@ function databaseApiSource(
         current = new URL(link, current).toString();
         nextPath = next.path;
         nextQuery = next.query;
-      } else if (data.next_page_path === undefined && data.data.length >= size) {
-        // A server that does not say where the next page is: a full page means there may be more.
+      } else if (data.next_page_path === undefined && data.data.length > 0) {
+        // A server that does not say where the next page is: only an empty page ends the list. A
+        // short page does not (a server may cap page[size] below what we asked), and stopping
+        // there would drop, and disable, everyone after it. A server that ignores page[number]
+        // repeats tenants, which fails the read above.
         nextQuery = { ...call.query, 'page[number]': String(n + 1) };
       } else {
         return;

@@ -226,6 +226,28 @@ describe('MRI published shapes (audit)', () => {
     }
   });
 
+  it('fails a read on a 200 with an empty body instead of taking it for an empty property (or the last page)', async () => {
+    const server = await plain((req) =>
+      req.query.get('RMPROPID') === 'EMPTY'
+        ? { status: 200, body: undefined }
+        : { status: 200, body: { value: [{ ResidentNameID: '9', RMPROPID: 'ONE', FirstName: 'Solo', LastName: 'Row', Status: 'Current' }] } },
+    );
+    try {
+      await expect(readAll(connect(server.url, ['ONE', 'EMPTY']))).rejects.toThrow(/property EMPTY.*empty/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keys a row without a name id by its ResidentID as before, even when it also names the lease (RMLEASEID)', async () => {
+    const server = await plain(() => ({ status: 200, body: { value: [{ ResidentID: 'R7', RMLEASEID: '00000042', RMPROPID: 'HV01', FirstName: 'Ana', LastName: 'Lopez', Status: 'Current' }] } }));
+    try {
+      expect((await readAll(connect(server.url))).map((r) => r.externalId)).toEqual(['R7']);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('pages through the verbose OData shape ({ d: { results, __next } })', async () => {
     const server = await plain((req) => {
       const page = Number(req.query.get('page') ?? '0');

@@ -101,10 +101,10 @@ export function createMriSource(opts: MriSourceOptions): SourceConnector {
       if (vendor && reply.status !== 401 && reply.status !== 403) throw new UpstreamError(`${err.message.replace(/\.$/, '')}: "${vendor}".`, err.status, err.retryable);
       throw err;
     }
-    if (!parsed.ok) {
-      if (reply.text.trim() === '') return { rows: [], nextLink: null };
-      throw malformed(what, 'the answer is not complete JSON (it may have been cut off)');
-    }
+    // An empty 200 body is not "nobody lives here": it is what a dropped or cut-off answer looks
+    // like, and reading it as an empty property would disable everyone in it. (204 says "no
+    // content" on purpose and is read as empty above.)
+    if (!parsed.ok) throw malformed(what, reply.text.trim() === '' ? 'the answer is empty' : 'the answer is not complete JSON (it may have been cut off)');
     const page = readMriPage(parsed.value);
     if (!page.ok) {
       if (vendor) throw new UpstreamError(`MRI refused the request while ${what}: "${vendor}".`, reply.status);

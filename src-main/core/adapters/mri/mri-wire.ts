@@ -21,7 +21,9 @@ export const MRI_RESIDENTS_API = 'MRI_S-PMRM_ResidentsByPropertyID';
 
 const FIELDS = {
   personId: ['ResidentNameID', 'NameID', 'NameId', 'ResidentNameId'],
-  householdId: ['RMLEASEID', 'LeaseID', 'LeaseId', 'ResidentID', 'ResidentId'],
+  // ResidentID first: it is what a row without a name id was always keyed by, and a person whose
+  // id moved to the lease id would read as someone leaving (and be disabled).
+  householdId: ['ResidentID', 'ResidentId', 'RMLEASEID', 'LeaseID', 'LeaseId'],
   propertyId: ['RMPROPID', 'RMPropID', 'RMPropertyID', 'PropertyID', 'PropertyId', 'ResidentsPropertyId'],
   buildingId: ['RMBLDGID', 'RMBldgID', 'BuildingID', 'BuildingId'],
   unitId: ['UNITID', 'UnitID', 'UnitId'],

@@ -8,7 +8,7 @@ import { startYardiFake } from './fake-yardi';
 import type { YardiFake, YardiFakeOptions, YardiFakeResident } from './fake-yardi';
 import { createYardiSource } from './yardi-source';
 import type { YardiSourceOptions } from './yardi-source';
-import { GET_RESIDENTS_ACTION, YARDI_NS } from './yardi-wire';
+import { GET_RESIDENTS_ACTION, YARDI_NS, personIdOf } from './yardi-wire';
 import { soapFaultEnvelope } from './soap';
 import { yardiSourceSpec } from './index';
 
@@ -403,5 +403,15 @@ describe('Yardi Voyager: the shapes Voyager publishes', () => {
     const err = await failure(readAll(source));
     expect(err!.message).toContain('License rejected: •••');
     for (const line of license.split('\n')) expect(err!.message).not.toContain(line);
+  });
+});
+
+describe('Yardi Voyager: stable ids', () => {
+  it('keys a MITS customer by its Identification even when it also carries a Code, as it always was', () => {
+    const customer = { Identification: [{ '@_IDType': 'ResidentID', '@_IDValue': 't0001234' }], Code: 'HV-7', Name: { FirstName: 'Ana', LastName: 'Lopez' } };
+    expect(personIdOf(customer)).toBe('t0001234');
+    // The GetResidents layout has no Identification: its tCode (and a roommate's Code) is the id.
+    expect(personIdOf({ '@_tCode': 't0005678', Code: 'X' })).toBe('t0005678');
+    expect(personIdOf({ '@_Code': 'r0000042' })).toBe('r0000042');
   });
 });

@@ -223,11 +223,13 @@ export function customerId(c: XmlNode): string | null {
 }
 
 /**
- * A person's Yardi code: a Resident's tCode, a roommate's Code, or a MITS customer's
- * Identification.
+ * A person's Yardi code: a MITS customer's Identification, a Resident's tCode, or a roommate's
+ * Code. Identification goes first because it is what MITS customers were always keyed by: a
+ * customer that also carries a Code must keep the id it had, or it would read as one person
+ * leaving (and being disabled) and another arriving.
  */
 export function personIdOf(n: XmlNode): string | null {
-  return field(n, 'tCode') ?? field(n, 'Code') ?? customerId(n) ?? field(n, 'CustomerID');
+  return customerId(n) ?? field(n, 'tCode') ?? field(n, 'Code') ?? field(n, 'CustomerID');
 }
 
 /** Phone kinds, most useful first; anything else after them, and faxes never. */
