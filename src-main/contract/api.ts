@@ -11,6 +11,7 @@ import { settingsCalls } from './calls/settings';
 import { connectionsCalls } from './calls/connections';
 import { locationsCalls } from './calls/locations';
 import { decisionsCalls } from './calls/decisions';
+import { csvCalls } from './calls/csv';
 
 /**
  * The one API contract. Every call is declared here once; the core must implement all of them
@@ -28,6 +29,7 @@ export const api = {
   ...connectionsCalls,
   ...locationsCalls,
   ...decisionsCalls,
+  ...csvCalls,
 } satisfies Record<string, CallSpec>;
 
 export type Api = typeof api;

@@ -201,3 +201,88 @@ export interface Page<T> {
   total: number;
   rows: T[];
 }
+
+/** The record fields a CSV column can feed (the reader's CsvField list, repeated here so the contract stays free of core code). */
+export const CSV_IMPORT_FIELDS = [
+  'externalId',
+  'firstName',
+  'lastName',
+  'fullName',
+  'email',
+  'phone',
+  'unit',
+  'status',
+  'type',
+  'siteKey',
+  'tags',
+] as const;
+export type CsvImportField = (typeof CSV_IMPORT_FIELDS)[number];
+
+/** One choice in the "Rollcall field" select of the CSV mapping table. */
+export interface CsvFieldOption {
+  field: CsvImportField;
+  label: string;
+  /** Every file needs this one (the id that keys people between passes). */
+  required: boolean;
+}
+
+/** A line of the file that was not read as a person, and why (without the line: "7 fields, expected 9"). */
+export interface CsvLineNote {
+  line: number;
+  reason: string;
+}
+
+/** How the CSV reader understood a file. Nothing in it is stored. */
+export interface CsvReportDto {
+  fileName: string;
+  encoding: string;
+  /** "UTF-8", "Windows-1252 (Latin-1)"… */
+  encodingLabel: string;
+  delimiter: string;
+  /** "comma", "semicolon", "tab", "pipe". */
+  delimiterLabel: string;
+  /** 1-based line of the header row; above 1 when a report title came first. */
+  headerLine: number;
+  rows: number;
+  records: number;
+  columns: number;
+  headers: string[];
+  /** Field → header, guessed or given. */
+  mapping: Partial<Record<CsvImportField, string>>;
+  explicitFields: CsvImportField[];
+  ignoredColumns: string[];
+  badRows: CsvLineNote[];
+  badRowCount: number;
+  skippedRows: CsvLineNote[];
+  skippedRowCount: number;
+  warnings: string[];
+}
+
+/** One person as Rollcall would read them from the file (before any sync rule). */
+export interface CsvSampleRecord {
+  externalId: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  phone: string | null;
+  unit: string | null;
+  /** The status word as the file has it. */
+  status: string | null;
+}
+
+export interface CsvInspectDto extends CsvReportDto {
+  /** The first records as read. */
+  sample: CsvSampleRecord[];
+  fields: CsvFieldOption[];
+  /** Whether the site's integrations block is on; when off, an import syncs nothing unless it is turned on. */
+  integrationsEnabled: boolean;
+}
+
+export interface CsvImportResultDto {
+  report: CsvReportDto;
+  run: SyncRunDto;
+  warnings: string[];
+}
+
+/** Largest CSV file the console takes (as file bytes, before base64). */
+export const CSV_IMPORT_MAX_BYTES = 20 * 1024 * 1024;

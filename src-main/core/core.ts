@@ -23,6 +23,7 @@ import { settingsHandlers } from './handlers/settings-handlers';
 import { connectionsHandlers } from './handlers/connections-handlers';
 import { locationsHandlers } from './handlers/locations-handlers';
 import { decisionsHandlers } from './handlers/decisions-handlers';
+import { csvHandlers } from './handlers/csv-handlers';
 import { parseJson } from './sql-helpers';
 import type { SecretStore } from './secrets/secret-store';
 import { ConnectionSecrets } from './secrets/connection-secrets';
@@ -118,6 +119,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     ...connectionsHandlers(ctx),
     ...locationsHandlers(ctx),
     ...decisionsHandlers(ctx),
+    ...csvHandlers(ctx),
     ...demo.handlers(),
   };
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SyncRunDto } from '../contract/dto';
+import type { SyncRunDto, SyncTrigger } from '../contract/dto';
 import { ApiError } from '../contract/errors';
 import { createCsvSource } from './adapters/csv';
-import type { CsvReport } from './adapters/csv';
+import type { ColumnMappingInput, CsvReport } from './adapters/csv';
 import type { SourceConnection } from './db/entities';
 import type { CoreContext } from './handlers/core-context';
 import { settingsView } from './handlers/settings-handlers';
@@ -13,11 +13,14 @@ export interface CsvImportInput {
   siteId: string;
   fileName: string;
   bytes: Uint8Array;
-  mapping?: string;
+  /** The CLI's "field=Header" string, or the console's { header: field } object. */
+  mapping?: ColumnMappingInput;
   allowBadRows?: boolean;
   dryRun?: boolean;
   /** Turn the site's integrations block on if it is off (an explicit admin choice). */
   enableIntegrations?: boolean;
+  /** How the pass shows in the activity log: 'cli' (the default) or 'manual' from the console. */
+  trigger?: SyncTrigger;
 }
 
 export interface CsvImportResult {
@@ -37,7 +40,7 @@ function importsDir(ctx: CoreContext) {
  */
 export function csvSourceFor(dataDir: string, conn: SourceConnection) {
   const stored = join(dataDir, 'imports', `${conn.id}.csv`);
-  const cfg = conn.config as { fileName?: string; mapping?: string; allowBadRows?: boolean };
+  const cfg = conn.config as { fileName?: string; mapping?: ColumnMappingInput; allowBadRows?: boolean };
   return createCsvSource({
     bytes: async () => readFileSync(stored),
     fileName: cfg.fileName ?? 'import.csv',
@@ -80,7 +83,7 @@ export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promis
     }
     ctx.upstreams.overrides.set(id, preview);
     try {
-      const run = await ctx.engine.runSite(input.siteId, { trigger: 'cli', dryRun: true });
+      const run = await ctx.engine.runSite(input.siteId, { trigger: input.trigger ?? 'cli', dryRun: true });
       return { report, run, warnings };
     } finally {
       ctx.upstreams.overrides.delete(id);
@@ -100,6 +103,6 @@ export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promis
   const tmp = join(dir, `${conn}.csv.tmp`);
   writeFileSync(tmp, input.bytes);
   renameSync(tmp, join(dir, `${conn}.csv`));
-  const run = await ctx.engine.runSite(input.siteId, { trigger: 'cli' });
+  const run = await ctx.engine.runSite(input.siteId, { trigger: input.trigger ?? 'cli' });
   return { report, run, warnings };
 }

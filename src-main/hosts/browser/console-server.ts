@@ -30,8 +30,11 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-/** Largest message a page may send; calls are small, anything bigger is hostile or a bug. */
-const MAX_MESSAGE_BYTES = 1024 * 1024;
+/**
+ * Largest message a page may send. Calls are small except a CSV import, which carries its file
+ * (up to 20 MB, so about 27 MB as base64); anything bigger is hostile or a bug.
+ */
+const MAX_MESSAGE_BYTES = 28 * 1024 * 1024;
 
 export function browserContentSecurityPolicy(port: number): string {
   return contentSecurityPolicy({ connectSrc: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] });
