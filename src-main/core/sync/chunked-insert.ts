@@ -50,4 +50,3 @@ export class ChunkedInsert {
 export function sqlText(value: string | null): string {
   return value === null ? 'NULL' : `'${value.replaceAll("'", "''")}'`;
 }
-
