@@ -202,7 +202,7 @@ export interface Page<T> {
   rows: T[];
 }
 
-/** The record fields a CSV column can feed (the reader's CsvField list, repeated here so the contract stays free of core code). */
+/** The record fields a CSV column can feed (the CSV reader's CSV_FIELDS is this list). */
 export const CSV_IMPORT_FIELDS = [
   'externalId',
   'firstName',

@@ -1,13 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exportActivityCsv } from './activity/activity-export';
 import { getActivity, listActivity } from './activity/activity-queries';
-import { createCore } from './core';
-import type { Core } from './core';
-import { dispatch } from '../contract/dispatch';
-import type { CallInput, CallName, CallOutput } from '../contract/api';
+import { emptyCoresPerTest } from './test-empty-core';
 
 /*
  * Hostile and broken CSV files through the real import: the file is read, reported on and synced
@@ -15,31 +9,17 @@ import type { CallInput, CallName, CallOutput } from '../contract/api';
  * clear error, never a crash and never a person lost or disabled.
  */
 
-const dirs: string[] = [];
-const cores: Core[] = [];
-afterEach(async () => {
-  for (const c of cores.splice(0)) await c.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const startCore = emptyCoresPerTest();
 
 async function start() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rollcall-csv-hostile-'));
-  dirs.push(dataDir);
-  const core = await createCore({ dataDir, host: 'test', seedDemoWhenEmpty: false });
-  cores.push(core);
-  const call = async <K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> => {
-    const out = await dispatch(core.handlers, name, input, { role: 'manager' });
-    if (!out.ok) throw Object.assign(new Error(out.error.message), out.error);
-    return out.result as CallOutput<K>;
-  };
-  const site = await call('sites.create', { name: 'Tower' });
+  const { core, call, siteId } = await startCore('Tower');
   const people = () =>
-    core.db.sqlite.prepare('SELECT external_id, first_name, last_name, email, access_enabled FROM person WHERE site_id = ? ORDER BY external_id').all(site.id) as Array<
+    core.db.sqlite.prepare('SELECT external_id, first_name, last_name, email, access_enabled FROM person WHERE site_id = ? ORDER BY external_id').all(siteId) as Array<
       Record<string, unknown>
     >;
   const importFile = (bytes: Uint8Array | string, fileName = 'people.csv') =>
-    core.importCsv({ siteId: site.id, fileName, bytes: typeof bytes === 'string' ? utf8(bytes) : bytes, enableIntegrations: true });
-  return { core, call, siteId: site.id, people, importFile };
+    core.importCsv({ siteId, fileName, bytes: typeof bytes === 'string' ? utf8(bytes) : bytes, enableIntegrations: true });
+  return { core, call, siteId, people, importFile };
 }
 
 const utf8 = (text: string) => new TextEncoder().encode(text);

@@ -1,33 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCore } from '../core';
-import type { Core } from '../core';
-import { dispatch } from '../../contract/dispatch';
-import type { CallInput, CallName, CallOutput } from '../../contract/api';
-import type { Role } from '../../contract/define';
+import { describe, expect, it } from 'vitest';
+import { emptyCoresPerTest } from '../test-empty-core';
 
-const dirs: string[] = [];
-const cores: Core[] = [];
-afterEach(async () => {
-  for (const c of cores.splice(0)) await c.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function start() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rollcall-csv-'));
-  dirs.push(dataDir);
-  const core = await createCore({ dataDir, host: 'test', seedDemoWhenEmpty: false });
-  cores.push(core);
-  const call = async <K extends CallName>(name: K, input: CallInput<K>, role: Role = 'manager'): Promise<CallOutput<K>> => {
-    const out = await dispatch(core.handlers, name, input, { role });
-    if (!out.ok) throw Object.assign(new Error(out.error.message), out.error);
-    return out.result as CallOutput<K>;
-  };
-  const site = await call('sites.create', { name: 'Maple Court' });
-  return { core, call, dataDir, siteId: site.id };
-}
+const startCore = emptyCoresPerTest();
+const start = () => startCore('Maple Court');
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 

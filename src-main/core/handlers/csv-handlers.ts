@@ -1,6 +1,6 @@
 import type { Handlers } from '../../contract/rpc';
 import { CSV_IMPORT_MAX_BYTES } from '../../contract/dto';
-import type { CsvFieldOption, CsvImportField, CsvInspectDto, CsvReportDto, CsvSampleRecord } from '../../contract/dto';
+import type { CsvFieldOption, CsvInspectDto, CsvReportDto, CsvSampleRecord } from '../../contract/dto';
 import { ApiError } from '../../contract/errors';
 import { createCsvSource, CSV_FIELDS, describeDelimiter, describeEncoding } from '../adapters/csv';
 import type { CsvField, CsvReport } from '../adapters/csv';
@@ -10,11 +10,6 @@ import { importCsv } from '../csv-import';
 import { requireSite } from './core-context';
 import type { CoreContext } from './core-context';
 import { settingsView } from './settings-handlers';
-
-// The contract repeats the reader's field list; these two lines stop them drifting apart.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-const fieldsMatch: Same<CsvField, CsvImportField> = true;
-void fieldsMatch;
 
 /** How many records csv.inspect shows "as Rollcall reads them". */
 export const CSV_SAMPLE_SIZE = 20;

@@ -1,3 +1,5 @@
+import { CSV_IMPORT_FIELDS } from '../../../contract/dto';
+import type { CsvImportField } from '../../../contract/dto';
 import { CsvError } from './csv-error';
 
 /**
@@ -8,20 +10,9 @@ import { CsvError } from './csv-error';
  * is still guessed. Columns that feed nothing are reported as ignored and kept in `raw`.
  */
 
-export const CSV_FIELDS = [
-  'externalId',
-  'firstName',
-  'lastName',
-  'fullName',
-  'email',
-  'phone',
-  'unit',
-  'status',
-  'type',
-  'siteKey',
-  'tags',
-] as const;
-export type CsvField = (typeof CSV_FIELDS)[number];
+/** The record fields a column can feed: declared once, in the contract, where the console's mapping table needs them too. */
+export const CSV_FIELDS = CSV_IMPORT_FIELDS;
+export type CsvField = CsvImportField;
 
 /**
  * An explicit mapping: an object from header to field (null or 'ignore' keeps a column out of the
