@@ -65,14 +65,21 @@ test('import a CSV export from the console: inspect, remap a column, preview, im
   await dialog.getByTestId('csv-preview-run').click();
   const preview = dialog.getByTestId('csv-preview');
   await expect(preview).toContainText('nothing was changed');
-  await expect(preview.getByTestId('preview-counts').locator('[data-outcome="added"]')).toHaveAttribute('data-count', '3');
+  // The file's own outcomes, apart from the pass over the site's other source (the demo PMS)…
+  const fileCounts = preview.getByTestId('csv-preview-file-counts');
+  await expect(fileCounts.locator('[data-outcome="added"]')).toHaveAttribute('data-count', '3');
+  await expect(fileCounts.locator('[data-outcome="processed"]')).toHaveCount(0);
+  await expect(preview.getByTestId('preview-counts').locator('[data-outcome="processed"]')).toBeVisible();
+  // …and the file's people lead the list of people affected.
+  await expect(preview.getByTestId('preview-person').first()).toContainText('Added');
   await shot('csv-import-preview');
 
   await dialog.getByTestId('csv-import-run').click();
   const done = dialog.getByTestId('csv-done');
   await expect(done).toBeVisible();
   await expect(dialog.getByTestId('csv-done-status')).toHaveText('Complete');
-  await expect(done.locator('[data-outcome="added"]')).toHaveAttribute('data-count', '3');
+  await expect(done.getByTestId('csv-done-counts').locator('[data-outcome="added"]')).toHaveAttribute('data-count', '3');
+  await expect(done.getByTestId('csv-done-pass-counts').locator('[data-outcome="processed"]')).toBeVisible();
   await expect(dialog.getByTestId('csv-open-activity')).toBeVisible();
   await shot('csv-import-done');
 

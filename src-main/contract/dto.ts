@@ -282,6 +282,10 @@ export interface CsvImportResultDto {
   report: CsvReportDto;
   run: SyncRunDto;
   warnings: string[];
+  /** The site's CSV source; the run's counts cover every source of the site. */
+  sourceConnectionId: string;
+  /** What the pass did with this file's records alone. */
+  fileCounts: OutcomeCounts;
 }
 
 /** Largest CSV file the console takes (as file bytes, before base64). */

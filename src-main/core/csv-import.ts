@@ -27,6 +27,8 @@ export interface CsvImportResult {
   report: CsvReport;
   run: SyncRunDto;
   warnings: string[];
+  /** The source connection the file was read through (for a dry run without an earlier import, a stand-in gone again). */
+  sourceConnectionId: string;
 }
 
 function importsDir(ctx: CoreContext) {
@@ -84,7 +86,7 @@ export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promis
     ctx.upstreams.overrides.set(id, preview);
     try {
       const run = await ctx.engine.runSite(input.siteId, { trigger: input.trigger ?? 'cli', dryRun: true });
-      return { report, run, warnings };
+      return { report, run, warnings, sourceConnectionId: id };
     } finally {
       ctx.upstreams.overrides.delete(id);
       if (!conn) sqlite.prepare('DELETE FROM source_connection WHERE id = ?').run(id);
@@ -104,5 +106,5 @@ export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promis
   writeFileSync(tmp, input.bytes);
   renameSync(tmp, join(dir, `${conn}.csv`));
   const run = await ctx.engine.runSite(input.siteId, { trigger: input.trigger ?? 'cli' });
-  return { report, run, warnings };
+  return { report, run, warnings, sourceConnectionId: conn };
 }

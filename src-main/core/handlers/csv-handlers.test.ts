@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { coresPerTest } from '../decisions/test-core';
 import { emptyCoresPerTest } from '../test-empty-core';
 
 const startCore = emptyCoresPerTest();
 const start = () => startCore('Maple Court');
+const startDemoCore = coresPerTest();
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
@@ -139,6 +141,20 @@ describe('csv.import', () => {
     expect(await call('people.list', { siteId })).toEqual(before);
     expect(readFileSync(join(dataDir, 'imports', `${source.id}.csv`), 'utf8')).toBe(RENT_ROLL);
     expect((await call('connections.list', { siteId })).sources.map((s) => s.config)).toEqual([source.config]);
+  });
+
+  it('on a site with other sources, says what the pass did with this file apart from the whole pass', async () => {
+    const demo = await startDemoCore();
+    const file = ['Resident ID,First Name,Last Name,Email,Status', 'C-1,Ada,Quill,ada.quill@example.com,Current', 'C-2,Bo,Reyes,bo.reyes@example.com,Current'].join('\n');
+    const dry = await demo.call('csv.import', { siteId: demo.siteId, fileName: 'extra.csv', content: b64(file), dryRun: true });
+    expect(dry.fileCounts).toEqual({ added: 2 });
+    // The pass also read the demo's property system: its people are in the run's counts, not the file's.
+    expect(dry.run.counts.processed ?? 0).toBeGreaterThan(100);
+    const done = await demo.call('csv.import', { siteId: demo.siteId, fileName: 'extra.csv', content: b64(file) });
+    expect(done.run.status).toBe('complete');
+    expect(done.fileCounts).toEqual({ added: 2 });
+    const [csvSource] = (await demo.call('connections.list', { siteId: demo.siteId })).sources.filter((c) => c.kind === 'csv');
+    expect(done.sourceConnectionId).toBe(csvSource.id);
   });
 
   it('is for managers only: the front desk is refused both calls', async () => {

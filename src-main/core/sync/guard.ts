@@ -77,6 +77,8 @@ export interface SyncPreview extends ContractPreview {
   /** Everyone who would be added, updated, disabled or held (capped; `peopleTotal` says how many). */
   people: PreviewPerson[];
   peopleTotal: number;
+  /** The same outcomes source by source (a pass reads every enabled source of the site). */
+  sources: Array<{ sourceConnectionId: string; name: string; counts: OutcomeCounts }>;
 }
 
 export const PREVIEW_PEOPLE_CAP = 1000;
@@ -129,5 +131,6 @@ export function buildPreview(plan: PassPlan, guard: GuardResult): SyncPreview {
     for (const e of c.unchanged) if (typeof e !== 'string') reasonCounts[e[1]] = (reasonCounts[e[1]] ?? 0) + 1;
   }
   const reason = guard.tripped ? `Held for review: ${guard.reasons.join('; ')}` : null;
-  return { reason, counts: countOutcomes(plan), reasonCounts, guard, people, peopleTotal };
+  const sources = plan.connections.map((c) => ({ sourceConnectionId: c.conn.id, name: c.conn.name, counts: c.counts }));
+  return { reason, counts: countOutcomes(plan), reasonCounts, guard, people, peopleTotal, sources };
 }
