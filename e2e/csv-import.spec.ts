@@ -70,6 +70,8 @@ test('import a CSV export from the console: inspect, remap a column, preview, im
   await expect(fileCounts.locator('[data-outcome="added"]')).toHaveAttribute('data-count', '3');
   await expect(fileCounts.locator('[data-outcome="processed"]')).toHaveCount(0);
   await expect(preview.getByTestId('preview-counts').locator('[data-outcome="processed"]')).toBeVisible();
+  // The preview also counts the site's sources one by one.
+  await expect(preview.getByTestId('preview-sources').locator('li')).toHaveCount(2);
   // …and the file's people lead the list of people affected.
   await expect(preview.getByTestId('preview-person').first()).toContainText('Added');
   await shot('csv-import-preview');
