@@ -84,6 +84,18 @@ describe('Entrata request envelope', () => {
     expect(records.map((r) => r.externalId).sort()).toEqual(['1', '2', '3']);
   });
 
+  it('ends the list where a server refuses the page number, and fails a read refused for any other reason', async () => {
+    const three = [base({ customerId: '1', leaseId: '10' }), base({ customerId: '2', leaseId: '11' }), base({ customerId: '3', leaseId: '12' })];
+    const strict = await start(three, { pastEndError: true });
+    expect((await readAll(source(strict))).map((r) => r.externalId).sort()).toEqual(['1', '2', '3']);
+    // Two leases fill the first page exactly; "page_no 2 is out of range" still marks the end.
+    const exact = await start(three.slice(0, 2), { pastEndError: true });
+    expect((await readAll(source(exact))).map((r) => r.externalId).sort()).toEqual(['1', '2']);
+    // A refusal that says nothing of pages, after a full page, fails the read: nobody is taken for gone.
+    const refusing = await start(three.slice(0, 2), { pastEndError: true, pastEndMessage: 'Request validation failed.' });
+    await expect(readAll(source(refusing))).rejects.toThrow(/Request validation failed/);
+  });
+
   it('uses an address that already names the API root as it is (the API-key gateway)', async () => {
     const f = await start([base({})]);
     const c = createEntrataSource({ url: `${f.url}/ext/orgs/acme/v1`, propertyIds: ['100'], credentials: { kind: 'apikey', apiKey: f.apiKey }, retry: RETRY });

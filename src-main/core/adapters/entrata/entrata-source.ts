@@ -79,6 +79,8 @@ function newRequestId(): number {
 }
 
 // Only an empty *result* reads as empty: "No property found" or "No access found" are faults.
+/** How a server refuses a page number past the last page. */
+const PAGE_REFUSAL = /\bpage(?:_no| number)?\b.*\b(?:out of range|exceeds|invalid|not found|does not exist)\b|\bno more pages\b/i;
 const NO_RECORDS = /\bno\b.*\b(records?|leases?|data|results?|customers?)\b.*\b(found|exist|available)\b/i;
 
 export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector {
@@ -169,9 +171,23 @@ export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector
   async function readProperty(propertyId: string, into: Map<string, SourceRecord>, signal?: AbortSignal): Promise<void> {
     const leaseIds = new Set<string>();
     let total: number | null = null;
+    /** The last page held fewer leases than asked for, and nothing said how many a page holds. */
+    let afterShortPage = false;
     for (let pageNo = 1; pageNo <= MAX_PAGES; pageNo++) {
       const what = `reading page ${pageNo} of the leases of property ${propertyId}`;
-      const { result, raw, paging } = await call('leases', 'getLeases', { propertyId }, leasesResultSchema, what, { signal, page: { no: pageNo, size: pageSize } });
+      const answer = await call('leases', 'getLeases', { propertyId }, leasesResultSchema, what, { signal, page: { no: pageNo, size: pageSize } }).catch(
+        (err: unknown) => {
+          // A server that refuses a page number outright ("page_no 3 is out of range") has shown
+          // where the list ends: after a short page, any definite refusal says so; after a full one
+          // (a list that fills its pages exactly), only a refusal that names the page. Anything that
+          // may pass on a retry, or a refused sign-in, still fails the read.
+          const refusal = err instanceof UpstreamError && !err.retryable && err.status !== 401 && err.status !== 403;
+          if (refusal && (afterShortPage || (pageNo > 1 && PAGE_REFUSAL.test(err.message)))) return null;
+          throw err;
+        },
+      );
+      if (answer === null) break;
+      const { result, raw, paging } = answer;
       if (result === null) break; // "No records found": an empty property, or the page after the last.
       const leases = result.leases.lease;
       const rawLeases = wrappedList((raw as { leases?: unknown }).leases, 'lease') as Record<string, unknown>[];
@@ -212,6 +228,7 @@ export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector
         ? leases.length === 0 || leases.length < page.perPageCount || (total !== null && leaseIds.size >= total)
         : leases.length === 0 || leases.length > pageSize;
       if (done) break;
+      afterShortPage = !page && leases.length < pageSize;
     }
     if (total !== null && leaseIds.size !== total) {
       throw new UpstreamError(`The lease list of property ${propertyId} was incomplete: ${SYSTEM} reported ${total} leases but sent ${leaseIds.size}.`, null, true);

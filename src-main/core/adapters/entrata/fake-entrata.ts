@@ -47,6 +47,10 @@ export interface EntrataFakeOptions {
   maxPageSize?: number;
   /** Ignore page_no / per_page and answer the whole list every time (default false). */
   noPaging?: boolean;
+  /** Refuse a page number past the last page with an error, as some servers do, instead of an empty answer (default false). */
+  pastEndError?: boolean;
+  /** The message of that error (default "page_no N is out of range."). */
+  pastEndMessage?: string;
   /** Add a `pagination` block ({ pageNo, perPageCount, totalCount }) to paged answers (default false). */
   paginationBlock?: boolean;
   /**
@@ -204,7 +208,7 @@ export async function startEntrataFake(opts: EntrataFakeOptions = {}): Promise<E
     if (!Number.isInteger(pageNo) || pageNo < 1 || !Number.isInteger(asked) || asked < 1) return fail(requestId, 301, 'page_no and per_page must be positive whole numbers.');
     const perPageCount = Math.min(asked, maxPage);
     const slice = leases.slice((pageNo - 1) * perPageCount, pageNo * perPageCount);
-    if (slice.length === 0) return empty(requestId);
+    if (slice.length === 0) return opts.pastEndError && pageNo > 1 ? fail(requestId, 301, opts.pastEndMessage ?? `page_no ${pageNo} is out of range.`) : empty(requestId);
     const result: Record<string, unknown> = { leases: list('lease', slice) };
     if (opts.paginationBlock) result.pagination = { pageNo, perPageCount, totalCount: leases.length };
     return envelope(requestId, result);
