@@ -39,6 +39,7 @@ describe('the headless CLI', () => {
     const first = await cli('import-csv', good, '--site', 'Maple Court', '--enable-integrations');
     expect(first.code).toBe(0);
     expect(first.text).toMatch(/Read 2 rows/);
+    expect(first.text).toMatch(/From this file: 2 added\./);
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'Resident ID,First Name,Last Name,Email,Lease Status\nR-1,Ana,Lopez,ana@example.com,Current\nR-2,Bo\n');
     const second = await cli('import-csv', bad, '--site', 'Maple Court');

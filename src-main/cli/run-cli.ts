@@ -138,6 +138,8 @@ async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo, argv: st
         if (r.skippedRowCount) io.out(`Skipped ${r.skippedRowCount} line(s) that name nobody:`);
         for (const skipped of r.skippedRows) io.out(`  line ${skipped.line}: ${skipped.reason}`);
         for (const w of result.warnings) io.out(`Note: ${w}`);
+        const fromFile = Object.entries(result.fileCounts).map(([outcome, n]) => `${n} ${outcome}`);
+        io.out(`From this file: ${fromFile.length ? fromFile.join(', ') : 'nothing'}. The pass, all sources of the site:`);
         table([result.run], ['status', 'total', 'counts', 'error']);
       });
       return result.run.status === 'failed' ? 2 : 0;

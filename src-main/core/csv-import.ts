@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SyncRunDto, SyncTrigger } from '../contract/dto';
+import type { OutcomeCounts, SyncRunDto, SyncTrigger } from '../contract/dto';
 import { ApiError } from '../contract/errors';
 import { createCsvSource } from './adapters/csv';
 import type { ColumnMappingInput, CsvReport } from './adapters/csv';
 import type { SourceConnection } from './db/entities';
 import type { CoreContext } from './handlers/core-context';
 import { settingsView } from './handlers/settings-handlers';
+import { parseJson } from './sql-helpers';
 
 export interface CsvImportInput {
   siteId: string;
@@ -29,6 +30,8 @@ export interface CsvImportResult {
   warnings: string[];
   /** The source connection the file was read through (for a dry run without an earlier import, a stand-in gone again). */
   sourceConnectionId: string;
+  /** What the pass did with the file's own records; `run.counts` covers every source of the site. */
+  fileCounts: OutcomeCounts;
 }
 
 function importsDir(ctx: CoreContext) {
@@ -86,7 +89,7 @@ export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promis
     ctx.upstreams.overrides.set(id, preview);
     try {
       const run = await ctx.engine.runSite(input.siteId, { trigger: input.trigger ?? 'cli', dryRun: true });
-      return { report, run, warnings, sourceConnectionId: id };
+      return { report, run, warnings, sourceConnectionId: id, fileCounts: fileCounts(ctx, run, id) };
     } finally {
       ctx.upstreams.overrides.delete(id);
       if (!conn) sqlite.prepare('DELETE FROM source_connection WHERE id = ?').run(id);
@@ -106,5 +109,17 @@ export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promis
   writeFileSync(tmp, input.bytes);
   renameSync(tmp, join(dir, `${conn}.csv`));
   const run = await ctx.engine.runSite(input.siteId, { trigger: input.trigger ?? 'cli' });
-  return { report, run, warnings, sourceConnectionId: conn };
+  return { report, run, warnings, sourceConnectionId: conn, fileCounts: fileCounts(ctx, run, conn) };
+}
+
+/**
+ * The outcomes of the file's own records: a dry run's preview counts them source by source; an
+ * applied pass leaves them on the connection (last_counts), as it does for every source.
+ */
+function fileCounts(ctx: CoreContext, run: SyncRunDto, connId: string): OutcomeCounts {
+  const preview = run.preview as { sources?: Array<{ sourceConnectionId: string; counts: OutcomeCounts }> } | null;
+  if (preview?.sources) return preview.sources.find((s) => s.sourceConnectionId === connId)?.counts ?? {};
+  if (run.status !== 'complete') return {};
+  const stored = ctx.db.sqlite.prepare('SELECT last_counts FROM source_connection WHERE id = ?').pluck().get(connId) as string | null | undefined;
+  return parseJson<OutcomeCounts>(stored ?? null, {});
 }

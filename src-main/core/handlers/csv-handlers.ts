@@ -1,14 +1,12 @@
 import type { Handlers } from '../../contract/rpc';
 import { CSV_IMPORT_MAX_BYTES } from '../../contract/dto';
-import type { CsvFieldOption, CsvInspectDto, CsvReportDto, CsvSampleRecord, OutcomeCounts } from '../../contract/dto';
+import type { CsvFieldOption, CsvInspectDto, CsvReportDto, CsvSampleRecord } from '../../contract/dto';
 import { ApiError } from '../../contract/errors';
 import { createCsvSource, CSV_FIELDS, describeDelimiter, describeEncoding } from '../adapters/csv';
 import type { CsvField, CsvReport } from '../adapters/csv';
 import { UpstreamError } from '../adapters/types';
 import type { SourceRecord } from '../adapters/types';
 import { importCsv } from '../csv-import';
-import type { CsvImportResult } from '../csv-import';
-import { parseJson } from '../sql-helpers';
 import { requireSite } from './core-context';
 import type { CoreContext } from './core-context';
 import { settingsView } from './settings-handlers';
@@ -133,20 +131,8 @@ export function csvHandlers(ctx: CoreContext): Pick<Handlers, 'csv.inspect' | 'c
         run: result.run,
         warnings: result.warnings.map(consoleWording),
         sourceConnectionId: result.sourceConnectionId,
-        fileCounts: fileCounts(ctx, result),
+        fileCounts: result.fileCounts,
       };
     },
   };
-}
-
-/**
- * The outcomes of the file's own records: a dry run's preview counts them source by source; an
- * applied pass leaves them on the connection (last_counts), as it does for every source.
- */
-function fileCounts(ctx: CoreContext, result: CsvImportResult): OutcomeCounts {
-  const preview = result.run.preview as { sources?: Array<{ sourceConnectionId: string; counts: OutcomeCounts }> } | null;
-  if (preview?.sources) return preview.sources.find((s) => s.sourceConnectionId === result.sourceConnectionId)?.counts ?? {};
-  if (result.run.status !== 'complete') return {};
-  const stored = ctx.db.sqlite.prepare('SELECT last_counts FROM source_connection WHERE id = ?').pluck().get(result.sourceConnectionId) as string | null | undefined;
-  return parseJson<OutcomeCounts>(stored ?? null, {});
 }
