@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SourceRecord } from '../types';
+import { pickEmail, pickPhone as pickCellPhone } from '../contact-cells';
 
 /**
  * AppFolio Reports API v2, tenant directory:
@@ -86,17 +87,14 @@ function entriesOf(v: unknown): string[] {
   return s ? s.split(/[,;\n]/).map((x) => x.trim()).filter(Boolean) : [];
 }
 
-function firstOfList(v: unknown): string | null {
-  return entriesOf(v)[0] ?? null;
+/** The first address of an email cell or list ("a@x.io, b@x.io"): read as the CSV importer reads such cells. */
+function firstEmail(v: unknown): string | null {
+  return pickEmail(entriesOf(v).join(', ') || null).value;
 }
 
 /** "Mobile: (415) 555-0101, Home: 415 555 0102" (or the same as a list) → the mobile number, else the first. */
 export function pickPhone(v: unknown): string | null {
-  const entries = entriesOf(v).map((x) => {
-    const m = /^([A-Za-z ]+):\s*(.+)$/.exec(x);
-    return m ? { label: m[1].trim(), number: m[2].trim() } : { label: '', number: x };
-  });
-  return (entries.find((e) => /mobile|cell/i.test(e.label)) ?? entries[0])?.number ?? null;
+  return pickCellPhone(entriesOf(v).join(', ') || null).value;
 }
 
 /** The report's `tenant` is "Last, First" or "First Last"; used only when the name columns are empty. */
@@ -118,7 +116,7 @@ export function tenantRowToRecord(raw: Record<string, unknown>, r: TenantRow): S
     externalId: tenantId(r),
     firstName: text(r.first_name) ?? fromTenant.first,
     lastName: text(r.last_name) ?? fromTenant.last,
-    email: firstOfList(r.emails),
+    email: firstEmail(r.emails),
     phone: pickPhone(r.phone_numbers),
     unit: text(r.unit) ?? text(r.unit_name),
     // AppFolio's word (Current, Notice, Future, Past, Evict), for the engine to map.

@@ -16,7 +16,7 @@
  *   identifies people, so a title, a report date or blank lines above it are skipped and the report
  *   says on which line it was found. Totals, section titles, charge lines, vacant units and a header
  *   repeated after a page break describe nobody: they are listed as skipped, not as bad rows.
- * - Cells (contact-cells.ts): a phone cell listing several labelled numbers gives the mobile one,
+ * - Cells (../contact-cells.ts): a phone cell listing several labelled numbers gives the mobile one,
  *   an email cell with several addresses gives the first valid-looking one; Excel's ="00123" and
  *   leading apostrophes are undone; a phone Excel rounded ("5.55123E+9") is dropped with a warning
  *   and an id it rounded is a bad row, since the lost digits can never be recovered.
@@ -55,7 +55,7 @@ import {
   readCsvRows,
 } from './parse-csv';
 import { cell, readPersonType, splitFullName, splitTags } from './row-values';
-import { isExcelScientific, pickEmail, pickPhone, unwrapExcelText } from './contact-cells';
+import { isExcelScientific, pickEmail, pickPhone, unwrapExcelText } from '../contact-cells';
 import { findHeaderRow, HEADER_SCAN_ROWS, isHeaderContinuation, joinHeaderRows, skipReason } from './report-layout';
 import { headerKey } from './column-mapping';
 import { MAX_FIELD_CHARS, MAX_TAGS } from '../../sync/record-shape';

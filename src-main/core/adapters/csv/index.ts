@@ -4,8 +4,8 @@ export type { CsvBadRow, CsvReport, CsvSource, CsvSourceLimits, CsvSourceOptions
 export { CSV_FIELDS, contactRank, guessColumnMapping, parseMappingString, resolveColumnMapping } from './column-mapping';
 export type { ColumnMappingInput, CsvField, ResolvedMapping } from './column-mapping';
 export { CsvError } from './csv-error';
-export { isExcelScientific, pickEmail, pickPhone, unwrapExcelText } from './contact-cells';
-export type { Picked } from './contact-cells';
+export { isExcelScientific, pickEmail, pickPhone, unwrapExcelText } from '../contact-cells';
+export type { Picked } from '../contact-cells';
 export { decodeCsvBytes, describeEncoding } from './decode-text';
 export type { CsvEncoding, DecodedText } from './decode-text';
 export { CSV_DELIMITERS, detectDelimiter, describeDelimiter, parseCsv, readCsvRows } from './parse-csv';
