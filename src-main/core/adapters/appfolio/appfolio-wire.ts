@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { SourceRecord } from '../types';
 import { pickEmail, pickPhone as pickCellPhone } from '../contact-cells';
+import { wireText as text } from '../wire-text';
 
 /**
  * AppFolio Reports API v2, tenant directory:
@@ -59,10 +60,7 @@ export const tenantPageSchema = z.preprocess(
   }),
 );
 
-export function text(v: unknown): string | null {
-  if (typeof v === 'number') return String(v);
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
-}
+export { wireText as text } from '../wire-text';
 
 export function tenantId(r: TenantRow): string {
   return (text(r.selected_tenant_id) ?? text(r.tenant_id))!;

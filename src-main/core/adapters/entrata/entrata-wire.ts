@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { SourceRecord } from '../types';
+import { wireText as str } from '../wire-text';
 import { mapStatus } from '../../sync/status-map';
 
 /**
@@ -178,10 +179,6 @@ export function isGuarantor(c: EntrataCustomer): boolean {
   return /guarantor/i.test(c.customerType ?? '') || /guarantor/i.test(c.relationshipName ?? '');
 }
 
-function str(v: unknown): string | null {
-  if (typeof v === 'number') return String(v);
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
-}
 
 const numberOf = (p: EntrataPhone) => str(p.phoneNumber) ?? str(p.number);
 const kindOf = (p: EntrataPhone) => `${p.phoneType ?? ''} ${p.phoneTypeName ?? ''} ${p.type ?? ''}`;

@@ -1,4 +1,5 @@
 import type { SourceRecord } from '../types';
+import { wireText as text } from '../wire-text';
 
 /**
  * MRI Residential (PMX) "MRI_S-PMRM_ResidentsByPropertyID" over MRI's API services:
@@ -42,11 +43,7 @@ export type MriField = keyof typeof FIELDS;
 /** Every spelling of a column that can identify a person (the fake strips these to make a bad row). */
 export const MRI_ID_COLUMNS: readonly string[] = [...FIELDS.personId, ...FIELDS.householdId];
 
-/** Trimmed text; empty → null. */
-export function text(v: unknown): string | null {
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  return typeof v === 'string' && v.trim() !== '' ? v.trim() : null;
-}
+
 
 /** A resident row with its columns findable by any known spelling, in any case. */
 export class MriRow {
