@@ -4,9 +4,10 @@
  * bundle (electron-vite's, the bench's) needs an extra entry: an eval'd worker is CommonJS, and
  * it loads better-sqlite3 from the absolute path its parent resolved.
  *
- * workerData: { driver: string, file: string, intervalMs: number }
+ * workerData: { driver: string, file: string, intervalMs: number, sizeLimit: number }
  * Messages out: { type: 'ready' } once the connection is open; { type: 'checkpointed' } after each
- * 'checkpoint' request. Messages in: 'checkpoint' (copy what can be copied now), 'stop'.
+ * 'checkpoint' request; { type: 'caught-up' } when a checkpoint copied every frame of a WAL file
+ * bigger than sizeLimit (sent before that request's 'checkpointed'). Messages in: 'checkpoint' (copy what can be copied now), 'stop'.
  * Any error is left uncaught on purpose: the parent sees the thread die and falls back to
  * checkpointing on the core's own connection.
  */
@@ -39,6 +40,9 @@ function tick(force) {
   // busy = 1 when another connection holds the checkpoint lock; the next tick tries again.
   const r = checkpoint.get();
   caughtUpAt = !r.busy && r.log === r.checkpointed ? stamp : '';
+  // Everything is copied, but the file is still as big as the last big pass left it: the core
+  // cuts it back now, while it is idle, rather than in its next write (see wal-checkpointer.ts).
+  if (caughtUpAt && r.log > 0 && st.size > workerData.sizeLimit) parentPort.postMessage({ type: 'caught-up' });
 }
 
 const timer = setInterval(() => tick(false), workerData.intervalMs);

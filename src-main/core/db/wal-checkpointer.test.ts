@@ -169,6 +169,40 @@ describe('background WAL checkpoints', () => {
     expect(statSync(`${file}-wal`).size).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
   });
 
+  it('cut the WAL file back as soon as it is copied, so the next write does not pay for it', async () => {
+    const file = tempFile();
+    const db = await openWith(file, true);
+    const dataVersion = Number(db.sqlite.pragma('data_version', { simple: true }));
+    const userVersion = Number(db.sqlite.pragma('user_version', { simple: true }));
+    bigWrite(db.sqlite);
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
+    // No write by the core meanwhile: only the thread's report can have made the core cut it.
+    await until('the WAL file cut back', () => statSync(`${file}-wal`).size <= WAL_SIZE_LIMIT_BYTES);
+    expect(Number(db.sqlite.pragma('data_version', { simple: true }))).toBe(dataVersion);
+    expect(Number(db.sqlite.pragma('user_version', { simple: true }))).toBe(userVersion);
+    expect(db.sqlite.prepare('SELECT count(*) FROM bulk').pluck().get()).toBe(5000);
+  });
+
+  it('leave the WAL as it is while another connection reads from it, and cut it later', async () => {
+    const file = tempFile();
+    const db = await openWith(file, true);
+    bigWrite(db.sqlite);
+    const reader = new Database(file);
+    reader.exec('BEGIN');
+    expect(reader.prepare('SELECT count(*) FROM bulk').pluck().get()).toBe(5000);
+    await db.checkpointer!.checkpointNow();
+    await db.checkpointer!.checkpointNow();
+    // The reader's snapshot still lives in the WAL: no reset, no error, nothing lost.
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(WAL_SIZE_LIMIT_BYTES);
+    reader.exec('COMMIT');
+    reader.close();
+    // Copied now, and cut by SQLite's own reset at the next write (the core waits before its next try).
+    await db.checkpointer!.checkpointNow();
+    db.sqlite.prepare(`INSERT INTO bulk (tag, body) VALUES ('small', x'00')`).run();
+    expect(statSync(`${file}-wal`).size).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
+    expect(db.sqlite.prepare('SELECT count(*) FROM bulk').pluck().get()).toBe(5001);
+  });
+
   it('end the thread on close: close resolves after its exit', async () => {
     const file = tempFile();
     const db = await openDatabase(file, { backgroundCheckpoints: true });

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
@@ -27,10 +28,21 @@ export const SAFETY_NET_AUTOCHECKPOINT_PAGES = 100_000;
 /**
  * When the WAL is reset, its file is cut back to this size: without a limit a first pass's
  * 40–80 MB of WAL would stay on disk for as long as the core runs.
+ *
+ * SQLite cuts the file in the first commit after the reset, so left alone the next pass's first
+ * write paid for it: 10–20 ms at 100k people, about 250 ms at 1M. Instead, once the thread
+ * reports the WAL fully copied, the core writes a no-op (user_version set to itself) while it is
+ * idle; that commit resets the WAL and cuts the file. It is the core's own write, so its
+ * data_version (which the fingerprint cache watches for other writers) does not move.
  */
 export const WAL_SIZE_LIMIT_BYTES = 16 * 2 ** 20;
 /** How often the thread looks at the WAL; when nothing was committed a look is one stat(). */
 export const CHECKPOINT_INTERVAL_MS = 250;
+/**
+ * A reader in another process can keep the WAL from being reset; the no-op then only adds one
+ * page to the WAL. After such a try, the next waits this long.
+ */
+const SHRINK_RETRY_MS = 10_000;
 
 const START_TIMEOUT_MS = 10_000;
 /** A checkpoint in progress is let finish on close; one that takes longer than this is cut off. */
@@ -44,6 +56,14 @@ export interface WalCheckpointerOptions {
   safetyNetPages?: number;
   /** better-sqlite3's entry file for the thread to load; resolved from this module by default. */
   driverPath?: string;
+}
+
+function walSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 function resolveDriver(): string {
@@ -67,6 +87,7 @@ export class WalCheckpointer {
   private settleReady: (ok: boolean) => void = () => {};
   private startTimer: NodeJS.Timeout | null = null;
   private readonly safetyNet: number;
+  private readonly walFile: string;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -74,6 +95,7 @@ export class WalCheckpointer {
     opts: WalCheckpointerOptions = {},
   ) {
     this.safetyNet = opts.safetyNetPages ?? SAFETY_NET_AUTOCHECKPOINT_PAGES;
+    this.walFile = `${file}-wal`;
     this.ready = new Promise<boolean>((resolve) => (this.settleReady = resolve));
     let settleExit: (code: number) => void = () => {};
     this.exited = new Promise<number>((resolve) => (settleExit = resolve));
@@ -81,7 +103,12 @@ export class WalCheckpointer {
     try {
       this.worker = new Worker(CHECKPOINTER_THREAD_CODE, {
         eval: true,
-        workerData: { driver: opts.driverPath ?? resolveDriver(), file, intervalMs: opts.intervalMs ?? CHECKPOINT_INTERVAL_MS },
+        workerData: {
+          driver: opts.driverPath ?? resolveDriver(),
+          file,
+          intervalMs: opts.intervalMs ?? CHECKPOINT_INTERVAL_MS,
+          sizeLimit: WAL_SIZE_LIMIT_BYTES,
+        },
       });
     } catch {
       this.lose();
@@ -92,6 +119,10 @@ export class WalCheckpointer {
     worker.on('message', (m: { type?: string }) => {
       if (m?.type === 'checkpointed') {
         this.waiting.shift()?.();
+        return;
+      }
+      if (m?.type === 'caught-up') {
+        this.shrinkWal();
         return;
       }
       if (m?.type !== 'ready' || this._state !== 'starting') return;
@@ -140,6 +171,33 @@ export class WalCheckpointer {
     } finally {
       // The thread may have died meanwhile: then the default is what must come back.
       if (this.sqlite.open) this.sqlite.pragma(`wal_autocheckpoint = ${this._state === 'running' ? this.safetyNet : DEFAULT_AUTOCHECKPOINT_PAGES}`);
+    }
+  }
+
+  /** When a reset last failed to cut the file (another process's snapshot pinned the WAL). */
+  private lastFailedShrink = -Infinity;
+
+  /**
+   * Resets the WAL the thread has just copied, cutting its file back to WAL_SIZE_LIMIT_BYTES
+   * (see there). Never waits: if another connection holds the write lock or an old snapshot,
+   * SQLite's own reset in the next write is still there.
+   */
+  private shrinkWal(): void {
+    const db = this.sqlite;
+    if (!db.open || db.inTransaction || this._state !== 'running') return;
+    const now = performance.now();
+    if (now - this.lastFailedShrink < SHRINK_RETRY_MS) return;
+    const timeout = Number(db.pragma('busy_timeout', { simple: true }));
+    try {
+      db.pragma('busy_timeout = 0');
+      const version = Number(db.pragma('user_version', { simple: true }));
+      db.pragma(`user_version = ${version}`);
+      if (walSize(this.walFile) > WAL_SIZE_LIMIT_BYTES) this.lastFailedShrink = now;
+    } catch {
+      // Busy: left to the next write.
+      this.lastFailedShrink = now;
+    } finally {
+      db.pragma(`busy_timeout = ${timeout}`);
     }
   }
 
