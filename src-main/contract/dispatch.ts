@@ -2,6 +2,7 @@ import { api, isCallName } from './api';
 import type { ApiErrorShape } from './errors';
 import { ApiError } from './errors';
 import type { EventMap, EventName } from './events';
+import { isRole } from './define';
 import type { Role } from './define';
 import type { CallContext, Handlers, MessagePipe } from './rpc';
 
@@ -21,8 +22,12 @@ export async function dispatch(
     return { ok: false, error: { code: 'unknown_call', message: `There is no call named ${String(name).slice(0, 80)}.` } };
   }
   const spec = api[name];
-  if (ROLE_RANK[ctx.role] < ROLE_RANK[spec.role]) {
-    return { ok: false, error: { code: 'forbidden', message: `${name} needs the ${spec.role} role.` } };
+  // An unknown role (a typo in a flag, a cast string) ranks below every call: fail closed.
+  // Compared as `!(have >= need)` so an undefined rank can never slip through as "not less".
+  const have = isRole(ctx.role) ? ROLE_RANK[ctx.role] : -1;
+  if (!(have >= ROLE_RANK[spec.role])) {
+    const why = isRole(ctx.role) ? `${name} needs the ${spec.role} role.` : 'Rollcall was started with a role it does not know, so it refuses every call.';
+    return { ok: false, error: { code: 'forbidden', message: why } };
   }
   const parsed = spec.input.safeParse(args ?? {});
   if (!parsed.success) {

@@ -5,7 +5,7 @@
  */
 import { serveOverPipe } from '../contract/dispatch';
 import type { MessagePipe, RpcMessage } from '../contract/rpc';
-import type { Role } from '../contract/define';
+import { parseRole } from '../contract/define';
 import { readFlag, resolveDataDir } from '../core/app-paths';
 import { createCore } from '../core/core';
 import { createChannelSecretStore } from '../core/secrets/secret-channel';
@@ -50,11 +50,22 @@ function parentPipe(): MessagePipe {
   throw new Error('core-process must be started by a host (no parent channel).');
 }
 
+/*
+ * A promise rejection nobody handled (a refusal inside some bookkeeping chain, say) would end this
+ * process on Node 24 and fail every call in flight, a running sync pass included. The request that
+ * caused it has already had its answer; log the stray rejection and keep serving. SQLite work is
+ * synchronous, so no transaction can be left half-open by one.
+ */
+process.on('unhandledRejection', (reason) => {
+  console.error('[rollcall core] a stray promise rejection (ignored):', reason instanceof Error ? reason.message : String(reason));
+});
+
 async function main() {
   const argv = process.argv.slice(2);
   const dataDir = resolveDataDir(argv);
   const host = (readFlag(argv, '--host') ?? 'browser') as 'electron' | 'browser';
-  const role = (readFlag(argv, '--role') ?? process.env.ROLLCALL_ROLE ?? 'manager') as Role;
+  // Refuses to start with a role it does not know (see parseRole): never a guess at the rights.
+  const role = parseRole(readFlag(argv, '--role') ?? process.env.ROLLCALL_ROLE);
   const pipe = parentPipe();
   // Secrets: the browser host's core keeps them itself (an encrypted file in the data folder, the
   // default). Electron's safeStorage exists only in the main process, not in this utilityProcess,

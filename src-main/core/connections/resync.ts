@@ -30,9 +30,12 @@ export function resyncPerson(ctx: CoreContext, personId: string, accessSystemId:
   const before = inFlight.get(key) ?? Promise.resolve(null);
   const run = before.catch(() => null).then(() => push(ctx, personId, accessSystemId));
   inFlight.set(key, run);
-  void run.finally(() => {
+  // then(done, done), not finally(): finally() returns a promise that rejects with the push, and
+  // nobody would handle that one (an unhandled rejection ends the core process).
+  const done = () => {
     if (inFlight.get(key) === run) inFlight.delete(key);
-  });
+  };
+  run.then(done, done);
   return run;
 }
 

@@ -210,6 +210,28 @@ describe('per-person re-sync', () => {
     expect(lobby.at).not.toBeNull();
   });
 
+  it('answers a re-sync whose person is deleted before the push starts, and the core keeps running', async () => {
+    const { call, siteId, core } = await start();
+    const { access } = await call('connections.list', { siteId });
+    const demoAccess = access.find((a) => a.kind === 'demo')!;
+    const personId = unlinkedPerson(core, siteId);
+    const stray: unknown[] = [];
+    const onStray = (reason: unknown) => stray.push(reason);
+    process.on('unhandledRejection', onStray);
+    try {
+      // The handler's checks pass; the push itself runs a tick later and finds nobody.
+      const pending = dispatch(core.handlers, 'people.resync', { personId, accessSystemId: demoAccess.id }, { role: 'frontDesk' });
+      core.db.sqlite.prepare('DELETE FROM person WHERE id = ?').run(personId);
+      const out = await pending;
+      expect(out.ok).toBe(false);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(stray).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onStray);
+    }
+    expect((await call('sites.list', {})).length).toBeGreaterThan(0);
+  });
+
   it('pushes to the embedded demo access system too', async () => {
     const { call, siteId, core } = await start();
     const { access } = await call('connections.list', { siteId });

@@ -15,6 +15,8 @@ export interface ConsoleServerOptions {
   staticDir: string;
   token: string;
   port?: number;
+  /** Largest message a client may send; defaults to MAX_MESSAGE_BYTES (tests lower it). */
+  maxMessageBytes?: number;
   /** Runs one call in the core; never throws. */
   call(name: string, args: unknown): Promise<RpcResult>;
 }
@@ -34,7 +36,7 @@ const MIME: Record<string, string> = {
  * Largest message a page may send. Calls are small except a CSV import, which carries its file
  * (up to 20 MB, so about 27 MB as base64); anything bigger is hostile or a bug.
  */
-const MAX_MESSAGE_BYTES = 28 * 1024 * 1024;
+export const MAX_MESSAGE_BYTES = 28 * 1024 * 1024;
 
 export function browserContentSecurityPolicy(port: number): string {
   return contentSecurityPolicy({ connectSrc: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] });
@@ -89,8 +91,11 @@ export async function startConsoleServer(opts: ConsoleServerOptions) {
   }
 
   const sockets = new Set<WebSocket>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxMessageBytes ?? MAX_MESSAGE_BYTES });
   server.on('upgrade', (req: IncomingMessage, socket, head) => {
+    // Node drops its own error listener from an upgraded socket; a client that resets while we
+    // refuse it must not take the host down with an unhandled 'error'.
+    socket.on('error', () => {});
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const origin = req.headers.origin;
     const originOk = !origin || origin === `http://127.0.0.1:${port}` || origin === `http://localhost:${port}`;
@@ -107,6 +112,10 @@ export async function startConsoleServer(opts: ConsoleServerOptions) {
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
+      // A frame over the size limit, text that is not UTF-8 or a broken frame makes ws close the
+      // socket and emit 'error'. With no listener that error would be thrown and end the host,
+      // so any client holding the token could stop the console for everyone.
+      ws.on('error', () => {});
       ws.on('message', async (data) => {
         let msg: RpcMessage;
         try {
@@ -115,7 +124,13 @@ export async function startConsoleServer(opts: ConsoleServerOptions) {
           return; // Not our protocol: ignore rather than crash the host.
         }
         if (!msg || msg.t !== 'req' || typeof msg.id !== 'number') return;
-        const out = await opts.call(msg.name, msg.args);
+        let out: RpcResult;
+        try {
+          out = await opts.call(msg.name, msg.args);
+        } catch (err) {
+          // call() promises not to throw; if one ever does, answer instead of an unhandled rejection.
+          out = { ok: false, error: { code: 'internal', message: err instanceof Error ? err.message : String(err) } };
+        }
         if (ws.readyState !== ws.OPEN) return;
         ws.send(JSON.stringify(out.ok ? { t: 'res', id: msg.id, ok: true, result: out.result } : { t: 'res', id: msg.id, ok: false, error: out.error }));
       });

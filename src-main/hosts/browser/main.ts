@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFlag, resolveDataDir } from '../../core/app-paths';
+import { parseRole } from '../../contract/define';
 import { createCoreSupervisor } from '../core-supervisor';
 import { childCoreProcess } from '../child-core-process';
 import { startConsoleServer } from './console-server';
@@ -17,7 +18,8 @@ async function main() {
   const argv = process.argv.slice(2);
   const dataDir = resolveDataDir(argv);
   const port = Number(readFlag(argv, '--port') ?? process.env.ROLLCALL_PORT ?? 0);
-  const role = readFlag(argv, '--role') ?? process.env.ROLLCALL_ROLE ?? 'manager';
+  // Checked here too, so a typo stops the host with one clear line before any core starts.
+  const role = parseRole(readFlag(argv, '--role') ?? process.env.ROLLCALL_ROLE);
   const token = randomBytes(24).toString('base64url');
 
   let broadcast: (name: EventName, payload: unknown) => void = () => {};

@@ -76,6 +76,24 @@ const NETWORK_WORDS: Record<string, string> = {
 /**
  * @param systemName how messages name the system ("the property system", "Demo Access").
  */
+/**
+ * The base URL as an error message may show it: these messages land in the activity log and in
+ * delivery reasons, so a user name and password typed into the URL, or a key in its query
+ * string, are left out.
+ */
+export function urlForMessages(baseUrl: string): string {
+  try {
+    const u = new URL(baseUrl);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    u.hash = '';
+    return u.toString().replace(/\/+$/, '');
+  } catch {
+    return 'the configured address';
+  }
+}
+
 export function createUpstreamHttp(opts: {
   baseUrl: string;
   /** Shorthand for bearer auth. */
@@ -97,6 +115,7 @@ export function createUpstreamHttp(opts: {
           : {};
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
   const baseUrl = opts.baseUrl.replace(/\/+$/, '');
+  const shownUrl = urlForMessages(baseUrl);
 
   async function once(call: HttpCall): Promise<Omit<HttpReply, 'attempts'>> {
     const url = new URL(baseUrl + call.path);
@@ -134,7 +153,7 @@ export function createUpstreamHttp(opts: {
           const reason = describeNetworkError(err);
           if (attempt >= tries) {
             const after = attempt > 1 ? ` (after ${attempt} tries)` : '';
-            throw new UpstreamError(`Could not reach ${opts.systemName} at ${baseUrl}: ${reason}${after}.`, null, true);
+            throw new UpstreamError(`Could not reach ${opts.systemName} at ${shownUrl}: ${reason}${after}.`, null, true);
           }
           await sleep(backoff(policy, attempt), call.signal);
           continue;
