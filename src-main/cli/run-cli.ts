@@ -30,7 +30,8 @@ Commands:
   sync --site <id|name> [--dry-run] [--json]      run a pass now (all sites when --site is left out)
   import-csv <file> --site <id|name> [--mapping "email=E-mail,externalId=ID"] [--allow-bad-rows] [--enable-integrations] [--dry-run] [--json]
                                                   import people from a CSV file and run a pass
-  people --site <id|name> [--query text] [--json] list people
+  people [--site <id|name>] [--query text] [--json]
+                                                  list people (every site when --site is left out)
   activity --site <id|name> [--query text] [--limit n] [--json]
                                                   the sync activity log, newest first
   why --site <id|name> <external id>              why a record is (not) synced
@@ -61,6 +62,7 @@ export async function runCli(argv: string[], io: CliIo = { out: (l) => console.l
     io.out(HELP);
     return args.flags.has('help') ? 0 : 1;
   }
+  checkValueFlags(args);
   const role = (flagString(args, 'role') ?? io.env.ROLLCALL_ROLE ?? 'manager') as Role;
   const core = await createCore({ dataDir: resolveDataDir(argv, io.env), host: 'cli', role, version: pkg.version, seedDemoWhenEmpty: false });
   const call = async <K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> => {
@@ -72,6 +74,19 @@ export async function runCli(argv: string[], io: CliIo = { out: (l) => console.l
     return await run(args, core, call, io, argv);
   } finally {
     await core.close();
+  }
+}
+
+/** Options that take a value; `--site` alone must not fall back to "every site". */
+const VALUE_FLAGS = ['site', 'query', 'limit', 'mapping', 'alert', 'type', 'resolution', 'actor', 'role', 'data-dir'];
+
+function checkValueFlags(args: ParsedArgs): void {
+  for (const name of VALUE_FLAGS) {
+    if (!args.flags.has(name)) continue;
+    const v = args.flags.get(name);
+    if (v === true || (name !== 'query' && v !== undefined && v.trim() === '')) {
+      throw new CliError(`--${name} needs a value${name === 'site' ? ' (a site id or name); leave --site out to mean every site where the command allows it' : ''}.`);
+    }
   }
 }
 
@@ -145,19 +160,27 @@ async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo, argv: st
       return result.run.status === 'failed' ? 2 : 0;
     }
     case 'people': {
-      const siteId = await resolveSite(call, flagString(args, 'site'));
+      // `people --json` with no --site lists everyone, site by site.
+      const ref = flagString(args, 'site');
+      const siteIds = ref ? [await resolveSite(call, ref)] : (await call('sites.list', {})).map((s) => s.id);
       const rows: PersonRow[] = [];
-      for (let offset = 0; ; offset += 1000) {
-        const page = await call('people.list', { siteId, query: flagString(args, 'query'), offset, limit: 1000 });
-        rows.push(...page.rows);
-        if (rows.length >= page.total || page.rows.length === 0) break;
+      for (const siteId of siteIds) {
+        const fromSite: PersonRow[] = [];
+        for (let offset = 0; ; offset += 1000) {
+          const page = await call('people.list', { siteId, query: flagString(args, 'query'), offset, limit: 1000 });
+          fromSite.push(...page.rows);
+          if (fromSite.length >= page.total || page.rows.length === 0) break;
+        }
+        rows.push(...fromSite);
       }
       out(rows, () => table(rows, ['externalId', 'firstName', 'lastName', 'type', 'email', 'phone', 'unit', 'status', 'accessEnabled']));
       return 0;
     }
     case 'activity': {
       const siteId = await resolveSite(call, flagString(args, 'site'));
-      const limit = Number(flagString(args, 'limit') ?? 100);
+      const limitText = flagString(args, 'limit') ?? '100';
+      const limit = Number(limitText);
+      if (!/^\s*\d+\s*$/.test(limitText) || limit < 1 || limit > 1000) throw new CliError(`--limit wants a whole number from 1 to 1000, got "${limitText}".`);
       const page = await call('activity.list', { siteId, query: flagString(args, 'query'), limit });
       out(page.rows, () => table(page.rows, ['at', 'outcome', 'personName', 'externalId', 'reason']));
       return 0;

@@ -79,21 +79,34 @@ export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promis
   let conn = sqlite.prepare(`SELECT id FROM source_connection WHERE site_id = ? AND kind = 'csv'`).pluck().get(input.siteId) as string | undefined;
   const config = JSON.stringify({ fileName: input.fileName.split(/[\\/]/).pop(), mapping: input.mapping ?? null, allowBadRows: !!input.allowBadRows });
   if (input.dryRun) {
-    // A dry run previews this file without storing it or replacing the last import.
+    // A dry run previews this file without storing it or replacing the last import. The file is
+    // read through a stand-in handed to this pass alone (and, before any import, through a
+    // connection that exists only in this pass), so a pass running alongside never reads it.
     const id = conn ?? `dry-${randomUUID()}`;
-    if (!conn) {
-      sqlite
-        .prepare(`INSERT INTO source_connection (id, site_id, kind, block, name, enabled, config, created_at) VALUES (?, ?, 'csv', 'integrations', 'CSV import', 1, ?, ?)`)
-        .run(id, input.siteId, config, ctx.now().toISOString());
-    }
-    ctx.upstreams.overrides.set(id, preview);
-    try {
-      const run = await ctx.engine.runSite(input.siteId, { trigger: input.trigger ?? 'cli', dryRun: true });
-      return { report, run, warnings, sourceConnectionId: id, fileCounts: fileCounts(ctx, run, id) };
-    } finally {
-      ctx.upstreams.overrides.delete(id);
-      if (!conn) sqlite.prepare('DELETE FROM source_connection WHERE id = ?').run(id);
-    }
+    const extraConnections: SourceConnection[] = conn
+      ? []
+      : [
+          {
+            id,
+            siteId: input.siteId,
+            kind: 'csv',
+            block: 'integrations',
+            name: 'CSV import',
+            enabled: true,
+            config: parseJson(config, {}),
+            secretRef: null,
+            lastRunAt: null,
+            lastCounts: null,
+            deltaToken: null,
+            createdAt: ctx.now().toISOString(),
+          },
+        ];
+    const run = await ctx.engine.runSite(input.siteId, {
+      trigger: input.trigger ?? 'cli',
+      dryRun: true,
+      dryRunSources: { connectors: new Map([[id, preview]]), extraConnections },
+    });
+    return { report, run, warnings, sourceConnectionId: id, fileCounts: fileCounts(ctx, run, id) };
   }
   if (!conn) {
     conn = randomUUID();
@@ -108,7 +121,8 @@ export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promis
   const tmp = join(dir, `${conn}.csv.tmp`);
   writeFileSync(tmp, input.bytes);
   renameSync(tmp, join(dir, `${conn}.csv`));
-  const run = await ctx.engine.runSite(input.siteId, { trigger: input.trigger ?? 'cli' });
+  // The file just stored must be read: a pass that started before it may have read the old one.
+  const run = await ctx.engine.runSite(input.siteId, { trigger: input.trigger ?? 'cli', fresh: true });
   return { report, run, warnings, sourceConnectionId: conn, fileCounts: fileCounts(ctx, run, conn) };
 }
 

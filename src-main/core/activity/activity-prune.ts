@@ -14,6 +14,23 @@ export function pruneActivity(sqlite: Database.Database, siteId: string, retenti
   return sqlite.transaction(() => pruneEntries(sqlite, siteId, cutoff) + pruneBatches(sqlite, siteId, cutoff))();
 }
 
+/**
+ * The lowest activity id retention keeps for a site now (0 when nothing is due to go). A pass
+ * reads only the remembered skips that point at or above it: a record whose full entry is about
+ * to be pruned is logged in full again rather than pointed at an entry nobody can open.
+ */
+export function firstKeptEntryId(sqlite: Database.Database, siteId: string, retentionDays: number, now: Date): number {
+  if (!(retentionDays > 0)) return 0;
+  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
+  const oldest = sqlite.prepare('SELECT at FROM activity_entry WHERE site_id = ? ORDER BY id LIMIT 1').pluck().get(siteId) as string | undefined;
+  if (!oldest || oldest >= cutoff) return 0;
+  const keepFrom = sqlite
+    .prepare('SELECT id FROM activity_entry WHERE site_id = ? AND at >= ? ORDER BY id LIMIT 1')
+    .pluck()
+    .get(siteId, cutoff) as number | undefined;
+  return keepFrom ?? Number.MAX_SAFE_INTEGER;
+}
+
 function pruneEntries(sqlite: Database.Database, siteId: string, cutoff: string): number {
   const oldest = sqlite.prepare('SELECT at FROM activity_entry WHERE site_id = ? ORDER BY id LIMIT 1').pluck().get(siteId) as string | undefined;
   if (!oldest || oldest >= cutoff) return 0;
@@ -21,10 +38,14 @@ function pruneEntries(sqlite: Database.Database, siteId: string, cutoff: string)
     .prepare('SELECT id FROM activity_entry WHERE site_id = ? AND at >= ? ORDER BY id LIMIT 1')
     .pluck()
     .get(siteId, cutoff) as number | undefined;
-  const stmt = keepFrom === undefined
-    ? sqlite.prepare('DELETE FROM activity_entry WHERE site_id = ?').bind(siteId)
-    : sqlite.prepare('DELETE FROM activity_entry WHERE site_id = ? AND id < ?').bind(siteId, keepFrom);
-  return stmt.run().changes;
+  const upTo = keepFrom ?? Number.MAX_SAFE_INTEGER;
+  // A record skipped again and again is logged in full once and then points back at that entry
+  // (source_record.entry_id). Forget the pointers into what goes, so the next pass logs such a
+  // record in full again instead of pointing every later entry at a record nobody can open.
+  sqlite
+    .prepare('DELETE FROM source_record WHERE entry_id < ? AND source_connection_id IN (SELECT id FROM source_connection WHERE site_id = ?)')
+    .run(upTo, siteId);
+  return sqlite.prepare('DELETE FROM activity_entry WHERE site_id = ? AND id < ?').run(siteId, upTo).changes;
 }
 
 function pruneBatches(sqlite: Database.Database, siteId: string, cutoff: string): number {

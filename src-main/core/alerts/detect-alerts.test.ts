@@ -147,6 +147,18 @@ describe('email mismatch', () => {
     expect(pair(alerts[0]).source).toMatchObject({ held: true, email: 'ana@new.com', personId: 'p1' });
     expect(pair(alerts[0]).account?.email).toBe('ana@old.com');
   });
+  it('ignores a suspended account of a person who has an active one in the same system, but not their only account', async () => {
+    t = await createSiteDb();
+    t.person({ id: 'p1', firstName: 'Ana', lastName: 'Lopez', email: 'ana@new.com' });
+    t.account({ accessSystemId: 'as-1', remoteId: 'u-new', personId: 'p1', firstName: 'Ana', lastName: 'Lopez', email: 'ana@new.com' });
+    t.account({ accessSystemId: 'as-1', remoteId: 'u-old', personId: 'p1', firstName: 'Anna', lastName: 'Lopes', email: 'ana@old.com' });
+    t.person({ id: 'p2', firstName: 'Ben', lastName: 'Ode', email: 'ben@new.com' });
+    t.account({ accessSystemId: 'as-1', remoteId: 'u-ben', personId: 'p2', firstName: 'Ben', lastName: 'Ode', email: 'ben@old.com' });
+    t.sql(`UPDATE access_account SET suspended = 1 WHERE remote_id IN ('u-old', 'u-ben')`);
+
+    detectAlerts(t.db, 'site-1', T1);
+    expect(summary(listAlerts(t.db, 'site-1'))).toEqual(['email_mismatch email_mismatch:p2:as-1:u-ben']);
+  });
 });
 
 describe('duplicate emails', () => {

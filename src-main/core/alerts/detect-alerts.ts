@@ -69,6 +69,10 @@ export function detectAlerts(db: OpenDatabase, siteId: string, now: Date): Detec
   const close = sqlite.prepare(
     `UPDATE alert SET status = 'resolved_at_source', updated_at = @at, closed_at = @at WHERE id = @id`,
   );
+  // A closed alert whose condition is gone forgets the records it was closed on: if the
+  // condition comes back later, even with the very same values, that is a new disagreement
+  // (someone undid the fix) and must be shown, not held closed by an old decision or dismissal.
+  const forget = sqlite.prepare(`UPDATE alert SET records_hash = '' WHERE id = @id AND records_hash <> ''`);
 
   const run = sqlite.transaction((): DetectionResult => {
     const detected = detectConditions(loadSiteSnapshot(db, siteId));
@@ -82,6 +86,8 @@ export function detectAlerts(db: OpenDatabase, siteId: string, now: Date): Detec
         if (row.status === 'open') {
           close.run({ id: row.id, at });
           result.closed++;
+        } else if (row.status !== 'resolved_at_source') {
+          forget.run({ id: row.id });
         }
         continue;
       }

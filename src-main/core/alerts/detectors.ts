@@ -216,7 +216,12 @@ export function detectConditions(snap: SiteSnapshot): Map<string, DetectedAlert>
       if (person && sameName(source, account)) add(pairAlert('duplicate_accounts', subject, other, duplicateTitle, identity));
       else if (!sameName(source, account)) add(pairAlert('name_mismatch', subject, other, nameTitle, names));
     }
-    for (const account of ownAccounts) {
+    // An account suspended while the person has an active one in the same system is retired
+    // (e.g. "source is right" on an email mismatch, suspending the old account): it is history,
+    // not a disagreement, and comparing it would raise alerts about an account nobody uses.
+    const activeSystems = new Set(ownAccounts.filter((a) => !a.suspended).map((a) => a.accessSystemId));
+    const compared = ownAccounts.filter((a) => !a.suspended || !activeSystems.has(a.accessSystemId));
+    for (const account of compared) {
       const other: Counterpart = { kind: 'account', account };
       if (!sameName(source, account)) add(pairAlert('name_mismatch', subject, other, nameTitle, names));
       const accountKey = emailKey(account.email);

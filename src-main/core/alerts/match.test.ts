@@ -16,6 +16,8 @@ describe('sameName', () => {
     ['apostrophe variants', n('Siobhán', 'O’Brien'), n('Siobhan', "O'Brien")],
     ['letters without combining marks', n('Søren', 'Łukasz-Straße'), n('Soren', 'Lukasz Strasse')],
     ['full-width compatibility characters', n('Ａｎａ', 'Lopez'), n('Ana', 'Lopez')],
+    ['invisible characters pasted from a web page or a word processor', n('Ana\u200B', 'Lo\u00ADpez\uFEFF'), n('Ana', 'Lopez')],
+    ['a right-to-left mark around a name', n('\u200FAna\u200E', 'Lopez'), n('Ana', 'Lopez')],
   ])('treats %s as the same name', (_label, a, b) => {
     expect(sameName(a, b)).toBe(true);
     expect(nameKey(a.firstName, a.lastName)).toBe(nameKey(b.firstName, b.lastName));

@@ -42,6 +42,9 @@ const LETTER_FOLDS: Record<string, string> = {
 const LETTER_FOLD_RE = new RegExp(`[${Object.keys(LETTER_FOLDS).join('')}]`, 'g');
 // Every dash-like character and the underscore separate name parts the way a space does.
 const SEPARATOR_RE = /[\s\-\u2010-\u2015\u2212_.,]+/gu;
+// Invisible format characters (zero-width space, soft hyphen, BOM, direction marks) come along
+// when names are pasted from web pages and documents; they change nothing a person reads.
+const FORMAT_RE = /\p{Cf}+/gu;
 // Apostrophe variants are dropped: "O'Brien", "O’Brien" and "OBrien" are typed for one person.
 const APOSTROPHE_RE = /['\u2018\u2019\u02BC\u0060\u00B4]/g;
 
@@ -52,6 +55,7 @@ export function foldName(value: string | null | undefined): string {
     .toLowerCase()
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
+    .replace(FORMAT_RE, '')
     .replace(LETTER_FOLD_RE, (ch) => LETTER_FOLDS[ch] ?? ch)
     .replace(APOSTROPHE_RE, '')
     .replace(SEPARATOR_RE, ' ')

@@ -44,7 +44,9 @@ type Outcome =
   | { kind: 'conflict'; message: string; remoteId: string | null; before: AccountValues | null; after: RemoteAccount | null; changed: string[] }
   | { kind: 'failed'; message: string }
   | { kind: 'retry'; message: string; retryAfterMs: number | null }
-  | { kind: 'unreachable'; message: string };
+  | { kind: 'unreachable'; message: string }
+  /** Another pusher on the same database (the CLI, a second window) claimed it first. */
+  | { kind: 'taken' };
 
 interface DecisionInfo {
   id: string;
@@ -62,6 +64,8 @@ const COMPARED: (keyof AccountValues)[] = ['firstName', 'lastName', 'email', 'ph
 
 export class OutboxPusher {
   private chain: Promise<unknown> = Promise.resolve();
+  /** Operations this pusher marked 'sending' and has not recorded yet. */
+  private readonly claimed = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private readonly backoff: BackoffPolicy;
 
@@ -223,12 +227,17 @@ export class OutboxPusher {
         continue;
       }
       const decision = sqlite.prepare<[string], DecisionInfo>('SELECT * FROM decision WHERE id = ?').get(op.decision_id)!;
-      touchedDecisions.add(decision.id);
       const panel = panelOf(op.access_system_id);
       const outcome: Outcome =
         panel instanceof UpstreamError ? classify(panel) : await this.sendOne(op, decision, panel);
-
-      const item = this.record(op, decision, outcome, opts.actor);
+      const claimed = this.claimed.delete(op.id);
+      const item = outcome.kind === 'taken' ? null : this.record(op, decision, outcome, opts.actor, claimed);
+      if (!item) {
+        // Another pusher claimed it and reports it; keep this person's later writes behind it.
+        blocked.add(op.person_key);
+        continue;
+      }
+      touchedDecisions.add(decision.id);
       items.push(item);
       if (outcome.kind === 'conflict' || outcome.kind === 'failed') {
         if (decision.alert_id) {
@@ -329,7 +338,7 @@ export class OutboxPusher {
       }
       if (alreadyGone) return { kind: 'applied', account: null, note: 'The account was already gone.' };
 
-      this.markSending(op);
+      if (!this.markSending(op)) return { kind: 'taken' };
       sent = true;
       const wo = { idempotencyKey: op.idempotency_key, ifVersion: op.base_version };
       switch (op.kind) {
@@ -346,6 +355,11 @@ export class OutboxPusher {
     } catch (err) {
       if (err instanceof UpstreamError && err.status === 412) {
         const cur = await panel.get(op.remote_id!).catch(() => null);
+        // A resend after a lost answer meets the version our own first send created, when the
+        // upstream keeps no idempotency keys. If the account holds what we asked for, it landed.
+        if (op.interrupted && cur && ownWriteHolds(op.kind, payload, cur)) {
+          return { kind: 'applied', account: cur, note: `${opToDto(op).description} (already applied by an earlier send whose answer was lost).` };
+        }
         const before = basis.find((b) => b.system === 'access' && b.recordId === op.remote_id)?.values ?? null;
         const changed = cur ? diffValues(before, cur) : ['deleted'];
         return { kind: 'conflict', message: err.message, remoteId: op.remote_id, before, after: cur, changed };
@@ -362,18 +376,38 @@ export class OutboxPusher {
     }
   }
 
-  /** Compares the local copy of the source person with what the decision saw. */
+  /**
+   * Compares what the source says now with what the decision saw. "Now" is the newest version we
+   * have of the source record: a record the last pass held back (an email change, a disputed
+   * match) is newer than the person row, which keeps its old values and hash while it is held.
+   */
   private sourceChange(basis: BasisRecord[]): Outcome | null {
-    const src = basis.find((b) => b.system === 'source' && b.personId);
-    if (!src || src.version === null) return null;
-    const row = this.sqlite
-      .prepare<[string], { first_name: string; last_name: string; email: string | null; phone: string | null; source_hash: string | null }>(
-        'SELECT first_name, last_name, email, phone, source_hash FROM person WHERE id = ?',
-      )
-      .get(src.personId!);
-    if (!row || row.source_hash === src.version) return null;
-    const now: AccountValues = { firstName: row.first_name, lastName: row.last_name, email: row.email, phone: row.phone };
-    const changed = (['firstName', 'lastName', 'email', 'phone'] as const).filter((f) => (now[f] ?? null) !== (src.values[f] ?? null));
+    const src = basis.find((b) => b.system === 'source' && (b.personId || (b.systemId && b.recordId)));
+    if (!src) return null;
+    let now: AccountValues | null = null;
+    if (src.systemId && src.recordId) {
+      const held = this.sqlite
+        .prepare<[string, string], string>('SELECT record FROM held_record WHERE source_connection_id = ? AND external_id = ?')
+        .pluck()
+        .get(src.systemId, src.recordId);
+      if (held !== undefined) {
+        const rec = parseJson<Record<string, unknown>>(held, {});
+        const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : null);
+        now = { firstName: text(rec.firstName) ?? '', lastName: text(rec.lastName) ?? '', email: text(rec.email), phone: text(rec.phone) };
+      }
+    }
+    if (!now && src.personId) {
+      const row = this.sqlite
+        .prepare<[string], { first_name: string; last_name: string; email: string | null; phone: string | null; source_hash: string | null }>(
+          'SELECT first_name, last_name, email, phone, source_hash FROM person WHERE id = ?',
+        )
+        .get(src.personId);
+      // Same version as decided on: nothing to compare (the common case, one indexed read).
+      if (!row || (src.version !== null && row.source_hash === src.version)) return null;
+      now = { firstName: row.first_name, lastName: row.last_name, email: row.email, phone: row.phone };
+    }
+    if (!now) return null;
+    const changed = (['firstName', 'lastName', 'email', 'phone'] as const).filter((f) => (now[f] || null) !== (src.values[f] || null));
     if (changed.length === 0) return null;
     return {
       kind: 'conflict',
@@ -385,15 +419,21 @@ export class OutboxPusher {
     };
   }
 
-  private markSending(op: OpRow): void {
-    // Committed before the request leaves: a crash from here on is recovered as 'interrupted'.
-    this.sqlite
-      .prepare(`UPDATE outbox_op SET status = 'sending', sent_at = ? WHERE id = ?`)
-      .run(this.deps.now().toISOString(), op.id);
+  /**
+   * Claims the operation. Committed before the request leaves: a crash from here on is recovered
+   * as 'interrupted'. Only a still-pending operation can be claimed, so two pushers on one
+   * database (the window and the CLI) never both send it.
+   */
+  private markSending(op: OpRow): boolean {
+    return (
+      this.sqlite
+        .prepare(`UPDATE outbox_op SET status = 'sending', sent_at = ? WHERE id = ? AND status = 'pending'`)
+        .run(this.deps.now().toISOString(), op.id).changes === 1 && !!this.claimed.add(op.id)
+    );
   }
 
   /** Writes the outcome (op, decision, alert, mirror, audit) in one transaction. */
-  private record(op: OpRow, decision: DecisionInfo, outcome: Outcome, actor: string): PushItem {
+  private record(op: OpRow, decision: DecisionInfo, outcome: Exclude<Outcome, { kind: 'taken' }>, actor: string, claimed: boolean): PushItem | null {
     const { sqlite } = this;
     const at = this.deps.now().toISOString();
     const audit = auditWriter(sqlite);
@@ -423,7 +463,11 @@ export class OutboxPusher {
       target: `${dto.accessSystemName}${op.remote_id ? ` ${op.remote_id}` : ''}`,
     };
 
-    sqlite.transaction(() => {
+    const written = sqlite.transaction((): boolean => {
+      // An outcome reached without claiming the operation (a conflict found by the re-read, an
+      // unreachable panel) only counts while nobody else has claimed or finished it meanwhile:
+      // another pusher's own applied write must not be turned into a conflict here.
+      if (!claimed && sqlite.prepare('SELECT status FROM outbox_op WHERE id = ?').pluck().get(op.id) !== 'pending') return false;
       sqlite.prepare('UPDATE outbox_op SET attempts = attempts + 1 WHERE id = ?').run(op.id);
       if (outcome.kind === 'applied') {
         const account = outcome.account;
@@ -456,7 +500,7 @@ export class OutboxPusher {
           item.result = 'failed';
           item.error = `${outcome.message} Gave up after ${attempts} tries.`;
           audit({ ...base, result: 'failed', message: item.error });
-          return;
+          return true;
         }
         const delay = outcome.kind === 'retry' ? nextAttemptDelay(this.backoff, attempts, outcome.retryAfterMs) : 0;
         const next = outcome.kind === 'retry' ? new Date(this.deps.now().getTime() + delay).toISOString() : null;
@@ -475,8 +519,9 @@ export class OutboxPusher {
           detail: { before: outcome.before, after: outcome.after, changed: outcome.changed, decidedBy: decision.actor },
         });
       }
+      return true;
     })();
-    return item;
+    return written ? item : null;
   }
 
   /** Conflict or failure: nothing more of this decision is sent, and its alert reopens for review. */
@@ -579,6 +624,17 @@ export class OutboxPusher {
         at,
       });
   }
+}
+
+/** Whether an account already carries everything an update or suspend asked for. */
+function ownWriteHolds(kind: OpRow['kind'], payload: Partial<AccountInput>, cur: RemoteAccount): boolean {
+  if (kind === 'suspend') return cur.suspended;
+  if (kind !== 'update') return false;
+  for (const field of ['firstName', 'lastName', 'email', 'phone'] as const) {
+    if (payload[field] !== undefined && (payload[field] ?? null) !== (cur[field] ?? null)) return false;
+  }
+  // Some access systems keep no reference for us (null): that says nothing about our write.
+  return payload.externalRef === undefined || cur.externalRef === null || cur.externalRef === payload.externalRef;
 }
 
 function usesSourceValues(resolution: string): boolean {

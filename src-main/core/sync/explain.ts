@@ -82,7 +82,7 @@ export function explainPerson(db: OpenDatabase, personId: string): Explanation {
   const p = sqlite
     .prepare(
       `SELECT p.id, p.site_id, p.first_name, p.last_name, p.external_id, p.source_connection_id, p.decoupled, p.access_enabled,
-              p.disabled_by, p.held_reason, p.status, p.email, p.phone, sc.name AS source_name
+              p.disabled_by, p.held_reason, p.status, p.email, p.phone, p.removed_at_source, sc.name AS source_name
        FROM person p LEFT JOIN source_connection sc ON sc.id = p.source_connection_id WHERE p.id = ?`,
     )
     .get(personId) as Raw | undefined;
@@ -120,7 +120,13 @@ export function explainPerson(db: OpenDatabase, personId: string): Explanation {
       out.runId = unchangedSince.runId;
       out.at = unchangedSince.at;
     }
-    if ((entry.reason === UNCHANGED_REASON || unchangedSince) && site) {
+    if (unchangedSince && bool(p.removed_at_source)) {
+      // Still gone from the source: the later passes logged "access stays off" (a Processed
+      // entry the person index leaves out), not a record found unchanged.
+      const first = out.steps[0] && /^Not in the latest|reported .* as removed$/.test(out.steps[0]) ? out.steps[0] : `No longer listed by ${sourceName ?? 'the source'}`;
+      out.reasonCode = 'removed_at_source';
+      out.steps = [first, 'Still not listed in the last pass → access stays off (the person is kept, with their history)'];
+    } else if ((entry.reason === UNCHANGED_REASON || unchangedSince) && site) {
       // Unchanged records are logged without their rule chain; rebuild it from the person row.
       const person = {
         firstName: p.first_name as string,

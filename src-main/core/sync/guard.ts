@@ -18,8 +18,13 @@ export interface GuardApproval {
   emptySources: string[];
 }
 
+/**
+ * The most people a pass may turn off without a manager: max(guardMinPeople, guardPercent % of
+ * the base). "More than 10 %" of 105 is 11 or more, so the percentage is rounded down: rounding
+ * up let 11 of 105 through.
+ */
 export function guardThreshold(settings: SiteSettings, syncedPeople: number): number {
-  return Math.max(settings.guardMinPeople, Math.ceil((syncedPeople * settings.guardPercent) / 100));
+  return Math.max(settings.guardMinPeople, Math.floor((syncedPeople * settings.guardPercent) / 100));
 }
 
 /**
@@ -27,10 +32,22 @@ export function guardThreshold(settings: SiteSettings, syncedPeople: number): nu
  * access for many people at once, is far more often a source hiccup than a real mass move-out;
  * holding the pass costs one approval, a wrong pass locks people out of their homes.
  */
-export function evaluateGuard(plan: PassPlan, settings: SiteSettings, approval: GuardApproval | null): GuardResult {
+export function evaluateGuard(
+  plan: PassPlan,
+  settings: SiteSettings,
+  approval: GuardApproval | null,
+  /**
+   * The percentage's base: synced people whose access is on (and who follow their source). The
+   * past residents a site keeps for years (removed people are never deleted) are nobody a pass
+   * can lock out, and counting them let a hiccup disable half of the people who live there. A
+   * count over every linked row, so it is asked only when the disables could trip the guard.
+   */
+  activePeople?: () => number,
+): GuardResult {
   const disableIds: string[] = [];
   for (const d of plan.decisions) for (const w of d.writes) if (w.kind === 'disable') disableIds.push(w.personId);
-  const threshold = guardThreshold(settings, plan.syncedPeople);
+  const syncedPeople = activePeople && disableIds.length > settings.guardMinPeople ? activePeople() : plan.syncedPeople;
+  const threshold = guardThreshold(settings, syncedPeople);
   const reasons: string[] = [];
   const approvedDisables = new Set(approval?.disableIds ?? []);
   const approvedEmpty = new Set(approval?.emptySources ?? []);
@@ -38,7 +55,7 @@ export function evaluateGuard(plan: PassPlan, settings: SiteSettings, approval: 
   const beyondApproval = !approval || disableIds.some((id) => !approvedDisables.has(id));
   if (disableIds.length > threshold && beyondApproval) {
     reasons.push(
-      `Would turn off access for ${disableIds.length} of ${plan.syncedPeople} synced people (the limit is ${threshold})`,
+      `Would turn off access for ${disableIds.length} of ${syncedPeople} synced people with access (the limit is ${threshold})`,
     );
   }
   for (const e of plan.emptySources) {
@@ -50,7 +67,7 @@ export function evaluateGuard(plan: PassPlan, settings: SiteSettings, approval: 
     reasons,
     disableCount: disableIds.length,
     threshold,
-    syncedPeople: plan.syncedPeople,
+    syncedPeople,
     disableIds,
     emptySources: plan.emptySources.map((e) => e.connId),
   };

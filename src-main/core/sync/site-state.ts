@@ -103,6 +103,14 @@ export function countSyncedPeople(sqlite: Database.Database, connIds: string[]):
   return n;
 }
 
+/** Synced people whose access is on and who follow their source: those a pass could turn off. */
+export function countActiveSyncedPeople(sqlite: Database.Database, connIds: string[]): number {
+  const count = sqlite.prepare('SELECT count(*) FROM person WHERE source_connection_id = ? AND access_enabled = 1 AND decoupled = 0').pluck();
+  let n = 0;
+  for (const id of connIds) n += Number(count.get(id));
+  return n;
+}
+
 /** A source record that was skipped by its own content (status, identifier, site) last time. */
 export interface SkipMemo {
   fingerprint: string;
@@ -115,11 +123,12 @@ export interface SkipMemo {
   settled?: boolean;
 }
 
-export function loadSkipMemos(sqlite: Database.Database, connId: string): Map<string, SkipMemo> {
+/** `minEntryId`: skips whose full entry is below it (retention is about to drop it) are not remembered. */
+export function loadSkipMemos(sqlite: Database.Database, connId: string, minEntryId = 0): Map<string, SkipMemo> {
   const rows = sqlite
-    .prepare('SELECT external_id, fingerprint, name, reason_code, reason, entry_id FROM source_record WHERE source_connection_id = ?')
+    .prepare('SELECT external_id, fingerprint, name, reason_code, reason, entry_id FROM source_record WHERE source_connection_id = ? AND entry_id >= ?')
     .raw(true)
-    .all(connId) as [string, string, string, string, string, number][];
+    .all(connId, minEntryId) as [string, string, string, string, string, number][];
   const out = new Map<string, SkipMemo>();
   for (const r of rows) out.set(r[0], { fingerprint: r[1], name: r[2], reasonCode: r[3], reason: r[4], entryId: r[5] });
   return out;
@@ -138,13 +147,13 @@ export { toSourceConnection };
 /** The planner's view of the mirror, read from SQLite on demand. */
 let passMarks = 0;
 
-export function sqlitePassState(sqlite: Database.Database, siteId: string, connIds: string[], cache: FingerprintCache): PassState {
+export function sqlitePassState(sqlite: Database.Database, siteId: string, connIds: string[], cache: FingerprintCache, minEntryId = 0): PassState {
   const linkedCount = sqlite.prepare('SELECT count(*) FROM person WHERE source_connection_id = ?').pluck();
   cache.beginPass();
   return {
     mark: ++passMarks,
     fingerprints: (connId) => cache.fingerprints(connId),
-    skipMemos: (connId) => loadSkipMemos(sqlite, connId),
+    skipMemos: (connId) => loadSkipMemos(sqlite, connId, minEntryId),
     peopleByExternalId: (connId, externalIds) => loadPeopleByExternalId(sqlite, connId, externalIds),
     linkedWithEmails: (connId, emails) =>
       emails.length === 0

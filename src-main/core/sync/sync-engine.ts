@@ -6,7 +6,7 @@ import type { CoreEvents } from '../core-events';
 import type { SourceConnection } from '../db/entities';
 import type { OpenDatabase } from '../db/open-database';
 import { parseJson } from '../sql-helpers';
-import { pruneActivity } from '../activity/activity-prune';
+import { firstKeptEntryId, pruneActivity } from '../activity/activity-prune';
 import { applyPlan } from './apply-pass';
 import { planPass } from './correlate';
 import { buildPreview, countOutcomes, entryCount, evaluateGuard } from './guard';
@@ -15,7 +15,7 @@ import type { SourceRead } from './plan-types';
 import { FingerprintCache, fingerprintChanges } from './fingerprint-cache';
 import { kindOf } from './record-shape';
 import { finishRun, getRun, getRunRow, insertRun, lastRunOf } from './run-store';
-import { connectionGate, loadConnections, loadSite, sqlitePassState } from './site-state';
+import { connectionGate, countActiveSyncedPeople, loadConnections, loadSite, sqlitePassState } from './site-state';
 import type { SiteInfo } from './site-state';
 
 export interface SyncEngineDeps {
@@ -33,6 +33,17 @@ export interface RunSiteOptions {
   dryRun?: boolean;
   /** Re-run a held pass with the guard lifted, for at most what the held preview showed. */
   approveHeldRunId?: string;
+  /**
+   * The caller just changed what a source will list (a CSV import stored a new file): never join
+   * a pass that is already reading, only one still waiting to start.
+   */
+  fresh?: boolean;
+  /**
+   * Dry runs only: readers for this pass alone, ahead of connectorFor, and connections that exist
+   * only for this pass (a CSV file previewed before any import). Another pass running at the same
+   * time never sees them, so a preview cannot leak into a pass that writes.
+   */
+  dryRunSources?: { connectors: ReadonlyMap<string, SourceConnector>; extraConnections?: SourceConnection[] };
 }
 
 /** A run as the contract shows it; `preview` is set for dry runs and held passes. */
@@ -56,6 +67,15 @@ function checkRecords(list: unknown, what: string, where: string): SourceRecord[
   return list as SourceRecord[];
 }
 
+/** Requests of one kind are answered by one pass; see runSite. */
+function requestKind(opts: RunSiteOptions): string {
+  // A pass with its own readers answers only its own request.
+  if (opts.dryRunSources) return `own:${randomUUID()}`;
+  if (opts.approveHeldRunId) return `approve:${opts.approveHeldRunId}`;
+  if (opts.dryRun) return opts.trigger === 'continuous' ? 'dry-continuous' : 'dry';
+  return opts.trigger === 'continuous' ? 'continuous' : 'full';
+}
+
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -67,7 +87,8 @@ function messageOf(err: unknown): string {
  * short apply phase.
  */
 export class SyncEngine {
-  private readonly inflight = new Map<string, Promise<SyncRunResult>>();
+  /** Per site: the pass running now, then the ones waiting for it, in order. */
+  private readonly inflight = new Map<string, Array<{ kind: string; promise: Promise<SyncRunResult> }>>();
   private readonly fingerprints: FingerprintCache;
 
   constructor(private readonly deps: SyncEngineDeps) {
@@ -78,12 +99,28 @@ export class SyncEngine {
     return this.deps.now?.() ?? new Date();
   }
 
-  /** Starts a pass, or joins the one already running for this site (same promise, same result). */
+  /**
+   * Starts a pass, or joins the one already running (or queued) for this site when it answers the
+   * same request (same promise, same result). A request of another kind waits for it and then runs
+   * its own: a Sync now must not come back with a dry run's preview or a continuous pass that read
+   * only the changes feeds, a dry run must not come back as a pass that wrote, and an approval
+   * must not be swallowed by an hourly pass. Either way one pass per site runs at a time.
+   */
   runSite(siteId: string, opts: RunSiteOptions): Promise<SyncRunResult> {
-    const running = this.inflight.get(siteId);
-    if (running) return running;
-    const pass = this.execute(siteId, opts).finally(() => this.inflight.delete(siteId));
-    this.inflight.set(siteId, pass);
+    const kind = requestKind(opts);
+    const queue = this.inflight.get(siteId) ?? [];
+    // A continuous request may join a full pass: it reads every source completely, and since it
+    // leaves the feed position where it was, the next poll still picks up anything it missed.
+    const joinable = opts.fresh ? queue.slice(1) : queue;
+    const join = joinable.find((q) => q.kind === kind || (kind === 'continuous' && q.kind === 'full'));
+    if (join) return join.promise;
+    const before = queue.at(-1)?.promise.catch(() => undefined);
+    const pass = (before ? before.then(() => this.execute(siteId, opts)) : this.execute(siteId, opts)).finally(() => {
+      const left = (this.inflight.get(siteId) ?? []).filter((q) => q.promise !== pass);
+      if (left.length) this.inflight.set(siteId, left);
+      else this.inflight.delete(siteId);
+    });
+    this.inflight.set(siteId, [...queue, { kind, promise: pass }]);
     return pass;
   }
 
@@ -123,6 +160,7 @@ export class SyncEngine {
     const events = this.deps.events;
     const site = loadSite(sqlite, siteId);
     if (!site) throw new ApiError('not_found', 'That site does not exist (it may have been removed).');
+    if (opts.dryRunSources && !opts.dryRun) throw new ApiError('invalid_input', 'Stand-in sources are for dry runs only.');
     const dryRun = !!opts.dryRun;
     let approval: GuardApproval | null = null;
     let runId: string;
@@ -142,13 +180,17 @@ export class SyncEngine {
 
     let applied: { activity: number; personWrites: number } | null = null;
     try {
-      const connections = loadConnections(sqlite, siteId);
-      const reads = await this.readSources(site, connections, opts.trigger, runId);
+      const connections = loadConnections(sqlite, siteId).concat(opts.dryRunSources?.extraConnections ?? []);
+      const reads = await this.readSources(site, connections, opts.trigger, runId, opts.dryRunSources?.connectors);
       const at = this.now();
       const atIso = at.toISOString();
-      const state = sqlitePassState(sqlite, siteId, connections.map((c) => c.id), this.fingerprints);
+      const keptFrom = firstKeptEntryId(sqlite, siteId, site.settings.activityRetentionDays, at);
+      const state = sqlitePassState(sqlite, siteId, connections.map((c) => c.id), this.fingerprints, keptFrom);
       const plan = planPass({ site, connections, reads, state });
-      const guard = evaluateGuard(plan, site.settings, approval);
+      const connIds = connections.map((c) => c.id);
+      // A preview always shows the guard's base; an applied pass counts it only when it matters.
+      if (dryRun) plan.syncedPeople = countActiveSyncedPeople(sqlite, connIds);
+      const guard = evaluateGuard(plan, site.settings, approval, () => countActiveSyncedPeople(sqlite, connIds));
       const counts = countOutcomes(plan);
       const total = entryCount(plan);
       if (dryRun || guard.tripped) {
@@ -229,14 +271,20 @@ export class SyncEngine {
    * or malformed page fails the whole pass: deciding removals from half a list is how people
    * get locked out.
    */
-  private async readSources(site: SiteInfo, connections: SourceConnection[], trigger: SyncTrigger, runId: string): Promise<Map<string, SourceRead>> {
+  private async readSources(
+    site: SiteInfo,
+    connections: SourceConnection[],
+    trigger: SyncTrigger,
+    runId: string,
+    own?: ReadonlyMap<string, SourceConnector>,
+  ): Promise<Map<string, SourceRead>> {
     const reads = new Map<string, SourceRead>();
     let seen = 0;
     let lastEmit = 0;
     for (const conn of connections) {
       if (connectionGate(site.settings, conn) !== 'on') continue;
       try {
-        const connector = this.deps.connectorFor(conn);
+        const connector = own?.get(conn.id) ?? this.deps.connectorFor(conn);
         if (trigger === 'continuous') {
           // Continuous passes only poll sources with a changes feed; the others wait for full passes.
           if (!connector.changesSince) continue;

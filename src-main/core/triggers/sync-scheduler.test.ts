@@ -13,9 +13,14 @@ let db: OpenDatabase;
 let clock: Date;
 let runs: Array<{ siteId: string; trigger: SyncTrigger }>;
 let feed: ChangeSet[];
-const settings = { scheduleMinutes: 60 } as SiteSettings;
+let settings: SiteSettings;
 
 function recordRun(siteId: string, opts: { trigger: SyncTrigger }): Promise<SyncRunDto> {
+  if (opts.trigger === 'continuous') {
+    // What a continuous pass does: read the changes from the stored position and move it on.
+    const next = feed.shift();
+    if (next) db.sqlite.prepare(`UPDATE source_connection SET delta_token = ? WHERE site_id = ?`).run(next.nextToken, siteId);
+  }
   runs.push({ siteId, trigger: opts.trigger });
   // What the engine leaves behind: a run row the schedule measures from.
   db.sqlite
@@ -48,6 +53,7 @@ beforeEach(async () => {
   db = await openDatabase(join(dir, 'r.db'));
   runs = [];
   feed = [];
+  settings = { scheduleMinutes: 60, integrationsEnabled: true, cctvEnabled: true } as SiteSettings;
   clock = new Date(2026, 10, 23, 10, 0, 0);
   const at = clock.toISOString();
   db.sqlite.prepare(`INSERT INTO site (id, name, settings, created_at) VALUES ('s1', 'One', '{}', ?), ('s2', 'No sources', '{}', ?)`).run(at, at);
@@ -110,5 +116,37 @@ describe('SyncScheduler', () => {
     advance(61_000);
     expect(await s.tick()).toEqual([]);
     expect(calls).toBe(2);
+  });
+
+  it('never contacts or runs a source whose block is switched off for the site', async () => {
+    let calls = 0;
+    const s = scheduler({
+      ...feedConnector,
+      changesSince: async (token) => {
+        calls++;
+        return { records: [], removedExternalIds: [], nextToken: token ?? 't0' };
+      },
+    });
+    settings = { ...settings, integrationsEnabled: false };
+    expect(await s.tick()).toEqual([]);
+    advance(61 * 60_000);
+    expect(await s.tick()).toEqual([]);
+    expect(calls).toBe(0);
+    // A CCTV source on a site whose CCTV block is on still runs.
+    db.sqlite.prepare(`UPDATE source_connection SET block = 'cctv'`).run();
+    expect(await s.tick()).toEqual([{ siteId: 's1', trigger: 'schedule' }]);
+  });
+
+  it('continuous passes every minute do not push the hourly full pass back', async () => {
+    const s = scheduler(feedConnector);
+    expect(await s.tick()).toEqual([{ siteId: 's1', trigger: 'schedule' }]);
+    const started: SyncTrigger[] = [];
+    for (let minute = 1; minute <= 61; minute++) {
+      feed.push({ records: [{ externalId: `R-${minute}`, raw: {} }], removedExternalIds: [], nextToken: `t${minute}` });
+      advance(60_000);
+      for (const r of await s.tick()) started.push(r.trigger);
+    }
+    expect(started).toContain('continuous');
+    expect(started).toContain('schedule');
   });
 });

@@ -3,6 +3,7 @@ import type { SourceConnector } from '../adapters/types';
 import type { OpenDatabase } from '../db/open-database';
 import type { SourceConnection } from '../db/entities';
 import { toSourceConnection } from '../db/row-mappers';
+import { connectionGate } from '../sync/site-state';
 
 export interface SchedulerDeps {
   db: OpenDatabase;
@@ -74,18 +75,27 @@ export class SyncScheduler {
     }
   }
 
+  /**
+   * Connections whose records flow: the connection is on and so is its block (Integrations or
+   * CCTV) for the site. A source in a switched-off block is not contacted at all, not even to
+   * peek at its feed, and a site whose sources are all off gets no passes.
+   */
   private enabledConnections(siteId: string): SourceConnection[] {
     const rows = this.deps.db.sqlite
       .prepare('SELECT * FROM source_connection WHERE site_id = ? AND enabled = 1')
       .all(siteId) as Record<string, unknown>[];
-    return rows.map(toSourceConnection);
+    if (rows.length === 0) return [];
+    const settings = this.deps.settingsOf(siteId);
+    return rows.map(toSourceConnection).filter((c) => connectionGate(settings, c) === 'on');
   }
 
   private scheduleDue(siteId: string, now: Date): boolean {
     const minutes = this.deps.settingsOf(siteId).scheduleMinutes;
     if (!minutes || minutes <= 0) return false;
+    // Measured from the last full pass: continuous passes read only the changes feeds, and one
+    // a minute must not keep pushing back the pass that reads every source completely.
     const last = this.deps.db.sqlite
-      .prepare('SELECT max(started_at) FROM sync_run WHERE site_id = ? AND dry_run = 0')
+      .prepare(`SELECT max(started_at) FROM sync_run WHERE site_id = ? AND dry_run = 0 AND trigger <> 'continuous'`)
       .pluck()
       .get(siteId) as string | null;
     return !last || now.getTime() - Date.parse(last) >= minutes * 60_000;

@@ -43,6 +43,8 @@ export const usePeopleStore = defineStore('people', () => {
   /** True until the current generation's first answer arrives. */
   const loading = ref(false);
   const loaded = ref(false);
+  /** The current filter's rows could not be read; the list says so in place (a toast alone fades). */
+  const loadError = ref<string | null>(null);
 
   const selectedId = ref<string | null>(null);
   const detail = shallowRef<PersonDetail | null>(null);
@@ -92,10 +94,12 @@ export const usePeopleStore = defineStore('people', () => {
       counts.value = { ...zeroCounts(), ...res.countsByType };
       loading.value = false;
       loaded.value = true;
+      loadError.value = null;
       version.value++;
     } catch (err) {
       if (gen === generation) {
         loading.value = false;
+        loadError.value = errorMessage(err);
         app.reportError(err);
       }
     } finally {
@@ -251,6 +255,7 @@ export const usePeopleStore = defineStore('people', () => {
     version,
     loading,
     loaded,
+    loadError,
     selectedId,
     detail,
     detailLoading,
