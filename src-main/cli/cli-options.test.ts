@@ -49,6 +49,14 @@ describe('CLI options', () => {
     expect(after).toEqual(before);
   });
 
+  it('a misspelt role is refused by name before anything runs, not given manager or no rights', async () => {
+    await expect(cli('sync', '--role', 'frontdesk')).rejects.toThrow(/Unknown role "frontdesk": use frontDesk or manager/);
+    await expect(runCli(['sites'], { out: () => undefined, env: { ROLLCALL_DATA_DIR: dir, ROLLCALL_ROLE: 'admin' } })).rejects.toThrow(/Unknown role "admin"/);
+    // Front desk may read, but not add a site.
+    expect((await cli('sites', '--role', 'frontDesk')).code).toBe(0);
+    await expect(cli('add-site', 'Lobby', '--role', 'frontDesk')).rejects.toThrow(/manager/i);
+  });
+
   it('activity --limit that is not a whole number from 1 to 1000 is named in the error', async () => {
     await twoSitesWithPeople();
     await expect(cli('activity', '--site', 'Tower', '--limit', 'ten')).rejects.toThrow(/--limit/);

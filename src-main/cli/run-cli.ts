@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dispatch } from '../contract/dispatch';
 import type { CallInput, CallName, CallOutput } from '../contract/api';
+import { parseRole } from '../contract/define';
 import type { Role } from '../contract/define';
 import type { PersonRow } from '../contract/dto';
 import { resolveDataDir } from '../core/app-paths';
@@ -63,7 +64,7 @@ export async function runCli(argv: string[], io: CliIo = { out: (l) => console.l
     return args.flags.has('help') ? 0 : 1;
   }
   checkValueFlags(args);
-  const role = (flagString(args, 'role') ?? io.env.ROLLCALL_ROLE ?? 'manager') as Role;
+  const role = cliRole(flagString(args, 'role') ?? io.env.ROLLCALL_ROLE);
   const core = await createCore({ dataDir: resolveDataDir(argv, io.env), host: 'cli', role, version: pkg.version, seedDemoWhenEmpty: false });
   const call = async <K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> => {
     const out = await dispatch(core.handlers, name, input, { role });
@@ -74,6 +75,15 @@ export async function runCli(argv: string[], io: CliIo = { out: (l) => console.l
     return await run(args, core, call, io, argv);
   } finally {
     await core.close();
+  }
+}
+
+/** --role or ROLLCALL_ROLE, checked before the core opens: a misspelt role is refused by name. */
+function cliRole(value: string | undefined): Role {
+  try {
+    return parseRole(value);
+  } catch (err) {
+    throw new CliError((err as Error).message);
   }
 }
 

@@ -137,6 +137,23 @@ describe('SyncScheduler', () => {
     expect(await s.tick()).toEqual([{ siteId: 's1', trigger: 'schedule' }]);
   });
 
+  it('does not pile up held passes: no continuous pass while the last one waits for a manager', async () => {
+    const s = scheduler(feedConnector);
+    await s.tick(); // scheduled first pass; learns the feed position
+    db.sqlite.prepare(`UPDATE sync_run SET status = 'held'`).run();
+    // The held pass left the feed where it was: every poll still sees the same change.
+    for (let minute = 1; minute <= 5; minute++) {
+      feed.push({ records: [{ externalId: 'R-1', raw: {} }], removedExternalIds: [], nextToken: 't1' });
+      advance(61_000);
+      expect(await s.tick()).toEqual([]);
+    }
+    // Once the manager has decided (approved or discarded), changes flow again.
+    db.sqlite.prepare(`UPDATE sync_run SET status = 'discarded'`).run();
+    feed.push({ records: [{ externalId: 'R-1', raw: {} }], removedExternalIds: [], nextToken: 't1' });
+    advance(61_000);
+    expect(await s.tick()).toEqual([{ siteId: 's1', trigger: 'continuous' }]);
+  });
+
   it('continuous passes every minute do not push the hourly full pass back', async () => {
     const s = scheduler(feedConnector);
     expect(await s.tick()).toEqual([{ siteId: 's1', trigger: 'schedule' }]);

@@ -64,7 +64,7 @@ export class SyncScheduler {
         let trigger: SyncTrigger | null = null;
         if (nightlyDue) trigger = 'nightly';
         else if (this.scheduleDue(siteId, now)) trigger = 'schedule';
-        else if (changed) trigger = 'continuous';
+        else if (changed && !this.waitingForApproval(siteId)) trigger = 'continuous';
         if (!trigger) continue;
         started.push({ siteId, trigger });
         this.deps.runSite(siteId, { trigger }).catch((err) => this.deps.onError?.(siteId, err));
@@ -99,6 +99,20 @@ export class SyncScheduler {
       .pluck()
       .get(siteId) as string | null;
     return !last || now.getTime() - Date.parse(last) >= minutes * 60_000;
+  }
+
+  /**
+   * The site's last pass is held by the mass-change guard. A held pass keeps the feed where it
+   * was, so the feed still shows changes a minute later: without this, every poll would add one
+   * more held pass for the manager to wade through. The scheduled and nightly full passes still
+   * run (and go through once whatever tripped the guard is gone).
+   */
+  private waitingForApproval(siteId: string): boolean {
+    const last = this.deps.db.sqlite
+      .prepare(`SELECT status FROM sync_run WHERE site_id = ? AND dry_run = 0 ORDER BY started_at DESC, rowid DESC LIMIT 1`)
+      .pluck()
+      .get(siteId) as string | undefined;
+    return last === 'held';
   }
 
   /** Polls the changes feed of each source that has one; true when anything changed. */
