@@ -114,11 +114,27 @@ async function pushTo(ctx: CoreContext, panel: AccessPanel, system: StoredConnec
       return { remoteId: null, summary: `access is off, so no account was created`, changed: false };
     }
     const created = await panel.create(desired, { idempotencyKey: keyFor('create', desired) });
+    // An access system without a field for our reference finds a person's account again by email
+    // or name, and so may hand back one that already belongs to someone else here (two people
+    // sharing an email). Taking it over would make this person's pushes suspend or change the
+    // other's access: refuse, and leave the link where it is.
+    const holder = sqlite
+      .prepare<[string, string, string], { first_name: string; last_name: string }>(
+        `SELECT p.first_name, p.last_name FROM access_account a JOIN person p ON p.id = a.person_id
+         WHERE a.access_system_id = ? AND a.remote_id = ? AND a.person_id <> ?`,
+      )
+      .get(system.id, created.remoteId, person.id);
+    if (holder) {
+      throw new Error(
+        `${system.name} already has an account with these details (${created.remoteId}), and it belongs to ${fullName({ firstName: holder.first_name, lastName: holder.last_name })}; one account cannot serve two people, so nothing was changed. Give each of them their own email.`,
+      );
+    }
     mirror(ctx, system, person.id, created);
     return { remoteId: created.remoteId, summary: 'account created', changed: true };
   }
 
   const done: string[] = [];
+  const notes: string[] = [];
   const patch: Partial<AccountInput> = {};
   if (account.firstName !== desired.firstName) patch.firstName = desired.firstName;
   if (account.lastName !== desired.lastName) patch.lastName = desired.lastName;
@@ -128,7 +144,15 @@ async function pushTo(ctx: CoreContext, panel: AccessPanel, system: StoredConnec
   const changedFields = Object.keys(patch).filter((k) => k !== 'externalRef');
   if (Object.keys(patch).length) {
     account = await panel.update(account.remoteId, patch, { idempotencyKey: keyFor('update', { patch, version: account.version }), ifVersion: account.version });
-    if (changedFields.length) done.push(`updated ${changedFields.map((k) => FIELD_WORDS[k] ?? k).join(', ')}`);
+    // Report what the account now holds, not what was asked: some systems cannot clear a value.
+    const after = account;
+    const sameName = normal(`${after.firstName} ${after.lastName}`).replace(/\s+/g, ' ') === normal(`${desired.firstName} ${desired.lastName}`).replace(/\s+/g, ' ');
+    const holds = (k: string) =>
+      k === 'firstName' || k === 'lastName' ? sameName : normal(after[k as 'email' | 'phone']) === normal(desired[k as 'email' | 'phone']);
+    const updated = changedFields.filter(holds);
+    const kept = changedFields.filter((k) => !holds(k));
+    if (updated.length) done.push(`updated ${updated.map((k) => FIELD_WORDS[k] ?? k).join(', ')}`);
+    if (kept.length) notes.push(`${system.name} kept its own ${kept.map((k) => FIELD_WORDS[k] ?? k).join(', ')} (it could not be ${kept.every((k) => desired[k as keyof AccountInput] === null) ? 'cleared' : 'changed'} from here)`);
   }
   if (account.suspended !== wantSuspended) {
     const wo = { idempotencyKey: keyFor(wantSuspended ? 'suspend' : 'resume', { remoteId: account.remoteId, version: account.version }), ifVersion: account.version };
@@ -136,7 +160,7 @@ async function pushTo(ctx: CoreContext, panel: AccessPanel, system: StoredConnec
     done.push(wantSuspended ? 'suspended (access is off)' : 'resumed');
   }
   mirror(ctx, system, person.id, account);
-  return { remoteId: account.remoteId, summary: done.length ? done.join('; ') : 'already up to date', changed: done.length > 0 };
+  return { remoteId: account.remoteId, summary: [...(done.length ? done : ['already up to date']), ...notes].join('; '), changed: done.length > 0 };
 }
 
 const FIELD_WORDS: Record<string, string> = { firstName: 'first name', lastName: 'last name', email: 'email', phone: 'phone' };

@@ -286,6 +286,26 @@ export class LocationService {
     await this.codes.ready();
     const system = this.systemOf(loc);
     const client = await this.deps.clientFor(system);
+    const work: SyncWork = { writes: 0, changes: [], failures: [] };
+    try {
+      return await this.pushUsers(loc, runId, system, client, work);
+    } catch (err) {
+      if (work.writes === 0) throw err;
+      // The service may already hold some of this sync's changes (a write whose answer was lost
+      // included): the entry says which, and our copy of its list is read again so the location
+      // page and its differences show what the service now holds, not what it held before.
+      await this.reread(client, loc).catch(() => undefined);
+      const message = err instanceof UpstreamError || err instanceof ApiError ? err.message : `Unexpected error: ${(err as Error).message}`;
+      const notSaved = work.failures.map((f) => `${f.name}${f.slot ? ` (slot ${f.slot})` : ''}: ${f.reason}`);
+      return {
+        result: 'failed',
+        detail: { changes: work.changes, failures: work.failures, error: message },
+        summary: `Sync users failed: ${noStop(message)}. ${describeChanges(work.changes)}${notSaved.length ? ` Not saved at the service: ${notSaved.join('; ')}.` : ''}`,
+      };
+    }
+  }
+
+  private async pushUsers(loc: LocationRow, runId: string, system: AlarmSystemRef, client: AlarmPanelClient, work: SyncWork): Promise<Outcome> {
     const status = await client.getLocation(loc.remote_id);
     upsertLocation(this.sqlite, loc.site_id, loc.access_system_id, status, this.at());
     const partitions = status.panel.partitions.map((p) => p.partitionId);
@@ -298,16 +318,21 @@ export class LocationService {
     const people = this.peopleFor(system, loc.site_id);
     const wantIds = new Set(people.map((p) => p.id));
     const ours = new Map<string, WireUser>();
-    for (const u of service) {
+    // A person the service holds in more than one slot (made outside Rollcall): one slot is
+    // theirs, the others go, or a person whose access ends would keep a working code.
+    const extra: WireUser[] = [];
+    for (const u of [...service].sort((a, b) => a.slot - b.slot)) {
       const pid = personIdOf(u.externalRef);
-      if (pid) ours.set(pid, u);
+      if (!pid) continue;
+      if (ours.has(pid)) extra.push(u);
+      else ours.set(pid, u);
     }
     const usedSlots = new Set(service.map((u) => u.slot));
-    const changes: Array<{ slot: number; name: string; action: 'added' | 'updated' | 'removed'; code?: string }> = [];
-    const failures: Array<{ name: string; slot: number | null; reason: string }> = [];
+    const { changes, failures } = work;
 
-    for (const [pid, u] of ours) {
-      if (wantIds.has(pid)) continue;
+    const unwanted = [...[...ours].filter(([pid]) => !wantIds.has(pid)).map(([, u]) => u), ...extra];
+    for (const u of unwanted) {
+      work.writes++;
       await client.deleteUser(loc.remote_id, u.slot, `${runId}:${loc.id}:delete:${u.slot}`);
       usedSlots.delete(u.slot);
       changes.push({ slot: u.slot, name: u.name, action: 'removed' });
@@ -327,6 +352,7 @@ export class LocationService {
       let saved = false;
       for (let attempt = 1; attempt <= MAX_CODE_TRIES && !saved; attempt++) {
         try {
+          work.writes++;
           await client.putUser(loc.remote_id, slot, { ...want, code }, `${runId}:${loc.id}:put:${slot}:${attempt}`);
           saved = true;
         } catch (err) {
@@ -344,6 +370,7 @@ export class LocationService {
     }
 
     // 2. The service → the panel, asynchronously; we wait for the job's verdict.
+    work.writes++;
     const started = await client.startUserSync(loc.remote_id, `${runId}:${loc.id}:sync-users`);
     const job = await client.waitForJob(started.jobId);
     const after = await this.reread(client, loc);
@@ -442,7 +469,21 @@ export class LocationService {
       };
     }
 
-    // Accept the panel's version: the service takes what the panel has.
+    // Accept the panel's version: the service takes what the panel has. That writes one slot at
+    // the service, so first make sure the slot still holds who this difference was about: a
+    // change made there since (another console, another tool) must not be deleted or overwritten.
+    const now = (await client.listUsers(loc.remote_id)).find((u) => u.slot === slot) ?? null;
+    const same =
+      (!now && !service) ||
+      (!!now && !!service && now.name === service.name && now.code === service.code && (now.externalRef ?? null) === (service.externalRef ?? null));
+    if (!same) {
+      await this.reread(client, loc);
+      return {
+        result: 'failed',
+        detail: { slot, resolution },
+        summary: `Slot ${slot} changed at the service since the panel was last compared (it now holds ${now ? now.name : 'nobody'}); nothing was changed. Sync panel to compare again.`,
+      };
+    }
     if (!panel) {
       await client.deleteUser(loc.remote_id, slot, `${runId}:${loc.id}:accept:delete:${slot}`);
       await this.reread(client, loc);
@@ -576,6 +617,14 @@ export class LocationService {
     book.byPerson.set(personId, code);
     book.taken.add(code);
   }
+}
+
+/** What a Sync users has done so far, kept by the caller so a failure halfway can report it. */
+interface SyncWork {
+  /** Calls made that change the service (or may have, if their answer was lost). */
+  writes: number;
+  changes: Array<{ slot: number; name: string; action: 'added' | 'updated' | 'removed'; code?: string }>;
+  failures: Array<{ name: string; slot: number | null; reason: string }>;
 }
 
 /** One sync's view of an account's codes, all unsealed. */

@@ -84,9 +84,14 @@ export function createAlarmPanelClient(opts: AlarmPanelClientOptions): AlarmPane
           seen.add(l.locationId);
           all.push(l);
         }
-        if (body.locations.length === 0 || all.length >= body.totalCount) break;
+        if (all.length >= body.totalCount) return all;
+        // An empty page before the total is reached: the rest was lost. A partial list would make
+        // the missing locations' users look deleted to whoever reads it.
+        if (body.locations.length === 0) {
+          throw new UpstreamError(`The alarm-panel service's location list was incomplete: it reported ${body.totalCount} locations but sent ${all.length}.`, null, true);
+        }
       }
-      return all;
+      throw new UpstreamError('The alarm-panel service kept sending more location pages than Rollcall reads (1000); the list was not used.', null, true);
     },
     async getLocation(id) {
       const what = `reading location ${id}`;

@@ -85,9 +85,15 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
   // Idempotency keys we have already seen succeed in this process: an exact replay is answered
   // without even the look-up.
   const createdByKey = new Map<string, string>();
+  // For creates sent under a key whose answer never came: the namesakes there were before the
+  // first send (see createOnce). Kept across calls, so a later retry of the same push is covered.
+  const sentUnanswered = new Map<string, Set<string>>();
 
   const rpc = (route: string, body: Record<string, unknown>, retryable: boolean, signal?: AbortSignal, maxAttempts?: number) =>
     http.request({ method: 'POST', path: route, json: body, retryable, signal, maxAttempts });
+
+  // Seam's error bodies describe the request; a proxy in front of it may repeat the key too.
+  const replyError = (reply: HttpReply, what: string, remoteId?: string) => withoutKey(describeReply(reply, what, remoteId), opts.apiKey);
 
   async function call<T>(route: string, body: Record<string, unknown>, schema: z.ZodType<T>, what: string, signal?: AbortSignal): Promise<T> {
     const reply = await rpc(route, body, true, signal);
@@ -140,7 +146,15 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
       // Seam filters by acs_system_id itself; a stray user from another system is dropped, not trusted.
       yield value.acs_users.filter((u) => (!u.acs_system_id || u.acs_system_id === systemId) && !isBeingDeleted(u)).map(effectiveUser);
       const next = nextCursor(value.pagination);
-      if (!next) return;
+      if (!next) {
+        // "More to come" without a way to reach it: ending here would pass a partial list off as
+        // the whole one, and the accounts on the unread pages would look deleted.
+        const p = value.pagination;
+        if (p && (p.has_next_page === true || (p.has_next_page !== false && p.next_page_url))) {
+          throw unusable(what, 'it says there is a next page but gives no cursor to reach it');
+        }
+        return;
+      }
       if (cursors.has(next)) throw unusable(what, 'its paging goes round in a circle');
       cursors.add(next);
       cursor = next;
@@ -169,15 +183,38 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
     return null;
   }
 
+  /** The ids of the users that carry this person's full name (no email or phone to go by). */
+  async function namesakes(input: AccountInput, signal?: AbortSignal): Promise<SeamAcsUser[]> {
+    const name = joinFullName(input.firstName, input.lastName);
+    const out: SeamAcsUser[] = [];
+    for await (const page of pages(signal, name || undefined)) {
+      out.push(...page.filter((u) => (u.full_name ?? '').trim().replace(/\s+/g, ' ').toLowerCase() === name.toLowerCase()));
+    }
+    return out;
+  }
+
   async function createOnce(input: AccountInput, wo: WriteOptions): Promise<SeamAcsUser> {
     const what = 'creating an ACS user';
     const body: Record<string, unknown> = { acs_system_id: systemId, full_name: joinFullName(input.firstName, input.lastName) };
     if (input.email) body.email_address = input.email;
     if (input.phone) body.phone_number = e164(input.phone);
     if (opts.accessGroupIds?.length) body.acs_access_group_ids = opts.accessGroupIds;
+    // A person with neither email nor phone is found again only by name, and only while the
+    // namesake has no contacts either; Seam (or the system behind it) may fill one in on
+    // create, so after a lost answer our own new user would not be recognised. What tells it
+    // apart is that it was not there before our first create under this key.
+    const byNameOnly = !input.email?.trim() && !digits(input.phone);
     for (let attempt = 1; ; attempt++) {
       const existing = await findExisting(input, wo.signal);
       if (existing) return existing;
+      const before = byNameOnly ? sentUnanswered.get(wo.idempotencyKey) : undefined;
+      if (before) {
+        const fresh = (await namesakes(input, wo.signal)).filter((u) => !before.has(u.acs_user_id));
+        if (fresh.length) return fresh[0];
+      } else if (byNameOnly) {
+        sentUnanswered.set(wo.idempotencyKey, new Set((await namesakes(input, wo.signal)).map((u) => u.acs_user_id)));
+        if (sentUnanswered.size > 5000) sentUnanswered.delete(sentUnanswered.keys().next().value as string);
+      }
       let reply: HttpReply;
       try {
         // Never resent by the HTTP layer: a lost answer might mean the user exists now.
@@ -187,8 +224,15 @@ export function createSeamPanel(opts: SeamPanelOptions): SeamPanel {
         await sleep(backoff(policy, attempt));
         continue;
       }
-      if (ok(reply)) return effectiveUser(validate(reply, what, userEnvelope).acs_user);
+      if (ok(reply)) {
+        // Read first: an answer cut off on the way still made the user, so its baseline stays.
+        const created = effectiveUser(validate(reply, what, userEnvelope).acs_user);
+        sentUnanswered.delete(wo.idempotencyKey);
+        return created;
+      }
       const error = replyError(reply, what);
+      // A refusal (4xx) made nothing; a 5xx may have, so its baseline stays for the next try.
+      if (!error.retryable && reply.status < 500) sentUnanswered.delete(wo.idempotencyKey);
       if (!error.retryable || attempt >= policy.attempts) throw error;
       const asked = retryAfterMs(reply.headers['retry-after']);
       await sleep(asked !== null ? Math.min(asked, policy.maxDelayMs) : backoff(policy, attempt));
@@ -350,8 +394,14 @@ function unusable(what: string, why: string): UpstreamError {
   return new UpstreamError(`${SYSTEM} sent an unusable answer while ${what}: ${why}.`, null, true);
 }
 
+/** The same error with every copy of the API key cut out of its message. */
+function withoutKey(err: UpstreamError, apiKey: string): UpstreamError {
+  if (!apiKey || apiKey.length < 4 || !err.message.includes(apiKey)) return err;
+  return new UpstreamError(err.message.split(apiKey).join('***'), err.status, err.retryable);
+}
+
 /** Turns a Seam error envelope into a message a person can act on. */
-function replyError(reply: HttpReply, what: string, remoteId?: string): UpstreamError {
+function describeReply(reply: HttpReply, what: string, remoteId?: string): UpstreamError {
   const { type, message } = seamError(reply.text);
   if (reply.status === 401 || reply.status === 403) {
     return new UpstreamError(`${SYSTEM} rejected the API key (${reply.status}${type ? `, ${type}` : ''}). Check the key in the connection settings.`, reply.status);
