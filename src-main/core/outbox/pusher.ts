@@ -342,8 +342,29 @@ export class OutboxPusher {
       sent = true;
       const wo = { idempotencyKey: op.idempotency_key, ifVersion: op.base_version };
       switch (op.kind) {
-        case 'create':
-          return { kind: 'applied', account: await panel.create(payload as AccountInput, { idempotencyKey: op.idempotency_key }) };
+        case 'create': {
+          const account = await panel.create(payload as AccountInput, { idempotencyKey: op.idempotency_key });
+          // A system with no field for our reference finds a retried create's account again by
+          // email or name, and may hand back one that another person here already holds (two
+          // people sharing an email). Linking it would let one person's decisions change the
+          // other's access.
+          const holder = decision.person_id
+            ? sqlite
+                .prepare<[string, string, string], { first_name: string; last_name: string }>(
+                  `SELECT p.first_name, p.last_name FROM access_account a JOIN person p ON p.id = a.person_id
+                   WHERE a.access_system_id = ? AND a.remote_id = ? AND a.person_id <> ?`,
+                )
+                .get(op.access_system_id, account.remoteId, decision.person_id)
+            : undefined;
+          if (holder) {
+            const who = [holder.first_name, holder.last_name].filter(Boolean).join(' ') || 'another person';
+            return {
+              kind: 'failed',
+              message: `The access system answered the new account with ${account.remoteId}, which already belongs to ${who}; one account cannot serve two people, so it was not linked. Give each of them their own email.`,
+            };
+          }
+          return { kind: 'applied', account };
+        }
         case 'update':
           return { kind: 'applied', account: await panel.update(op.remote_id!, payload, wo) };
         case 'suspend':
