@@ -4,6 +4,7 @@ import type { AppInfo } from '../contract/calls/app';
 import { databaseFile } from './app-paths';
 import { CoreEvents } from './core-events';
 import { openDatabase } from './db/open-database';
+import { failInterruptedRuns } from './db/interrupted-runs';
 import type { OpenDatabase } from './db/open-database';
 import { Upstreams } from './upstreams';
 import { alarmPanelDemoFor, attachAlarmPanelDemo } from './adapters/alarm-panel';
@@ -66,6 +67,8 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // The Electron and browser cores live long and must answer calls while a big pass commits: WAL
   // checkpoints run on a thread of their own. A CLI command exits right after (its close checkpoints).
   const db = await openDatabase(databaseFile(opts.dataDir), { backgroundCheckpoints: opts.host !== 'cli' });
+  // A pass of a process that was killed stays 'running' in the file; the CLI leaves those alone (see db/interrupted-runs.ts).
+  if (opts.host !== 'cli') failInterruptedRuns(db.sqlite, now());
   const events = new CoreEvents();
   const secrets = new ConnectionSecrets(opts.secretStore ?? createFileSecretStore({ dataDir: opts.dataDir }));
   // Adapters are built synchronously, so the secrets they need are read once here (see connection-secrets.ts).

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { WalCheckpointer } from './wal-checkpointer';
+import { explainOpenError } from './open-errors';
 
 export interface OpenDatabase {
   file: string;
@@ -27,12 +28,53 @@ export interface OpenDatabaseOptions {
   backgroundCheckpoints?: boolean;
 }
 
+/** Longest wait for another process's migrations (or a long pass's write) before opening fails. */
+const MIGRATION_LOCK_WAIT_MS = 60_000;
+
+function hasPendingMigrations(sqlite: Database.Database): boolean {
+  const table = sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'`).get();
+  if (!table) return true;
+  const done = new Set(sqlite.prepare('SELECT name FROM migrations').pluck().all() as string[]);
+  // The instance's `name`, as TypeORM records it: class names do not survive minification.
+  return MIGRATIONS.some((M) => !done.has(new M().name));
+}
+
+/**
+ * The app's core and the CLI may open the same file of an older version at the same moment.
+ * TypeORM decides what is pending before it takes any lock, so both would run the same
+ * migration and the second would fail ("table ... already exists"). Holding SQLite's write lock
+ * (BEGIN IMMEDIATE) from that decision to the last migration makes the other process wait and
+ * then find nothing pending; it also makes the whole upgrade all-or-nothing. The lock is only
+ * taken when something is pending, so an up-to-date file opens without waiting for a writer.
+ */
+async function runPendingMigrations(dataSource: DataSource, sqlite: Database.Database): Promise<void> {
+  if (!hasPendingMigrations(sqlite)) return;
+  const timeout = Number(sqlite.pragma('busy_timeout', { simple: true }));
+  sqlite.pragma(`busy_timeout = ${MIGRATION_LOCK_WAIT_MS}`);
+  try {
+    sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      await dataSource.runMigrations({ transaction: 'none' });
+      sqlite.exec('COMMIT');
+    } catch (err) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      throw err;
+    }
+  } finally {
+    sqlite.pragma(`busy_timeout = ${timeout}`);
+  }
+}
+
 /**
  * Opens (creating if needed) the SQLite file, turns on WAL and foreign keys, and runs pending
  * migrations. Never `synchronize`: the schema only changes through migrations.
  */
 export async function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Promise<OpenDatabase> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  try {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  } catch (err) {
+    throw explainOpenError(file, err);
+  }
   const dataSource = new DataSource({
     type: 'better-sqlite3',
     database: file,
@@ -48,15 +90,22 @@ export async function openDatabase(file: string, opts: OpenDatabaseOptions = {})
       db.pragma('busy_timeout = 5000');
     },
   });
-  await dataSource.initialize();
+  try {
+    await dataSource.initialize();
+  } catch (err) {
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    throw explainOpenError(file, err);
+  }
   const sqlite = (dataSource.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
   // Started before the migrations so that the thread's start-up overlaps them.
   const checkpointer = opts.backgroundCheckpoints && file !== ':memory:' ? new WalCheckpointer(sqlite, file) : null;
   try {
-    await dataSource.runMigrations({ transaction: 'each' });
+    await runPendingMigrations(dataSource, sqlite);
   } catch (err) {
     await checkpointer?.stop();
-    throw err;
+    // Closed, so that a caller who reports the error and carries on holds no lock on the file.
+    await dataSource.destroy().catch(() => undefined);
+    throw explainOpenError(file, err);
   }
   // Never rejects: a thread that cannot start leaves SQLite's default checkpoints on.
   await checkpointer?.ready;

@@ -12,12 +12,18 @@ export function findDemoSiteId(db: OpenDatabase): string | null {
 /**
  * Creates the demo site wired to the running demo upstreams: one property-management source
  * and one access system, both enabled, so the first pass has something to do.
+ *
+ * There is only ever one demo site: when one exists already (two resets at once, or the CLI's
+ * `demo` next to the app's Reset), its id is returned and nothing is created. The check and the
+ * insert hold the write lock together (BEGIN IMMEDIATE), so another process cannot slip between.
  */
 export function createDemoSite(db: OpenDatabase, demo: DemoUpstreams, now: Date): string {
   const at = now.toISOString();
-  const siteId = randomUUID();
   const settings = { ...defaultSiteSettings(), integrationsEnabled: true };
-  db.sqlite.transaction(() => {
+  return db.sqlite.transaction(() => {
+    const existing = findDemoSiteId(db);
+    if (existing) return existing;
+    const siteId = randomUUID();
     db.sqlite
       .prepare(`INSERT INTO site (id, name, is_demo, timezone, settings, created_at) VALUES (?, ?, 1, 'America/Los_Angeles', ?, ?)`)
       .run(siteId, DEMO_SITE_NAME, JSON.stringify(settings), at);
@@ -39,8 +45,8 @@ export function createDemoSite(db: OpenDatabase, demo: DemoUpstreams, now: Date)
          VALUES (?, ?, 'alarm-panel', 'Demo Alarm Service', 1, '{"demo":true,"people":"staff"}', ?)`,
       )
       .run(randomUUID(), siteId, at);
-  })();
-  return siteId;
+    return siteId;
+  }).immediate();
 }
 
 export function deleteDemoSites(db: OpenDatabase): number {

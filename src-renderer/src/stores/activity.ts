@@ -3,6 +3,7 @@ import { ref, shallowRef } from 'vue';
 import { api } from '../api';
 import type { ActivityEntryDto, Outcome } from '../contract';
 import { exportCsvFile } from '../lib/export-csv';
+import { errorMessage } from '../lib/format';
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
 import { newestLoad } from '../lib/newest-load';
@@ -19,6 +20,8 @@ export const useActivityStore = defineStore('activity', () => {
   const outcome = ref<Outcome | ''>('');
   const loading = ref(false);
   const loadingMore = ref(false);
+  /** Older entries that could not be read: said next to the button that asked for them. */
+  const moreError = ref<string | null>(null);
   const loaded = ref(false);
   const error = ref<string | null>(null);
   const newest = newestLoad({ loading, error, loaded });
@@ -56,13 +59,14 @@ export const useActivityStore = defineStore('activity', () => {
     if (!siteId || !last || loadingMore.value) return;
     const gen = newest.mark();
     loadingMore.value = true;
+    moreError.value = null;
     try {
       const page = await api.invoke('activity.list', { siteId, ...filters(), beforeId: last.id, limit: PAGE });
       if (!newest.current(gen)) return;
       entries.value = [...entries.value, ...page.rows];
       total.value = Math.max(page.total, entries.value.length);
     } catch (err) {
-      app.reportError(err);
+      if (newest.current(gen)) moreError.value = `Could not load older entries: ${errorMessage(err)}`;
     } finally {
       loadingMore.value = false;
     }
@@ -94,6 +98,7 @@ export const useActivityStore = defineStore('activity', () => {
     if (q === query.value && o === outcome.value) return;
     query.value = q;
     outcome.value = o;
+    moreError.value = null;
     void load();
   }
 
@@ -142,6 +147,7 @@ export const useActivityStore = defineStore('activity', () => {
     outcome,
     loading,
     loadingMore,
+    moreError,
     loaded,
     error,
     selected,

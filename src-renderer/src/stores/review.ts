@@ -3,7 +3,8 @@ import { computed, reactive, ref, shallowRef } from 'vue';
 import { api } from '../api';
 import { ALERT_TYPES } from '../contract';
 import type { AlertReviewRow, AlertType, DecideManyResult, DecideResult, DecisionOptions, Resolution } from '../contract';
-import { isActionable, needsDecision } from '../lib/resolutions';
+import { errorMessage } from '../lib/format';
+import { RESOLUTION_LABEL, isActionable, needsDecision } from '../lib/resolutions';
 import { throttle } from '../lib/throttle';
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
@@ -50,6 +51,11 @@ export const useReviewStore = defineStore('review', () => {
   const busyIds = shallowRef<ReadonlySet<string>>(new Set());
   const bulkBusy = ref(false);
   const bulk = shallowRef<BulkOutcome | null>(null);
+  /**
+   * The last decision that could not be recorded, in words, kept on screen until dismissed or the
+   * next decision goes through: a toast fades while the manager is still looking at the list.
+   */
+  const decideError = ref<string | null>(null);
   const page = ref(0);
   /** Choices that apply to the buttons, the bulk bar and the keys alike. */
   const rememberDismiss = ref(true);
@@ -232,11 +238,13 @@ export const useReviewStore = defineStore('review', () => {
     setBusy([alertId], true);
     try {
       const r = await api.invoke('decisions.decide', { alertId, resolution, options: withPrefs(resolution, options) });
+      decideError.value = null;
       applyLocally([r], resolution);
       reload();
       return true;
     } catch (err) {
-      app.reportError(err);
+      const title = rows.value[indexOf.value.get(alertId) ?? -1]?.title ?? 'this alert';
+      decideError.value = `Could not record “${RESOLUTION_LABEL[resolution]}” for ${title}: ${errorMessage(err)}`;
       return false;
     } finally {
       setBusy([alertId], false);
@@ -250,13 +258,15 @@ export const useReviewStore = defineStore('review', () => {
     for (const id of alertIds) titles[id] = rows.value[indexOf.value.get(id) ?? -1]?.title ?? id;
     try {
       const result = await api.invoke('decisions.decideMany', { alertIds, resolution, options: withPrefs(resolution, options) });
+      decideError.value = null;
       applyLocally(result.results, resolution);
       // Whatever went through leaves the selection; what failed stays selected to try again.
       selected.value = new Set(result.results.filter((r) => !r.ok).map((r) => r.alertId));
       bulk.value = { resolution, result, titles };
       reload();
     } catch (err) {
-      app.reportError(err);
+      // Nothing was recorded: the selection stays as it was, to try again.
+      decideError.value = `Could not record “${RESOLUTION_LABEL[resolution]}” for ${alertIds.length.toLocaleString()} alerts: ${errorMessage(err)}`;
     } finally {
       bulkBusy.value = false;
     }
@@ -296,6 +306,7 @@ export const useReviewStore = defineStore('review', () => {
     busyIds,
     bulkBusy,
     bulk,
+    decideError,
     page,
     rememberDismiss,
     oldAccount,

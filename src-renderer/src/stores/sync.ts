@@ -31,6 +31,8 @@ export const useSyncStore = defineStore('sync', () => {
 
   /** Approve / discard of a held pass in flight. */
   const deciding = ref<'approve' | 'discard' | null>(null);
+  /** Why the last approve/discard failed, said inside the review dialog (a toast sits under its backdrop). */
+  const heldError = ref<string | null>(null);
   const reviewOpen = ref(false);
 
   const lastRun = computed(() => (sites.currentId ? (lastRuns.value[sites.currentId] ?? null) : null));
@@ -188,13 +190,14 @@ export const useSyncStore = defineStore('sync', () => {
     const run = heldRun.value;
     if (!run || deciding.value) return false;
     deciding.value = kind;
+    heldError.value = null;
     try {
       const result = await call(run.id);
       finish(result);
       say(result);
       return true;
     } catch (err) {
-      app.reportError(err);
+      heldError.value = `Could not ${kind} the held pass: ${errorMessage(err)} Nothing was changed.`;
       void loadLastRun();
       return false;
     } finally {
@@ -273,6 +276,7 @@ export const useSyncStore = defineStore('sync', () => {
     dryRunResult,
     dryRunError,
     deciding,
+    heldError,
     reviewOpen,
     runNow,
     dryRun,
