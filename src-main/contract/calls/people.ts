@@ -38,6 +38,47 @@ const adminPatch = z
   .partial()
   .strict();
 
+/** One person of a bulk-delete preview's sample. */
+export interface BulkDeleteSampleRow {
+  id: string;
+  name: string;
+  externalId: string | null;
+  sourceName: string;
+  accessEnabled: boolean;
+}
+
+/**
+ * What "Bulk delete synced people" would remove, shown before anything is deleted: every person
+ * synced from one source of the site, or from any of its sources.
+ */
+export interface BulkDeletePreview {
+  siteId: string;
+  sourceConnectionId: string | null;
+  /** The scope in words: "Demo PMS", or "every source of Harbor View". */
+  scopeName: string;
+  count: number;
+  /** The first people of the set, by name. */
+  sample: BulkDeleteSampleRow[];
+  /** Accounts in access systems linked to these people. They are not deleted there, only unlinked here. */
+  linkedAccounts: { accessSystemId: string; accessSystemName: string; count: number }[];
+  /** Sources of the scope still switched on: unless they are turned off, the next pass adds these people again. */
+  sourcesStillOn: { id: string; name: string }[];
+  /** Names exactly this set of people: the delete is refused if the set changed since. */
+  token: string;
+}
+
+export interface BulkDeleteResult {
+  deleted: number;
+  /** Names of the sources turned off with the delete. */
+  sourcesTurnedOff: string[];
+}
+
+const bulkScope = {
+  siteId: id,
+  /** null: people synced from any source of the site. */
+  sourceConnectionId: id.nullable(),
+};
+
 export const peopleCalls = {
   'people.list': call<PeoplePage>()(
     z
@@ -57,4 +98,23 @@ export const peopleCalls = {
   ),
   /** Edits the admin-owned fields; sync never overwrites these. */
   'people.updateAdmin': call<PersonDetail>()(z.object({ id, patch: adminPatch }).strict(), 'manager'),
+  /** Counts and names who a bulk delete of synced people would remove; changes nothing. */
+  'people.bulkDeletePreview': call<BulkDeletePreview>()(z.object(bulkScope).strict(), 'manager'),
+  /**
+   * Deletes the people a preview showed, in one transaction, only if the set is still exactly the
+   * previewed one (`token`). Their activity and audit history stays; admin-owned values go.
+   */
+  'people.bulkDelete': call<BulkDeleteResult>()(
+    z
+      .object({
+        ...bulkScope,
+        token: z.string().min(1).max(200),
+        /** Turn off the scope's sources too, or the next pass adds the same people again. */
+        turnOffSync: z.boolean(),
+        /** The manager ticked "I understand this is permanent". */
+        confirm: z.literal(true),
+      })
+      .strict(),
+    'manager',
+  ),
 };

@@ -48,22 +48,22 @@ describe('the demo while something else happens', () => {
   });
 
   /*
-   * The three below fail today and need fixes outside this folder (see the data-integrity bug-hunt
-   * report): DemoControl (handlers/demo-handlers.ts) must run reset and remove one at a time, or two
-   * resets start two sets of demo servers and one set is never closed; and the engine
-   * (sync/sync-engine.ts) must answer not_found when its site was deleted mid-pass instead of
-   * returning, and emitting, a null run. Un-skip them with those fixes.
+   * DemoControl (handlers/demo-handlers.ts) runs reset and remove one at a time, or two resets
+   * start two sets of demo servers and one set is never closed; the engine answers not_found when
+   * its site was deleted mid-pass instead of returning, and emitting, a null run.
    */
-  it.skip('two resets at once leave no demo server running after close', async () => {
+  it('two resets at once leave no demo server running after close', async () => {
     const servers = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
     const before = servers();
     const { call } = await start();
     await Promise.allSettled([call('demo.reset', {}), call('demo.reset', {})]);
     await cores.pop()!.close();
-    expect(servers()).toBe(before);
+    // Closing servers let go of their handles a moment later; a leaked one never does.
+    for (let i = 0; i < 100 && servers() > before; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(servers()).toBeLessThanOrEqual(before);
   });
 
-  it.skip('a reset while a pass is reading answers both calls and leaves one complete demo site', async () => {
+  it('a reset while a pass is reading answers both calls and leaves one complete demo site', async () => {
     const { core, call, siteId } = await start();
     core.upstreams.demo!.source.misbehave({ delayMs: 300, times: 1 });
     const pass = call('sync.runNow', { siteId });
@@ -84,7 +84,7 @@ describe('the demo while something else happens', () => {
     expect(sites[0].lastSyncStatus).toBe('complete');
   });
 
-  it.skip('a remove while a pass is reading answers both calls, and the demo stays removed', async () => {
+  it('a remove while a pass is reading answers both calls, and the demo stays removed', async () => {
     const { core, call, siteId } = await start();
     core.upstreams.demo!.source.misbehave({ delayMs: 300, times: 1 });
     const pass = call('sync.runNow', { siteId });

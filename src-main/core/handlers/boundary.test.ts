@@ -35,6 +35,12 @@ function staleInputs(siteId: string): Record<CallName, unknown[]> {
     'people.explain': [{ personId: NOPE }, { siteId: NOPE, externalId: 'x' }, { siteId, externalId: '   ' }],
     'people.updateAdmin': [{ id: NOPE, patch: {} }, { id: NOPE, patch: { notes: 'x' } }],
     'people.resync': [{ personId: NOPE, accessSystemId: NOPE }],
+    'people.bulkDeletePreview': [{ siteId: NOPE, sourceConnectionId: null }, { siteId, sourceConnectionId: NOPE }],
+    'people.bulkDelete': [
+      { siteId: NOPE, sourceConnectionId: null, token: 'x', turnOffSync: true, confirm: true },
+      { siteId, sourceConnectionId: NOPE, token: 'x', turnOffSync: false, confirm: true },
+      { siteId, sourceConnectionId: null, token: '0:nope', turnOffSync: false, confirm: true },
+    ],
     'people.deliveries': [{ personId: NOPE }],
     'sync.runNow': [{ siteId: NOPE }, { siteId, dryRun: true }],
     'sync.approveHeld': [{ runId: NOPE }],

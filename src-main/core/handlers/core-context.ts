@@ -4,6 +4,7 @@ import type { CoreEvents } from '../core-events';
 import type { OpenDatabase } from '../db/open-database';
 import type { SyncEngine } from '../sync/sync-engine';
 import type { Upstreams } from '../upstreams';
+import { userInfo } from 'node:os';
 import { ApiError } from '../../contract/errors';
 
 /** What every handler module gets: the core's parts, created once in core.ts. */
@@ -24,4 +25,15 @@ export interface CoreContext {
 export function requireSite(ctx: CoreContext, siteId: string): void {
   const found = ctx.db.sqlite.prepare('SELECT 1 FROM site WHERE id = ?').get(siteId);
   if (!found) throw new ApiError('not_found', 'That site does not exist (it may have been removed).');
+}
+
+/** Who to write in the audit when the caller did not say: the OS user and the host. */
+export function defaultActor(ctx: Pick<CoreContext, 'host'>): string {
+  let user = 'unknown user';
+  try {
+    user = userInfo().username || user;
+  } catch {
+    // Some sandboxes have no passwd entry; the host name is still worth recording.
+  }
+  return `${user} (${ctx.host})`;
 }

@@ -1,26 +1,14 @@
-import { userInfo } from 'node:os';
 import type { CallContext, Handlers } from '../../contract/rpc';
 import type { decisionsCalls } from '../../contract/calls/decisions';
 import { ApiError } from '../../contract/errors';
 import type { CoreContext } from './core-context';
-import { requireSite } from './core-context';
+import { defaultActor, requireSite } from './core-context';
 import { countOpenAlerts } from '../alerts/alert-queries';
 import { recordDecisions } from '../decisions/record-decisions';
 import { getDecision, listDecisions, listOps, pendingCount, queryAlerts, settleTasks } from '../decisions/decision-queries';
 import { cancelDecision } from '../decisions/cancel-decision';
 import { OutboxPusher } from '../outbox/pusher';
 import { exportAuditCsv, listAudit } from '../audit/audit-log';
-
-/** Who to write in the audit when the caller did not say: the OS user and the host. */
-function defaultActor(ctx: CoreContext): string {
-  let user = 'unknown user';
-  try {
-    user = userInfo().username || user;
-  } catch {
-    // Some sandboxes have no passwd entry; the host name is still worth recording.
-  }
-  return `${user} (${ctx.host})`;
-}
 
 export function decisionsHandlers(ctx: CoreContext): Pick<Handlers, keyof typeof decisionsCalls> {
   const { sqlite } = ctx.db;

@@ -9,7 +9,16 @@ import type { CoreContext } from './core-context';
 
 /** The embedded demo: its fake upstreams run inside the core while a demo site exists. */
 export class DemoControl {
+  /** Reset and remove, one at a time: two at once would start two sets of demo servers. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly ctx: CoreContext) {}
+
+  private oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
 
   private get stateDir() {
     return join(this.ctx.dataDir, 'demo');
@@ -51,14 +60,15 @@ export class DemoControl {
 
   handlers(): Pick<Handlers, 'demo.reset' | 'demo.remove' | 'demo.editAccessAccount'> {
     return {
-      'demo.reset': async () => {
-        await this.remove();
-        const siteId = await this.seed();
-        const site = listSites(this.ctx.db.sqlite).find((s) => s.id === siteId);
-        if (!site) throw new ApiError('internal', 'The demo site was not created.');
-        return site;
-      },
-      'demo.remove': async () => ({ removed: await this.remove() }),
+      'demo.reset': () =>
+        this.oneAtATime(async () => {
+          await this.remove();
+          const siteId = await this.seed();
+          const site = listSites(this.ctx.db.sqlite).find((s) => s.id === siteId);
+          if (!site) throw new ApiError('internal', 'The demo site was not created.');
+          return site;
+        }),
+      'demo.remove': () => this.oneAtATime(async () => ({ removed: await this.remove() })),
       'demo.editAccessAccount': ({ remoteId, patch }) => {
         const access = this.ctx.upstreams.demo?.access;
         if (!access || !access.users.get(remoteId)) throw new ApiError('not_found', 'The demo access system has no such account.');

@@ -2,11 +2,14 @@ import type { Handlers } from '../../contract/rpc';
 import type { PersonExplanation } from '../../contract/calls/people';
 import { ApiError } from '../../contract/errors';
 import { getPerson, listPeople } from '../people/people-queries';
+import { bulkDelete, previewBulkDelete } from '../people/bulk-delete';
+import { auditWriter } from '../audit/audit-log';
+import { detectAlerts } from '../alerts/detect-alerts';
 import { explainExternalId, explainPerson } from '../sync/explain';
 import type { Explanation } from '../sync/explain';
 import { REASON_TEXT } from '../sync/reasons';
 import type { ReasonCode } from '../sync/reasons';
-import { requireSite } from './core-context';
+import { defaultActor, requireSite } from './core-context';
 import type { CoreContext } from './core-context';
 
 const OUTCOME_WORDS: Record<string, string> = {
@@ -30,7 +33,9 @@ function withHeadline(e: Explanation): PersonExplanation {
   return { headline, ...e };
 }
 
-export function peopleHandlers(ctx: CoreContext): Pick<Handlers, 'people.list' | 'people.get' | 'people.explain' | 'people.updateAdmin'> {
+export function peopleHandlers(
+  ctx: CoreContext,
+): Pick<Handlers, 'people.list' | 'people.get' | 'people.explain' | 'people.updateAdmin' | 'people.bulkDeletePreview' | 'people.bulkDelete'> {
   const { sqlite } = ctx.db;
   return {
     'people.list': (input) => {
@@ -74,6 +79,27 @@ export function peopleHandlers(ctx: CoreContext): Pick<Handlers, 'people.list' |
       })();
       ctx.events.emit('people.changed', { siteId: before.siteId });
       return getPerson(sqlite, input.id);
+    },
+    'people.bulkDeletePreview': (input) => previewBulkDelete(sqlite, input),
+    'people.bulkDelete': (input, call) => {
+      // A pass that has already read its sources would add the deleted people straight back.
+      if (ctx.engine.isBusy(input.siteId)) {
+        throw new ApiError('conflict', 'A sync pass is running for this site. Nothing was deleted: try again when it has finished.');
+      }
+      const result = bulkDelete(sqlite, auditWriter(sqlite), {
+        siteId: input.siteId,
+        sourceConnectionId: input.sourceConnectionId,
+        token: input.token,
+        turnOffSync: input.turnOffSync,
+        actor: call.actor ?? defaultActor(ctx),
+        at: ctx.now().toISOString(),
+      });
+      ctx.events.emit('people.changed', { siteId: input.siteId });
+      if (result.sourcesTurnedOff.length) ctx.events.emit('sites.changed', {});
+      // Alerts about people who are gone close now, not at the next pass.
+      const alerts = detectAlerts(ctx.db, input.siteId, ctx.now());
+      ctx.events.emit('alerts.changed', { siteId: input.siteId, open: alerts.open });
+      return result;
     },
   };
 }

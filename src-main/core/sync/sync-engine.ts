@@ -139,6 +139,11 @@ export class SyncEngine {
     return out;
   }
 
+  /** Whether a pass for the site is running or waiting to run. */
+  isBusy(siteId: string): boolean {
+    return (this.inflight.get(siteId)?.length ?? 0) > 0;
+  }
+
   async lastRun(siteId: string): Promise<SyncRunDto | null> {
     return lastRunOf(this.deps.db.sqlite, siteId);
   }
@@ -261,7 +266,9 @@ export class SyncEngine {
         }
       }
     }
-    const run = getRun(sqlite, runId)!;
+    const run = getRun(sqlite, runId);
+    // The site (and with it this run) was deleted while the pass read its sources.
+    if (!run) throw new ApiError('not_found', 'That site was removed while it was syncing.');
     events.emit('sync.finished', { siteId, run });
     return run;
   }
