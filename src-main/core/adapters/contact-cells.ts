@@ -42,31 +42,71 @@ interface LabelledNumber {
   number: string;
 }
 
+/** Characters that start a number: a digit, "+" or "(". */
+const NUMBER_START = /[+(\d]/;
+/** A label: letters, then letters, spaces or dots ("Mobile", "Cell phone", "Mob."). */
+const LABEL = /^\p{L}[\p{L} .]*$/u;
+/** A trailing label: letters, then letters or spaces ("cell", "home office"). */
+const TRAILING_LABEL = /^\p{L}[\p{L} ]*$/u;
+/** Separators between a label and its number ("Mobile: 555…", "Cell - 555…", "M=555…"). */
+const LABEL_SEPARATORS = new Set([':', '-', '–', '=']);
+
+/*
+ * The pieces below are taken apart by scanning, not by one pattern with optional spaces on both
+ * sides of an optional separator: on a long run of spaces such a pattern tries every way of
+ * sharing them out, and one hostile cell of a few thousand characters stalled a whole sync.
+ */
+
+/** "Mobile: 555…" → { label: "Mobile", rest: "555…" }; no label when the text before the number is not one. */
+function leadingLabel(text: string): { label: string; rest: string } | null {
+  const start = text.search(NUMBER_START);
+  if (start <= 0) return null;
+  let head = text.slice(0, start).trimEnd();
+  if (LABEL_SEPARATORS.has(head.charAt(head.length - 1))) head = head.slice(0, -1).trimEnd();
+  return LABEL.test(head) ? { label: head, rest: text.slice(start) } : null;
+}
+
+/** "555-0101 (cell)" or "555-0101 cell" → { label: "cell", rest: "555-0101" }, when digits come before the word. */
+function trailingLabel(text: string): { label: string; rest: string } | null {
+  let end = text.trimEnd();
+  const close = end.charAt(end.length - 1);
+  if (close === ')' || close === ']') end = end.slice(0, -1).trimEnd();
+  // The word (letters and spaces) at the end, from its first letter.
+  let from = end.length;
+  while (from > 0 && /[\p{L} ]/u.test(end.charAt(from - 1))) from--;
+  while (from < end.length && end.charAt(from) === ' ') from++;
+  const label = end.slice(from);
+  if (!TRAILING_LABEL.test(label)) return null;
+  // Spaces and one opening bracket may sit between the number and the word.
+  let cut = from;
+  while (cut > 0 && /\s/.test(end.charAt(cut - 1))) cut--;
+  if (cut > 0 && (end.charAt(cut - 1) === '(' || end.charAt(cut - 1) === '[')) cut--;
+  while (cut > 0 && /\s/.test(end.charAt(cut - 1))) cut--;
+  const rest = end.slice(0, cut);
+  return /\d/.test(rest) ? { label: label.trimEnd(), rest } : null;
+}
+
 /**
  * Splits "Mobile: (555) 010-0101, Home: (555) 010-0102" (AppFolio's "Phone Numbers") or
  * "555-0101 (cell); 555-0102 (home)" into labelled numbers. Pieces without digits are dropped.
  */
 function labelledNumbers(cell: string): LabelledNumber[] {
   const out: LabelledNumber[] = [];
-  for (const piece of cell.split(/[,;\n|]+|\s+\/\s+/)) {
+  // "a / b" separates numbers too; the spaces around the slash are trimmed with the piece.
+  for (const piece of cell.split(/[,;\n|]+|(?<=\s)\/(?=\s)/)) {
     let text = piece.trim();
     if (!/\d/.test(text)) continue;
     let label = '';
-    // "Mobile: 555…", "Cell 555…", "M: 555…": letters before the first digit, "+" or "(".
-    const before = /^([\p{L}][\p{L} .]*?)\s*[:\-–=]?\s*(?=[+(\d])/u.exec(text);
+    const before = leadingLabel(text);
     if (before) {
-      label = before[1];
-      text = text.slice(before[0].length);
+      label = before.label;
+      text = before.rest;
     }
-    // "555-0101 (cell)" or "555-0101 cell": a trailing word in brackets or on its own.
-    const after = /\s*[([]?\s*([\p{L}][\p{L} ]*?)\s*[)\]]?\s*$/u.exec(text);
-    if (after && after.index > 0 && /\d/.test(text.slice(0, after.index))) {
-      const word = after[1].toLowerCase();
-      // "x12" or "ext 12" is an extension, not a label; keep it with the number.
-      if (!/^(?:x|ext|extension)$/.test(word)) {
-        label ||= after[1];
-        text = text.slice(0, after.index);
-      }
+    const after = trailingLabel(text);
+    // "x12" or "ext 12" is an extension, not a label; keep it with the number.
+    if (after && !/^(?:x|ext|extension)$/.test(after.label.toLowerCase())) {
+      label ||= after.label;
+      text = after.rest;
     }
     out.push({ label: label.toLowerCase().replace(/[^\p{L}]/gu, ''), number: text.trim() });
   }
@@ -112,8 +152,20 @@ export function pickEmail(cellValue: string | null): Picked {
   if (cell === '') return { value: null };
   if (EMAILISH.test(cell) && !/^mailto:/i.test(cell)) return { value: cell };
   for (const token of cell.split(/[\s,;|]+/)) {
-    const candidate = token.replace(/^[<(["']+|[>)\]"'.]+$/g, '').replace(/^mailto:/i, '');
+    const candidate = stripWrapping(token).replace(/^mailto:/i, '');
     if (EMAILISH.test(candidate)) return { value: candidate };
   }
   return { value: cell };
+}
+
+const OPENERS = new Set(['<', '(', '[', '"', "'"]);
+const CLOSERS = new Set(['>', ')', ']', '"', "'", '.']);
+
+/** "<a@x.io>." → "a@x.io": brackets, quotes and a full stop around an address (scanned: see above). */
+function stripWrapping(token: string): string {
+  let from = 0;
+  let to = token.length;
+  while (from < to && OPENERS.has(token.charAt(from))) from++;
+  while (to > from && CLOSERS.has(token.charAt(to - 1))) to--;
+  return token.slice(from, to);
 }

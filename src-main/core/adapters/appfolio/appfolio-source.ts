@@ -1,6 +1,7 @@
 import { UpstreamError } from '../types';
 import type { ChangeSet, ListOptions, SourceConnector, SourceRecord, TestResult } from '../types';
-import { createUpstreamHttp, parseJson, statusError } from '../http/upstream-http';
+import { createUpstreamHttp, statusError } from '../http/upstream-http';
+import { readWireJson } from '../wire-text';
 import type { HttpReply, RetryPolicy, UpstreamHttp } from '../http/upstream-http';
 import { capital, followLink, splitBase } from '../mri/next-link';
 import type { z } from 'zod';
@@ -60,16 +61,10 @@ async function fetchPage<T>(http: UpstreamHttp, call: Call, schema: z.ZodType<T>
   // Reports and list reads: safe to send again.
   const reply = await http.request({ ...call, retryable: true, maxAttempts, signal });
   if (reply.status !== 200) throw errorFor(reply, what);
-  const parsed = parseJson(reply.text);
-  if (!parsed.ok) throw malformed(what, 'the answer is not complete JSON (it may have been cut off)');
-  const result = schema.safeParse(parsed.value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw malformed(what, `${issue.path.length ? issue.path.join('.') : 'the answer'}: ${issue.message}`);
-  }
+  const { data, raw } = readWireJson(reply.text, schema, (why) => malformed(what, why));
   const date = reply.headers.date;
   const serverTime = typeof date === 'string' && !Number.isNaN(Date.parse(date)) ? Date.parse(date) : null;
-  return { data: result.data, raw: parsed.value, serverTime, reply };
+  return { data, raw, serverTime, reply };
 }
 
 export function createAppfolioSource(opts: AppfolioSourceOptions): SourceConnector {

@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import type { PersonType } from '../../../contract/dto';
 import { UpstreamError } from '../types';
 import type { ListOptions, SourceConnector, SourceRecord, TestResult } from '../types';
-import { createUpstreamHttp, parseJson, statusError } from '../http/upstream-http';
+import { createUpstreamHttp, statusError } from '../http/upstream-http';
 import type { HttpReply, RetryPolicy } from '../http/upstream-http';
-import { parseReply } from '../http/parse-reply';
+import { readWireJson } from '../wire-text';
 import { identitiesPageSchema, identityToRecord } from './cctv-wire';
 import type { CctvMapping } from './cctv-wire';
 
@@ -58,8 +58,8 @@ export function createCctvSource(opts: CctvSourceOptions): SourceConnector {
   const getPage = async (cursor: string | null, what: string, limit: number, signal?: AbortSignal, maxAttempts?: number) => {
     const reply = await http.request({ method: 'GET', path: '/api/v1/identities', query: { limit, cursor }, retryable: true, maxAttempts, signal });
     if (reply.status !== 200) throw statusError(SYSTEM, what, reply);
-    const page = validate(reply, what, identitiesPageSchema);
-    const raw = (parseJson(reply.text) as { value: { identities: Record<string, unknown>[] } }).value.identities;
+    const { data: page, raw: body } = validate(reply, what, identitiesPageSchema);
+    const raw = (body as { identities: Record<string, unknown>[] }).identities;
     return { page, raw };
   };
 
@@ -100,8 +100,9 @@ export function createCctvSource(opts: CctvSourceOptions): SourceConnector {
   };
 }
 
-function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): T {
-  return parseReply(reply, schema, (why) => malformed(what, why));
+/** The checked answer, and the body as parsed (ids beyond a double's precision kept whole). */
+function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): { data: T; raw: unknown } {
+  return readWireJson(reply.text, schema, (why) => malformed(what, why));
 }
 
 function malformed(what: string, why: string): UpstreamError {

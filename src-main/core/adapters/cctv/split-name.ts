@@ -27,7 +27,7 @@ export interface SplitName {
 
 export function splitDisplayName(displayName: string | null | undefined): SplitName {
   // A stray comma at either end ("Kim,") is punctuation, not a "Last, First" form.
-  const tidy = (displayName ?? '').normalize('NFC').replace(/\s+/gu, ' ').trim().replace(/^,+|,+$/g, '').trim();
+  const tidy = trimCommas((displayName ?? '').normalize('NFC').replace(/\s+/gu, ' ').trim()).trim();
   if (tidy === '') return { firstName: '', lastName: '' };
 
   const commas = tidy.split(',');
@@ -42,4 +42,16 @@ export function splitDisplayName(displayName: string | null | undefined): SplitN
   // Keep at least one word for the first name.
   while (start > 1 && PARTICLES.has(words[start - 1]) && words[start - 1] === words[start - 1].toLowerCase()) start--;
   return { firstName: words.slice(0, start).join(' '), lastName: words.slice(start).join(' ') };
+}
+
+/**
+ * Drops commas at either end. Scanned rather than matched with /,+$/: that pattern retries from
+ * every comma of a long run in the middle of a name, and a hostile name of 100k commas took seconds.
+ */
+function trimCommas(text: string): string {
+  let from = 0;
+  let to = text.length;
+  while (from < to && text.charCodeAt(from) === 0x2c) from++;
+  while (to > from && text.charCodeAt(to - 1) === 0x2c) to--;
+  return text.slice(from, to);
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { UpstreamError } from '../types';
 import type { ListOptions, SourceConnector, SourceRecord, TestResult } from '../types';
-import { createUpstreamHttp, parseJson, statusError } from '../http/upstream-http';
+import { createUpstreamHttp, statusError } from '../http/upstream-http';
+import { parseWireJson } from '../wire-text';
 import type { HttpReply, RetryPolicy, UpstreamAuth } from '../http/upstream-http';
 import { capital, splitBase } from '../mri/next-link';
 import {
@@ -130,7 +131,7 @@ export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector
         maxAttempts: callOpts.maxAttempts,
         signal: callOpts.signal,
       });
-      const parsed = parseJson(reply.text);
+      const parsed = parseWireJson(reply.text);
       const envelope = parsed.ok ? envelopeSchema.safeParse(parsed.value) : null;
       if (reply.status === 404 && !envelope?.success && rootAt + 1 < roots.length) {
         rootAt++;
@@ -173,6 +174,8 @@ export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector
     let total: number | null = null;
     /** The last page held fewer leases than asked for, and nothing said how many a page holds. */
     let afterShortPage = false;
+    /** The list reached its end (rather than the page limit). */
+    let ended = false;
     for (let pageNo = 1; pageNo <= MAX_PAGES; pageNo++) {
       const what = `reading page ${pageNo} of the leases of property ${propertyId}`;
       const answer = await call('leases', 'getLeases', { propertyId }, leasesResultSchema, what, { signal, page: { no: pageNo, size: pageSize } }).catch(
@@ -186,6 +189,7 @@ export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector
           throw err;
         },
       );
+      ended = true;
       if (answer === null) break;
       const { result, raw, paging } = answer;
       if (result === null) break; // "No records found": an empty property, or the page after the last.
@@ -228,8 +232,11 @@ export function createEntrataSource(opts: EntrataSourceOptions): SourceConnector
         ? leases.length === 0 || leases.length < page.perPageCount || (total !== null && leaseIds.size >= total)
         : leases.length === 0 || leases.length > pageSize;
       if (done) break;
+      ended = false;
       afterShortPage = !page && leases.length < pageSize;
     }
+    // A server that keeps saying "there is more" must not have its first pages taken for the list.
+    if (!ended) throw malformed(`reading the leases of property ${propertyId}`, `the list did not end after ${MAX_PAGES} pages`);
     if (total !== null && leaseIds.size !== total) {
       throw new UpstreamError(`The lease list of property ${propertyId} was incomplete: ${SYSTEM} reported ${total} leases but sent ${leaseIds.size}.`, null, true);
     }

@@ -3,7 +3,7 @@ import { UpstreamError } from '../types';
 import type { ChangeSet, ListOptions, SourceConnector, SourceRecord, TestResult } from '../types';
 import { createUpstreamHttp, parseJson, statusError } from '../http/upstream-http';
 import type { HttpReply, RetryPolicy } from '../http/upstream-http';
-import { parseReply } from '../http/parse-reply';
+import { readWireJson } from '../wire-text';
 import { clientKey, clientToRecord, clientsPageSchema, mindbodyErrorCode, userTokenSchema } from './member-wire';
 import type { MindbodyClient } from './member-wire';
 import { advanceWatermark, afterWatermark, decodeWatermark, encodeWatermark, parseTime } from './watermark';
@@ -93,7 +93,7 @@ export function createMemberSource(opts: MemberSourceOptions): SourceConnector {
       );
     }
     if (reply.status !== 200) throw errorFor(reply, 'signing in as the staff user');
-    const answer = validate(reply, 'signing in as the staff user', userTokenSchema);
+    const answer = validate(reply, 'signing in as the staff user', userTokenSchema).data;
     const now = Date.now();
     const expires = parseTime(answer.Expires);
     const renewAt = expires === null ? null : expires - Math.min(EXPIRY_MARGIN_MS, Math.max(0, (expires - now) / 2));
@@ -150,8 +150,8 @@ export function createMemberSource(opts: MemberSourceOptions): SourceConnector {
       );
     }
     if (reply.status !== 200) throw errorFor(reply, what);
-    const page = validate(reply, what, clientsPageSchema);
-    const rawBody = (parseJson(reply.text) as { value: { Clients: Record<string, unknown>[] | null } }).value;
+    const { data: page, raw } = validate(reply, what, clientsPageSchema);
+    const rawBody = raw as { Clients: Record<string, unknown>[] | null };
     return { pagination: page.PaginationResponse ?? null, clients: page.Clients ?? [], raw: rawBody.Clients ?? [], date: serverDate(reply) };
   };
 
@@ -272,8 +272,9 @@ function errorFor(reply: HttpReply, what: string): UpstreamError {
   return new UpstreamError(`${base.message.replace(/\.$/, '')} (Mindbody code ${code.slice(2)}).`, base.status, base.retryable);
 }
 
-function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): T {
-  return parseReply(reply, schema, (why) => malformed(what, why));
+/** The checked answer, and the body as parsed (ids beyond a double's precision kept whole). */
+function validate<T>(reply: HttpReply, what: string, schema: z.ZodType<T>): { data: T; raw: unknown } {
+  return readWireJson(reply.text, schema, (why) => malformed(what, why));
 }
 
 function malformed(what: string, why: string): UpstreamError {

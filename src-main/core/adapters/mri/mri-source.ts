@@ -1,6 +1,7 @@
 import { UpstreamError } from '../types';
 import type { ListOptions, SourceConnector, SourceRecord, TestResult } from '../types';
-import { createUpstreamHttp, parseJson, statusError } from '../http/upstream-http';
+import { createUpstreamHttp, statusError } from '../http/upstream-http';
+import { parseWireJson } from '../wire-text';
 import type { RetryPolicy } from '../http/upstream-http';
 import { capital, followLink, splitBase } from './next-link';
 import type { NextRequest } from './next-link';
@@ -92,7 +93,7 @@ export function createMriSource(opts: MriSourceOptions): SourceConnector {
 
   async function getPage(req: NextRequest, what: string, signal?: AbortSignal, maxAttempts?: number) {
     const reply = await send(req, signal, maxAttempts);
-    const parsed = parseJson(reply.text);
+    const parsed = parseWireJson(reply.text);
     const vendor = parsed.ok ? vendorMessage(parsed.value, secrets) : null;
     if (reply.status === 204) return { rows: [], nextLink: null };
     if (reply.status !== 200) {
