@@ -11,6 +11,7 @@ import { createMriSource } from './mri/mri-source';
 import { createAppfolioSource } from './appfolio/appfolio-source';
 import { createMemberSource } from './member/member-source';
 import { createCctvSource } from './cctv/cctv-source';
+import { createScimSource } from './scim-source/scim-source';
 
 /*
  * Source adapters against upstream answers their own fakes never send: ids too long for a
@@ -140,6 +141,15 @@ const cases: JsonSourceCase[] = [
     route: 'GET /api/v1/identities',
     page: (ids) => `{"identities":[${ids.map((id, i) => `{"id":${id},"display_name":"P${i} L"}`).join(',')}],"next_cursor":null}`,
     connect: (url) => createCctvSource({ url, apiKey: 'key', retry: RETRY }),
+  },
+  {
+    name: 'SCIM directory',
+    route: 'GET /Users',
+    page: (ids) =>
+      `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":${ids.length},"startIndex":1,"itemsPerPage":${ids.length},"Resources":[${ids
+        .map((id, i) => `{"id":${id},"userName":"p${i}@example.com","name":{"givenName":"P${i}","familyName":"L"},"active":true}`)
+        .join(',')}]}`,
+    connect: (url) => createScimSource({ url, token: 'token', retry: RETRY }),
   },
 ];
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { parseWireJson } from '../wire-text';
 
 /**
  * SCIM 2.0 protocol details both SCIM adapters (this target and ../scim-source) need to get
@@ -129,13 +130,10 @@ export function safeDetail(detail: string, secrets: string[], max = 200): string
  * unusable answer the way parse-reply.ts does (cut-off JSON, or the first schema issue).
  */
 export function readScim<T>(text: string, schema: z.ZodType<T>, unusable: (why: string) => Error): T {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw unusable('the answer is not complete JSON (it may have been cut off)');
-  }
-  const result = schema.safeParse(canonicalize(value));
+  // Long numeric ids keep every digit (see wire-text.ts): rounded, two users become one.
+  const parsed = parseWireJson(text);
+  if (!parsed.ok) throw unusable('the answer is not complete JSON (it may have been cut off)');
+  const result = schema.safeParse(canonicalize(parsed.value));
   if (!result.success) {
     const issue = result.error.issues[0];
     throw unusable(`${issue.path.length ? issue.path.join('.') : 'the answer'}: ${issue.message}`);
