@@ -5,7 +5,7 @@ export interface ParsedArgs {
   flags: Map<string, string | true>;
 }
 
-const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'allow-bad-rows', 'enable-integrations', 'help', 'yes']);
+const BOOLEAN_FLAGS = new Set(['json', 'dry-run', 'allow-bad-rows', 'enable-integrations', 'help', 'yes', 'keep-sync']);
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positionals: string[] = [];

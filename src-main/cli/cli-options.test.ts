@@ -57,6 +57,23 @@ describe('CLI options', () => {
     await expect(cli('add-site', 'Lobby', '--role', 'frontDesk')).rejects.toThrow(/manager/i);
   });
 
+  it('bulk-delete previews by default, deletes only with --yes and the previewed set, and turns the source off', async () => {
+    await twoSitesWithPeople();
+    const preview = await cli('bulk-delete', '--site', 'Tower');
+    expect(preview.code).toBe(0);
+    expect(preview.text).toMatch(/^2 people synced from every source of Tower would be deleted/);
+    expect(preview.text).toMatch(/Nothing was deleted/);
+    const token = /token (\S+)\)/.exec(preview.text)![1];
+    await expect(cli('bulk-delete', '--site', 'Tower', '--yes', '--token', '3:not-this-set')).rejects.toThrow(/changed since the preview/);
+    const done = await cli('bulk-delete', '--site', 'Tower', '--yes', '--token', token, '--json');
+    expect(JSON.parse(done.text)).toMatchObject({ deleted: 2, sourcesTurnedOff: [expect.any(String)] });
+    const left = JSON.parse((await cli('people', '--json')).text).map((p: { externalId: string }) => p.externalId).sort();
+    expect(left).toEqual(['M-1', 'M-2']);
+    // The source is off: a pass does not bring them back.
+    await cli('sync', '--site', 'Tower');
+    expect(JSON.parse((await cli('people', '--site', 'Tower', '--json')).text)).toEqual([]);
+  });
+
   it('activity --limit that is not a whole number from 1 to 1000 is named in the error', async () => {
     await twoSitesWithPeople();
     await expect(cli('activity', '--site', 'Tower', '--limit', 'ten')).rejects.toThrow(/--limit/);

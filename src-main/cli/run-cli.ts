@@ -46,6 +46,10 @@ Commands:
                                                   keep=<remote id>, firstName|lastName|email|phone=source|access
   push [--site <id|name>] [--json]                send waiting decisions upstream; exits 3 on conflicts/failures
   outbox [--offline|--online] [--json]            show (or switch) the online/offline mode and the queue
+  bulk-delete --site <id|name> [--source <id|name>] [--json]
+                                                  preview deleting the people synced from a source (every source when left out)
+  bulk-delete ... --yes [--token t] [--keep-sync]  delete them (only if the set is still the one previewed with --token);
+                                                  their sources are turned off unless --keep-sync
 
 Data folder: --data-dir DIR or ROLLCALL_DATA_DIR (default: the app-data folder).`;
 
@@ -88,7 +92,7 @@ function cliRole(value: string | undefined): Role {
 }
 
 /** Options that take a value; `--site` alone must not fall back to "every site". */
-const VALUE_FLAGS = ['site', 'query', 'limit', 'mapping', 'alert', 'type', 'resolution', 'actor', 'role', 'data-dir'];
+const VALUE_FLAGS = ['site', 'query', 'limit', 'mapping', 'alert', 'type', 'resolution', 'actor', 'role', 'data-dir', 'source', 'token'];
 
 function checkValueFlags(args: ParsedArgs): void {
   for (const name of VALUE_FLAGS) {
@@ -269,6 +273,43 @@ async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo, argv: st
         io.out(`Mode: ${status.mode}${status.reason ? ` (${status.reason})` : ''}`);
         io.out(`${status.pendingDecisions} decision(s) waiting to push (${status.pending} write(s)); ${status.conflicts} conflict(s), ${status.failed} failed.`);
       });
+      return 0;
+    }
+    case 'bulk-delete': {
+      const siteId = await resolveSite(call, flagString(args, 'site'));
+      const sourceRef = flagString(args, 'source');
+      let sourceConnectionId: string | null = null;
+      if (sourceRef) {
+        const { sources } = await call('connections.list', { siteId });
+        const found = sources.filter((c) => c.id === sourceRef || c.name.toLowerCase() === sourceRef.toLowerCase());
+        if (found.length !== 1) {
+          const list = sources.map((c) => `  ${c.id}  ${c.name}`).join('\n') || '  (none)';
+          throw new CliError(`${found.length ? 'Several sources match' : 'No source of this site matches'} "${sourceRef}". Sources:\n${list}`);
+        }
+        sourceConnectionId = found[0].id;
+      }
+      const preview = await call('people.bulkDeletePreview', { siteId, sourceConnectionId });
+      if (!args.flags.has('yes')) {
+        out(preview, () => {
+          io.out(`${preview.count} people synced from ${preview.scopeName} would be deleted (token ${preview.token}):`);
+          for (const p of preview.sample) io.out(`  ${p.name || '(no name)'}  ${p.externalId ?? ''}  ${p.sourceName}`);
+          if (preview.count > preview.sample.length) io.out(`  … and ${preview.count - preview.sample.length} more`);
+          for (const a of preview.linkedAccounts) io.out(`${a.count} of them have accounts in ${a.accessSystemName}; those stay there (only unlinked here).`);
+          if (preview.sourcesStillOn.length) io.out(`Still on: ${preview.sourcesStillOn.map((x) => x.name).join(', ')} (turned off with the delete unless --keep-sync).`);
+          io.out('Nothing was deleted. Add --yes (and --token to hold it to this exact set) to delete them.');
+        });
+        return 0;
+      }
+      const result = await call('people.bulkDelete', {
+        siteId,
+        sourceConnectionId,
+        token: flagString(args, 'token') ?? preview.token,
+        turnOffSync: !args.flags.has('keep-sync'),
+        confirm: true,
+      });
+      out(result, () =>
+        io.out(`Deleted ${result.deleted} people.${result.sourcesTurnedOff.length ? ` Turned off: ${result.sourcesTurnedOff.join(', ')}.` : ' Their sources stay on: the next pass adds them again.'}`),
+      );
       return 0;
     }
     default:
