@@ -1,36 +1,10 @@
 /// <reference lib="dom" />
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
-import WebSocket from 'ws';
+import { callCore } from './core-call';
 
 // A front-desk shift on a shared workstation, done the hard way: keyboard only, with the awkward
 // names real buildings have (very long, right-to-left, emoji, markup), and a typed external id.
-
-/** One call to the core over the browser host's socket; used only to bring hostile records in. */
-async function callCore<T>(hostUrl: string, name: string, args: unknown): Promise<T> {
-  const url = new URL(hostUrl);
-  const ws = new WebSocket(`ws://${url.host}/rpc?token=${encodeURIComponent(url.searchParams.get('token') ?? '')}`, {
-    headers: { Origin: url.origin },
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    const reply = new Promise<{ ok: boolean; result?: T; error?: { message: string } }>((resolve) => {
-      ws.on('message', (data) => {
-        const msg = JSON.parse(String(data)) as { t: string; id?: number; ok: boolean; result?: T; error?: { message: string } };
-        if (msg.t === 'res' && msg.id === 1) resolve(msg);
-      });
-    });
-    ws.send(JSON.stringify({ t: 'req', id: 1, name, args }));
-    const msg = await reply;
-    if (!msg.ok) throw new Error(msg.error?.message ?? `${name} failed`);
-    return msg.result as T;
-  } finally {
-    ws.close();
-  }
-}
 
 const LONG_FIRST = 'Maximiliana-Josephina'.repeat(5); // 105 characters
 const LONG_LAST = 'Wolfeschlegelsteinhausenbergerdorff'.repeat(3).slice(0, 95); // 95: 200 together
