@@ -1,39 +1,10 @@
 import { test, expect } from './fixtures';
 import type { Locator, Page } from '@playwright/test';
-import WebSocket from 'ws';
+import { callCore } from './core-call';
 
 // Issue 4's scenario, as a manager would do it on the embedded demo: work offline, resolve 20
 // alerts of all four types (some in bulk, some by keyboard), meanwhile someone edits one involved
 // account in the access system's own console, go online, push: 19 applied, 1 back for re-review.
-
-/**
- * One call to the core over the browser host's socket, as the console makes them. The test uses
- * it only for what a person would do outside Rollcall: editing the demo access system directly.
- */
-async function callCore<T>(hostUrl: string, name: string, args: unknown): Promise<T> {
-  const url = new URL(hostUrl);
-  const ws = new WebSocket(`ws://${url.host}/rpc?token=${encodeURIComponent(url.searchParams.get('token') ?? '')}`, {
-    headers: { Origin: url.origin },
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    const reply = new Promise<{ ok: boolean; result?: T; error?: { message: string } }>((resolve) => {
-      ws.on('message', (data) => {
-        const msg = JSON.parse(String(data)) as { t: string; id?: number; ok: boolean; result?: T; error?: { message: string } };
-        if (msg.t === 'res' && msg.id === 1) resolve(msg);
-      });
-    });
-    ws.send(JSON.stringify({ t: 'req', id: 1, name, args }));
-    const msg = await reply;
-    if (!msg.ok) throw new Error(msg.error?.message ?? `${name} failed`);
-    return msg.result as T;
-  } finally {
-    ws.close();
-  }
-}
 
 async function alertCount(page: Page): Promise<number> {
   const badge = page.getByTestId('alert-count');

@@ -50,7 +50,7 @@ test('a manager previews, acknowledges and deletes the people of one source; a p
   await expect(page.getByTestId('activity-row').first()).toContainText(someone);
 });
 
-test('a set that changed after the preview is refused, and nothing is deleted', async ({ page, host }) => {
+test('a set that changed after the preview is refused, and nothing is deleted', async ({ page, host, shot }) => {
   await page.goto(host.url);
   await expect(page.getByTestId('person-row').first()).toBeVisible();
   const before = await tabCount(page);
@@ -65,6 +65,7 @@ test('a set that changed after the preview is refused, and nothing is deleted', 
   await page.getByTestId('bulk-delete-confirm').click();
   await expect(page.getByTestId('bulk-delete-error')).toContainText(/changed since the preview/);
   await expect(page.getByTestId('bulk-delete-confirm')).toBeDisabled();
+  await shot('bulk-delete-refused');
   // A new preview counts the newcomer and can go on.
   await page.getByTestId('bulk-delete-repreview').click();
   await expect(page.getByTestId('bulk-delete-error')).toHaveCount(0);

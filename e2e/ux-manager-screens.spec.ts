@@ -1,36 +1,10 @@
 /// <reference lib="dom" />
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
-import WebSocket from 'ws';
+import { callCore } from './core-call';
 
 // A manager's day on the manager screens, done the demanding way: offline, keyboard first, with
 // calls that fail, long lists to check before approving, and a connection that will not go away.
-
-/** One call to the core over the browser host's socket; used only to bring data in. */
-async function callCore<T>(hostUrl: string, name: string, args: unknown): Promise<T> {
-  const url = new URL(hostUrl);
-  const ws = new WebSocket(`ws://${url.host}/rpc?token=${encodeURIComponent(url.searchParams.get('token') ?? '')}`, {
-    headers: { Origin: url.origin },
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    const reply = new Promise<{ ok: boolean; result?: T; error?: { message: string } }>((resolve) => {
-      ws.on('message', (data) => {
-        const msg = JSON.parse(String(data)) as { t: string; id?: number; ok: boolean; result?: T; error?: { message: string } };
-        if (msg.t === 'res' && msg.id === 1) resolve(msg);
-      });
-    });
-    ws.send(JSON.stringify({ t: 'req', id: 1, name, args }));
-    const msg = await reply;
-    if (!msg.ok) throw new Error(msg.error?.message ?? `${name} failed`);
-    return msg.result as T;
-  } finally {
-    ws.close();
-  }
-}
 
 /**
  * Stands between the console and the core and answers the calls `refuse` picks with an error,

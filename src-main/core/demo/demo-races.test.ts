@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCore } from '../core';
+import { describe, expect, it } from 'vitest';
 import type { Core } from '../core';
-import { dispatch } from '../../contract/dispatch';
-import type { CallInput, CallName, CallOutput } from '../../contract/api';
+import { coresPerTest } from '../decisions/test-core';
 
 /*
  * Reset and remove are buttons in the UI; a pass may be running (Sync now, the schedule) when
@@ -13,26 +8,7 @@ import type { CallInput, CallName, CallOutput } from '../../contract/api';
  * demo site (or none after a remove), fully seeded, and every call must answer.
  */
 
-const dirs: string[] = [];
-const cores: Core[] = [];
-afterEach(async () => {
-  for (const c of cores.splice(0)) await c.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function start() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rollcall-demo-race-'));
-  dirs.push(dataDir);
-  const core = await createCore({ dataDir, host: 'test' });
-  cores.push(core);
-  const call = async <K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> => {
-    const out = await dispatch(core.handlers, name, input, { role: 'manager' });
-    if (!out.ok) throw Object.assign(new Error(out.error.message), out.error);
-    return out.result as CallOutput<K>;
-  };
-  const [site] = await call('sites.list', {});
-  return { core, call, dataDir, siteId: site.id };
-}
+const start = coresPerTest();
 
 const count = (core: Core, sql: string) => Number(core.db.sqlite.prepare(sql).pluck().get());
 
@@ -55,9 +31,9 @@ describe('the demo while something else happens', () => {
   it('two resets at once leave no demo server running after close', async () => {
     const servers = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
     const before = servers();
-    const { call } = await start();
+    const { call, close } = await start();
     await Promise.allSettled([call('demo.reset', {}), call('demo.reset', {})]);
-    await cores.pop()!.close();
+    await close();
     // Closing servers let go of their handles a moment later; a leaked one never does.
     for (let i = 0; i < 100 && servers() > before; i++) await new Promise((r) => setTimeout(r, 20));
     expect(servers()).toBeLessThanOrEqual(before);

@@ -1,35 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCore } from '../core';
-import type { Core } from '../core';
+import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../contract/dispatch';
-import type { CallInput, CallName, CallOutput } from '../../contract/api';
+import { coresPerTest } from '../decisions/test-core';
 
 /* Admin edits of a synced person: validated at the boundary, written whole, and never undone by a pass. */
 
-const dirs: string[] = [];
-const cores: Core[] = [];
-afterEach(async () => {
-  for (const c of cores.splice(0)) await c.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const startCore = coresPerTest();
 
 async function start() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rollcall-people-edits-'));
-  dirs.push(dataDir);
-  const core = await createCore({ dataDir, host: 'test' });
-  cores.push(core);
-  const call = async <K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> => {
-    const out = await dispatch(core.handlers, name, input, { role: 'manager' });
-    if (!out.ok) throw Object.assign(new Error(out.error.message), out.error);
-    return out.result as CallOutput<K>;
-  };
-  const [site] = await call('sites.list', {});
-  const { rows } = await call('people.list', { siteId: site.id, type: 'resident', offset: 0, limit: 5 });
+  const { core, call, siteId } = await startCore();
+  const { rows } = await call('people.list', { siteId, type: 'resident', offset: 0, limit: 5 });
   const person = rows.find((r) => r.externalId && r.accessEnabled && !r.decoupled && !r.heldReason)!;
-  return { core, call, siteId: site.id, person };
+  return { core, call, siteId, person };
 }
 
 const HOSTILE = [
