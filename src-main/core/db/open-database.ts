@@ -66,6 +66,27 @@ async function runPendingMigrations(dataSource: DataSource, sqlite: Database.Dat
 }
 
 /**
+ * Turning a brand-new file to WAL needs a lock for a moment; when two processes create the file
+ * at once, SQLite can answer "database is locked" at once rather than through the busy timeout.
+ * Tried again for a few seconds, as any other busy write would wait.
+ */
+function switchToWal(db: Database.Database): void {
+  const deadline = Date.now() + 5000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw err;
+      // A synchronous pause: prepareDatabase cannot wait asynchronously.
+      Atomics.wait(pause, 0, 0, 20);
+    }
+  }
+}
+
+/**
  * Opens (creating if needed) the SQLite file, turns on WAL and foreign keys, and runs pending
  * migrations. Never `synchronize`: the schema only changes through migrations.
  */
@@ -84,10 +105,10 @@ export async function openDatabase(file: string, opts: OpenDatabaseOptions = {})
     synchronize: false,
     logging: false,
     prepareDatabase: (db: Database.Database) => {
-      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 5000');
+      switchToWal(db);
       db.pragma('foreign_keys = ON');
       db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
     },
   });
   try {
