@@ -76,6 +76,37 @@ const NETWORK_WORDS: Record<string, string> = {
 /**
  * @param systemName how messages name the system ("the property system", "Demo Access").
  */
+const XML_ENCODING = /^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']/;
+
+function decoderFor(label: string, fatal: boolean): TextDecoder | null {
+  try {
+    return new TextDecoder(label, { fatal });
+  } catch {
+    return null; // a label TextDecoder does not know
+  }
+}
+
+/**
+ * A reply's text. The charset comes from the Content-Type, else from an XML prolog's encoding, else
+ * UTF-8. Bytes that are not valid in the charset they claim are read as Windows-1252 (which
+ * Latin-1 replies are, in practice) rather than with U+FFFD in place of every accent: "Zoë" would
+ * otherwise reach the access systems as "Zo\uFFFD".
+ */
+export function decodeReply(body: Uint8Array, contentType: string | undefined): string {
+  if (body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) return decoderFor('utf-8', false)!.decode(body.subarray(3));
+  const declared =
+    /charset\s*=\s*"?([A-Za-z0-9._-]+)/i.exec(contentType ?? '')?.[1] ?? XML_ENCODING.exec(Buffer.from(body.buffer, body.byteOffset, Math.min(200, body.length)).toString('latin1'))?.[1] ?? 'utf-8';
+  const strict = decoderFor(declared, true);
+  if (strict) {
+    try {
+      return strict.decode(body);
+    } catch {
+      /* not valid in the declared charset: see below */
+    }
+  }
+  return decoderFor('windows-1252', false)!.decode(body);
+}
+
 /**
  * The base URL as an error message may show it: these messages land in the activity log and in
  * delivery reasons, so a user name and password typed into the URL, or a key in its query
@@ -130,14 +161,15 @@ export function createUpstreamHttp(opts: {
       },
       json: call.json,
       body: call.body?.text,
-      responseType: 'text',
+      // Bytes, decoded here: got reads every reply as UTF-8, and a Latin-1 reply then loses its accents silently.
+      responseType: 'buffer',
       throwHttpErrors: false,
       followRedirect: false,
       retry: { limit: 0 },
       timeout: { request: policy.timeoutMs },
       signal: call.signal,
     });
-    return { status: res.statusCode, headers: res.headers, text: res.body };
+    return { status: res.statusCode, headers: res.headers, text: decodeReply(res.body, res.headers['content-type']) };
   }
 
   return {
