@@ -21,7 +21,11 @@ export function pruneActivity(sqlite: Database.Database, siteId: string, retenti
  */
 export function firstKeptEntryId(sqlite: Database.Database, siteId: string, retentionDays: number, now: Date): number {
   if (!(retentionDays > 0)) return 0;
-  const cutoff = new Date(now.getTime() - retentionDays * 86_400_000).toISOString();
+  return firstEntryFrom(sqlite, siteId, new Date(now.getTime() - retentionDays * 86_400_000).toISOString());
+}
+
+/** The first entry id at or after `cutoff` (0 when no entry is older; past the last when all are). */
+function firstEntryFrom(sqlite: Database.Database, siteId: string, cutoff: string): number {
   const oldest = sqlite.prepare('SELECT at FROM activity_entry WHERE site_id = ? ORDER BY id LIMIT 1').pluck().get(siteId) as string | undefined;
   if (!oldest || oldest >= cutoff) return 0;
   const keepFrom = sqlite
@@ -32,13 +36,8 @@ export function firstKeptEntryId(sqlite: Database.Database, siteId: string, rete
 }
 
 function pruneEntries(sqlite: Database.Database, siteId: string, cutoff: string): number {
-  const oldest = sqlite.prepare('SELECT at FROM activity_entry WHERE site_id = ? ORDER BY id LIMIT 1').pluck().get(siteId) as string | undefined;
-  if (!oldest || oldest >= cutoff) return 0;
-  const keepFrom = sqlite
-    .prepare('SELECT id FROM activity_entry WHERE site_id = ? AND at >= ? ORDER BY id LIMIT 1')
-    .pluck()
-    .get(siteId, cutoff) as number | undefined;
-  const upTo = keepFrom ?? Number.MAX_SAFE_INTEGER;
+  const upTo = firstEntryFrom(sqlite, siteId, cutoff);
+  if (upTo === 0) return 0;
   // A record skipped again and again is logged in full once and then points back at that entry
   // (source_record.entry_id). Forget the pointers into what goes, so the next pass logs such a
   // record in full again instead of pointing every later entry at a record nobody can open.
