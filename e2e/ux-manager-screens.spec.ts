@@ -32,6 +32,16 @@ async function goOffline(page: Page) {
   await page.keyboard.press('Escape');
 }
 
+/** Excludes the current residents, so Sync now would disable them: the guard holds the pass; opens its review. */
+async function holdAPassAndOpenIt(page: Page) {
+  await page.getByTestId('nav-settings').click();
+  await page.locator('[data-status="current"]').uncheck();
+  await expect(page.getByTestId('settings-save-status')).toContainText('Included statuses');
+  await page.getByTestId('sync-now').click();
+  await page.getByTestId('held-review').click();
+  return page.getByTestId('held-review-dialog');
+}
+
 test('offline is said on the Alerts screen itself, and a decision that fails stays said until read', async ({ page, host, shot }) => {
   let failing = true;
   await refuseCalls(page, (name) => (failing && name === 'decisions.decide' ? 'The database is locked by another process.' : null));
@@ -182,12 +192,7 @@ test('a held pass with hundreds of people: find anyone by name or id, and see th
   });
   await page.goto(host.url);
   await expect(page.getByTestId('person-row').first()).toBeVisible();
-  await page.getByTestId('nav-settings').click();
-  await page.locator('[data-status="current"]').uncheck();
-  await expect(page.getByTestId('settings-save-status')).toContainText('Included statuses');
-  await page.getByTestId('sync-now').click();
-  await page.getByTestId('held-review').click();
-  const dialog = page.getByTestId('held-review-dialog');
+  const dialog = await holdAPassAndOpenIt(page);
   await expect(dialog.getByTestId('preview-person').first()).toContainText('Disabled');
   // Far down the list: past the first batch drawn.
   await expect(dialog.getByTestId('preview-person')).toHaveCount(300);
@@ -259,12 +264,7 @@ test('a held pass that cannot be discarded says so inside the review, where the 
   await refuseCalls(page, (name) => (name === 'sync.discardHeld' ? 'The site is being synced by the schedule right now.' : null), 600);
   await page.goto(host.url);
   await expect(page.getByTestId('person-row').first()).toBeVisible();
-  await page.getByTestId('nav-settings').click();
-  await page.locator('[data-status="current"]').uncheck();
-  await expect(page.getByTestId('settings-save-status')).toContainText('Included statuses');
-  await page.getByTestId('sync-now').click();
-  await page.getByTestId('held-review').click();
-  const dialog = page.getByTestId('held-review-dialog');
+  const dialog = await holdAPassAndOpenIt(page);
   await dialog.getByTestId('held-discard').click();
   await page.getByTestId('confirm-dialog').filter({ hasText: 'Discard the held pass?' }).getByTestId('confirm-ok').click();
   // No double submit while it runs.

@@ -1,54 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCore } from '../core';
-import type { Core } from '../core';
-import { dispatch } from '../../contract/dispatch';
-import type { CallInput, CallName, CallOutput } from '../../contract/api';
-import { startSeamFake } from '../adapters/seam/fake-seam';
-import type { SeamFake } from '../adapters/seam/fake-seam';
+import { describe, expect, it } from 'vitest';
+import { coresPerTest, seamDoorsPerTest } from '../decisions/test-core';
 
 /**
  * Per-person re-sync to Seam, attacked: two people who share an email, and a value Seam cannot
  * clear. Real core, real SQLite file, Seam's own fake over HTTP.
  */
 
-const dirs: string[] = [];
-const cores: Core[] = [];
-const fakes: SeamFake[] = [];
-afterEach(async () => {
-  for (const c of cores.splice(0)) await c.close();
-  for (const f of fakes.splice(0)) await f.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const startCore = coresPerTest();
+const connectDoors = seamDoorsPerTest();
 
 async function start() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'rollcall-resync-'));
-  dirs.push(dataDir);
-  const core = await createCore({ dataDir, host: 'test' });
-  cores.push(core);
-  const call = async <K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> => {
-    const out = await dispatch(core.handlers, name, input, { role: 'manager' });
-    if (!out.ok) throw Object.assign(new Error(out.error.message), out.error);
-    return out.result as CallOutput<K>;
-  };
-  const [site] = await call('sites.list', {});
-  const fake = await startSeamFake();
-  fakes.push(fake);
-  const system = await call('connections.add', {
-    siteId: site.id,
-    role: 'access',
-    kind: 'seam',
-    name: 'Doors',
-    config: { baseUrl: fake.url, acsSystemId: fake.acsSystemId },
-    secrets: { apiKey: fake.apiKey },
-  });
+  const t = await startCore();
+  const { core, call, siteId } = t;
+  const { fake, systemId } = await connectDoors(t);
   const twoPeople = core.db.sqlite
     .prepare(`SELECT id FROM person WHERE site_id = ? AND access_enabled = 1 AND email IS NOT NULL ORDER BY last_name, id LIMIT 2`)
     .pluck()
-    .all(site.id) as string[];
-  return { core, call, fake, systemId: system.id, people: twoPeople };
+    .all(siteId) as string[];
+  return { core, call, fake, systemId, people: twoPeople };
 }
 
 describe('re-sync to Seam', () => {

@@ -27,19 +27,24 @@ function tempDir(prefix = 'rollcall-files-'): string {
   return d;
 }
 
+/** The error a core's start-up ends with, or null if it started (then it is closed after the test). */
+function openingFails(dataDir: string): Promise<Error | null> {
+  return createCore({ dataDir, host: 'test' }).then(
+    (c) => {
+      cores.push(c);
+      return null;
+    },
+    (e: Error) => e,
+  );
+}
+
 describe('a data folder that is not what it should be', () => {
   it('a file that is not a database: a clear error naming it, and the file is left exactly as it was', async () => {
     const dataDir = tempDir();
     const file = databaseFile(dataDir);
     const junk = Buffer.from('These are the minutes of the residents meeting, not a database.\n'.repeat(200));
     writeFileSync(file, junk);
-    const err = await createCore({ dataDir, host: 'test' }).then(
-      (c) => {
-        cores.push(c);
-        return null;
-      },
-      (e: Error) => e,
-    );
+    const err = await openingFails(dataDir);
     expect(err).toBeInstanceOf(Error);
     expect(err!.message).toContain(file);
     expect(err!.message).toMatch(/not a Rollcall database|damaged/i);
@@ -57,13 +62,7 @@ describe('a data folder that is not what it should be', () => {
     writeSync(fd, Buffer.alloc(Math.floor(size / 2), 0xa5), 0, Math.floor(size / 2), 4096);
     closeSync(fd);
     const damaged = readFileSync(file);
-    const err = await createCore({ dataDir, host: 'test' }).then(
-      (c) => {
-        cores.push(c);
-        return null;
-      },
-      (e: Error) => e,
-    );
+    const err = await openingFails(dataDir);
     expect(err).toBeInstanceOf(Error);
     expect(err!.message).toContain(file);
     expect(err!.message).toMatch(/damaged/i);

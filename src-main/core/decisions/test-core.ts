@@ -9,6 +9,8 @@ import type { CallInput, CallName, CallOutput } from '../../contract/api';
 import type { AlertReviewRow } from '../../contract/calls/decisions';
 import type { AlertType } from '../../contract/dto';
 import type { PairDetail } from '../alerts/alert-detail';
+import { startSeamFake } from '../adapters/seam/fake-seam';
+import type { SeamFake } from '../adapters/seam/fake-seam';
 
 /*
  * Test-only: a real core on a temp data folder with the demo seeded (its fake property system
@@ -75,3 +77,27 @@ export const pair = (a: { detail: Record<string, unknown> }) => a.detail as unkn
 /** The demo access system's accounts with this email. */
 export const usersWithEmail = (t: TestCore, email: string) =>
   t.core.upstreams.demo!.access.users.list().filter((u) => u.email?.toLowerCase() === email.toLowerCase());
+
+/**
+ * Seam's own fake over HTTP, connected to the test core's site as the access system "Doors".
+ * Closed after the test, with the core.
+ */
+export function seamDoorsPerTest(): (t: TestCore) => Promise<{ fake: SeamFake; systemId: string }> {
+  const fakes: SeamFake[] = [];
+  afterEach(async () => {
+    for (const f of fakes.splice(0)) await f.close();
+  });
+  return async (t) => {
+    const fake = await startSeamFake();
+    fakes.push(fake);
+    const system = await t.call('connections.add', {
+      siteId: t.siteId,
+      role: 'access',
+      kind: 'seam',
+      name: 'Doors',
+      config: { baseUrl: fake.url, acsSystemId: fake.acsSystemId },
+      secrets: { apiKey: fake.apiKey },
+    });
+    return { fake, systemId: system.id };
+  };
+}

@@ -154,21 +154,9 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       return { removed: true, peopleKept };
     },
 
-    'people.resync': (input) => {
-      // Refusals are decided here, as typed errors the front desk can read (it can send these);
-      // a person removed after this check still gets an answer from resyncPerson's own not_found.
-      const person = sqlite.prepare('SELECT site_id, first_name, last_name FROM person WHERE id = ?').get(input.personId) as
-        | { site_id: string; first_name: string | null; last_name: string | null }
-        | undefined;
-      if (!person) throw new ApiError('not_found', 'That person no longer exists.');
-      const system = readConnection(sqlite, input.accessSystemId);
-      if (!system || system.role !== 'access') throw new ApiError('not_found', 'That access system does not exist (it may have been removed).');
-      if (system.siteId !== person.site_id) {
-        const who = [person.first_name, person.last_name].filter(Boolean).join(' ') || 'this person';
-        throw new ApiError('invalid_input', `${system.name} belongs to another site than ${who}.`);
-      }
-      return resyncPerson(ctx, input.personId, input.accessSystemId);
-    },
+    // Refusals (a removed person or system, another site's system) are typed errors from
+    // resyncPerson itself, which never leaves a rejection unhandled.
+    'people.resync': (input) => resyncPerson(ctx, input.personId, input.accessSystemId),
 
     'people.deliveries': (input) => listDeliveries(sqlite, input.personId),
   };

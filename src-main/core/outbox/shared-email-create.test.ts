@@ -1,8 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { detectAlerts } from '../alerts/detect-alerts';
-import { startSeamFake } from '../adapters/seam/fake-seam';
-import type { SeamFake } from '../adapters/seam/fake-seam';
-import { coresPerTest, pair } from '../decisions/test-core';
+import { coresPerTest, pair, seamDoorsPerTest } from '../decisions/test-core';
 
 /**
  * "Source is right" on an email mismatch creates an account with the source's email. Seam keeps
@@ -12,24 +10,13 @@ import { coresPerTest, pair } from '../decisions/test-core';
  */
 
 const start = coresPerTest();
-const fakes: SeamFake[] = [];
-afterEach(async () => {
-  for (const f of fakes.splice(0)) await f.close();
-});
+const connectDoors = seamDoorsPerTest();
 
 describe('a create answered with another person\'s account', () => {
   it('is not linked: the decision fails with the reason, and neither person loses an account', async () => {
     const t = await start();
-    const fake = await startSeamFake();
-    fakes.push(fake);
-    const doors = await t.call('connections.add', {
-      siteId: t.siteId,
-      role: 'access',
-      kind: 'seam',
-      name: 'Doors',
-      config: { baseUrl: fake.url, acsSystemId: fake.acsSystemId },
-      secrets: { apiKey: fake.apiKey },
-    });
+    const { fake, systemId } = await connectDoors(t);
+    const doors = { id: systemId };
     const { sqlite } = t.core.db;
     const [a, b] = sqlite
       .prepare(`SELECT id FROM person WHERE site_id = ? AND access_enabled = 1 AND email IS NOT NULL AND phone IS NOT NULL ORDER BY last_name, id LIMIT 2`)
