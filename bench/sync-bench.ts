@@ -15,7 +15,7 @@
  * worker thread (like the app's core process, its synchronous SQLite work must never block the
  * host), and forwards its events here as the core process does. While a pass runs, the host
  * samples the process RSS every 20 ms and records its own event-loop delay
- * (perf_hooks.monitorEventLoopDelay, 10 ms resolution, so an idle loop reads about 10 ms).
+ * (a 10 ms timer, bench/loop-delay.ts, so an idle loop reads about 10 ms).
  * The RSS is the whole process's (host + worker), which slightly overstates what a core process
  * alone would use. The worker gets the young-generation limit the core process runs with (see
  * runSize), so its heap grows as the app's would.
@@ -41,10 +41,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { CORE_YOUNG_GENERATION_MB } from '../src-main/hosts/core-process-flags';
 import type { HostMessage, PassResult, WorkerInput, WorkerMessage } from './protocol';
+import { LoopDelaySampler } from './loop-delay';
 import { attachLarge, buildReport, formatHuman } from './report';
 import type { SizeReport } from './report';
 
@@ -80,7 +80,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 
 /** One size, in this process: engine in a worker, measurements on this (host) thread. */
 function runSize(n: number, profile: boolean, heap: boolean, pragmas: string[]): Promise<SizeReport> {
-  const loop = monitorEventLoopDelay({ resolution: 10 });
+  const loop = new LoopDelaySampler();
   let peakRss = 0;
   let rssBefore = 0;
   let sampler: NodeJS.Timeout | null = null;
@@ -106,16 +106,17 @@ function runSize(n: number, profile: boolean, heap: boolean, pragmas: string[]):
           if (!rssBefore) rssBefore = process.memoryUsage.rss();
           sample();
           sampler = setInterval(sample, 20);
-          loop.enable();
+          loop.start();
           worker.postMessage({ type: 'go' } satisfies HostMessage);
           return;
-        case 'pass-end':
-          loop.disable();
+        case 'pass-end': {
+          const tick = loop.stop();
           if (sampler) clearInterval(sampler);
           sampler = null;
           sample();
-          process.stderr.write(`[bench n=${n}] ${m.result.name}: process peak RSS so far ${Math.round(peakRss / 2 ** 20)} MB\n`);
+          process.stderr.write(`[bench n=${n}] ${m.result.name}: process peak RSS so far ${Math.round(peakRss / 2 ** 20)} MB; host loop p99 ${tick.p99Ms.toFixed(1)} ms, worst tick ${tick.maxMs.toFixed(1)} ms\n`);
           return;
+        }
         case 'event':
           // What a host does with a core event: serialise it on to the window.
           forwarded += JSON.stringify(m.payload).length > 0 ? 1 : 0;
@@ -124,7 +125,7 @@ function runSize(n: number, profile: boolean, heap: boolean, pragmas: string[]):
           finished = true;
           process.stderr.write(`[bench n=${n}] host forwarded ${forwarded} engine events; maxRSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB over the whole run\n`);
           const passes: PassResult[] = m.passes;
-          const report = buildReport(n, passes, m.rawMs, peakRss / 2 ** 20, loop.percentile(99) / 1e6, rssBefore / 2 ** 20);
+          const report = buildReport(n, passes, m.rawMs, peakRss / 2 ** 20, loop.p99Ms(), rssBefore / 2 ** 20);
           // A what-if run is labelled, so it is never mistaken for the engine as shipped.
           resolve(pragmas.length ? { ...report, pragmas } : report);
           return;
