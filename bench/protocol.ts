@@ -31,6 +31,8 @@ export interface PrepResult {
   /** Indexes the removal pass drops. */
   removals: number[];
   rawRuns: number[];
+  /** The first pass's unavoidable writes alone (required-writes.ts), two fresh files. */
+  floorRuns: number[];
   generateMs: number;
 }
 
@@ -51,7 +53,7 @@ export type WorkerMessage =
   | { type: 'pass-end'; result: PassResult }
   /** An engine event, forwarded the way the core process forwards them to the host. */
   | { type: 'event'; name: string; payload: unknown }
-  | { type: 'done'; rawMs: number; rawRuns: number[]; passes: PassResult[] };
+  | { type: 'done'; rawMs: number; rawRuns: number[]; floorMs: number; passes: PassResult[] };
 
 /** Host → worker: sampling is on, start the timer. */
 export type HostMessage = { type: 'go' };
