@@ -11,6 +11,7 @@ import type { Role } from '../contract/define';
 import type { PersonRow } from '../contract/dto';
 import { resolveDataDir } from '../core/app-paths';
 import { createCore } from '../core/core';
+import { hostActor } from '../core/handlers/core-context';
 import type { Core } from '../core/core';
 import { flagString, parseArgs } from './cli-args';
 import type { ParsedArgs } from './cli-args';
@@ -39,7 +40,7 @@ Commands:
   demo                                            create or reset the embedded demo
   alerts --site <id|name> [--type t] [--query text] [--json]
                                                   open alerts: type, fingerprint, involved records and ids
-  decide --alert <id|fingerprint> --resolution <r> [--option k=v ...] [--actor who] [--json]
+  decide --alert <id|fingerprint> --resolution <r> [--option k=v ...] [--json]
   decide --all --site <id|name> --type <t> --resolution <r> [--option k=v ...] [--json]
                                                   record a decision (works offline; writes wait in the outbox)
                                                   options: remember=true, oldAccount=delete|suspend, recreate=false,
@@ -51,7 +52,8 @@ Commands:
   bulk-delete ... --yes [--token t] [--keep-sync]  delete them (only if the set is still the one previewed with --token);
                                                   their sources are turned off unless --keep-sync
 
-Data folder: --data-dir DIR or ROLLCALL_DATA_DIR (default: the app-data folder).`;
+Data folder: --data-dir DIR or ROLLCALL_DATA_DIR (default: the app-data folder).
+Who is acting: --actor NAME names you in the audit trail for any command (default: cli:<your user name>).`;
 
 export class CliError extends Error {}
 
@@ -69,9 +71,11 @@ export async function runCli(argv: string[], io: CliIo = { out: (l) => console.l
   }
   checkValueFlags(args);
   const role = cliRole(flagString(args, 'role') ?? io.env.ROLLCALL_ROLE);
+  const actor = cliActor(flagString(args, 'actor'), role, io.env);
   const core = await createCore({ dataDir: resolveDataDir(argv, io.env), host: 'cli', role, version: pkg.version, seedDemoWhenEmpty: false });
   const call = async <K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> => {
-    const out = await dispatch(core.handlers, name, input, { role });
+    // The CLI is the host here: it sets who is acting in the call context, as the window hosts do.
+    const out = await dispatch(core.handlers, name, input, { role, actor });
     if (!out.ok) throw new CliError(out.error.message);
     return out.result as CallOutput<K>;
   };
@@ -89,6 +93,14 @@ function cliRole(value: string | undefined): Role {
   } catch (err) {
     throw new CliError((err as Error).message);
   }
+}
+
+/** --actor, or cli:<user>. Checked like the input it used to be: trimmed, at most 120 characters. */
+function cliActor(flag: string | undefined, role: Role, env: NodeJS.ProcessEnv): string {
+  const given = flag?.trim();
+  if (!given) return hostActor('cli', role, env.USER || env.USERNAME || undefined);
+  if (given.length > 120) throw new CliError('--actor takes at most 120 characters.');
+  return given;
 }
 
 /** Options that take a value; `--site` alone must not fall back to "every site". */
@@ -230,7 +242,6 @@ async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo, argv: st
         throw new CliError(`Name the resolution with --resolution: one of ${RESOLUTIONS.join(', ')}.`);
       }
       const options = decisionOptionsFromArgv(argv);
-      const actor = flagString(args, 'actor') ?? `cli:${io.env.USER ?? io.env.USERNAME ?? 'unknown'}`;
       let alertIds: string[];
       if (args.flags.has('all')) {
         const siteId = await resolveSite(call, flagString(args, 'site'));
@@ -247,7 +258,7 @@ async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo, argv: st
         if (!ref) throw new CliError('Name the alert with --alert <id or fingerprint>, or use --all --type <type>.');
         alertIds = [await resolveAlert(call, ref, flagString(args, 'site'))];
       }
-      const result = await call('decisions.decideMany', { alertIds, resolution: resolution as Resolution, options, actor });
+      const result = await call('decisions.decideMany', { alertIds, resolution: resolution as Resolution, options });
       out(result, () => {
         io.out(`Recorded ${result.recorded}, fix-at-source tasks ${result.tasks}, dismissed ${result.dismissed}, skipped ${result.skipped}, errors ${result.errors}.`);
         for (const r of result.results.filter((x) => !x.ok)) io.out(`  ${r.alertId}: ${r.error}`);

@@ -21,7 +21,11 @@ export type RpcMessage =
 
 export interface CallContext {
   role: Role;
-  /** Who is calling, for the audit trail ("ana (electron)"); hosts that know fill it in. */
+  /**
+   * Who is calling, for decisions and the audit trail ("ana (manager)", "cli:ops"). Only the host
+   * that let the caller in sets it, when it creates the context; no call's input can carry one.
+   * Left out (in-process tests), the core names its own host (see hostActor in the core).
+   */
   actor?: string;
 }
 

@@ -56,9 +56,6 @@ export const decisionOptions = z
   .strict();
 export type DecisionOptions = z.infer<typeof decisionOptions>;
 
-/** Who made a decision: free text shown in the audit ("ana@frontdesk", "cli:ops"). */
-const actor = z.string().trim().min(1).max(120);
-
 export type DecisionStatus =
   /** Recorded; upstream writes wait in the outbox. */
   | 'pending'
@@ -150,6 +147,7 @@ export interface DecisionDto {
   personName: string;
   resolution: Resolution;
   options: DecisionOptions;
+  /** Who decided, as the host that served the call knows them ("ana (manager)", "cli:ops"). */
   actor: string;
   decidedAt: string;
   status: DecisionStatus;
@@ -264,8 +262,7 @@ export interface AlertReviewRow extends AlertDto {
 const decideInput = {
   resolution: z.enum(RESOLUTIONS),
   options: decisionOptions.default({}),
-  /** Defaults to the caller's identity from the call context, else the OS user and host. */
-  actor: actor.optional(),
+  // No `actor`: who decides comes from the call context the host set, never from the caller.
 };
 
 export const decisionsCalls = {
@@ -294,7 +291,7 @@ export const decisionsCalls = {
     'manager',
   ),
   /** Withdraws a decision whose writes were not sent yet (or a task); the alert opens again. */
-  'decisions.cancel': call<DecisionDto>()(z.object({ decisionId: id, actor: actor.optional() }).strict(), 'manager'),
+  'decisions.cancel': call<DecisionDto>()(z.object({ decisionId: id }).strict(), 'manager'),
   /** Newest first; pass the last seq you saw as `before` to page back. */
   'decisions.list': call<Page<DecisionDto> & { nextBefore: number | null }>()(
     z

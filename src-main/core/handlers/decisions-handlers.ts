@@ -2,7 +2,7 @@ import type { CallContext, Handlers } from '../../contract/rpc';
 import type { decisionsCalls } from '../../contract/calls/decisions';
 import { ApiError } from '../../contract/errors';
 import type { CoreContext } from './core-context';
-import { defaultActor, requireSite } from './core-context';
+import { callActor, requireSite } from './core-context';
 import { countOpenAlerts } from '../alerts/alert-queries';
 import { recordDecisions } from '../decisions/record-decisions';
 import { getDecision, listDecisions, listOps, pendingCount, queryAlerts, settleTasks } from '../decisions/decision-queries';
@@ -18,17 +18,15 @@ export function decisionsHandlers(ctx: CoreContext): Pick<Handlers, keyof typeof
   // The window hosts push in the background while online; the CLI and tests push when told to.
   if (ctx.backgroundPush) pusher.startBackground();
 
-  const fallbackActor = defaultActor(ctx);
-  const actorOf = (input: { actor?: string }, call: CallContext) => input.actor ?? call.actor ?? fallbackActor;
-
   const afterDecisions = (siteIds: Iterable<string>) => {
     for (const siteId of siteIds) ctx.events.emit('alerts.changed', { siteId, open: countOpenAlerts(ctx.db, siteId) });
     pusher.emitChanged();
   };
 
-  const decide = (alertIds: string[], input: { resolution: Parameters<typeof recordDecisions>[1]['resolution']; options: Parameters<typeof recordDecisions>[1]['options']; actor?: string }, call: CallContext) => {
+  const decide = (alertIds: string[], input: { resolution: Parameters<typeof recordDecisions>[1]['resolution']; options: Parameters<typeof recordDecisions>[1]['options'] }, call: CallContext) => {
     settleTasks(sqlite, ctx.now().toISOString());
-    const { result, siteIds } = recordDecisions(ctx.db, { alertIds, resolution: input.resolution, options: input.options, actor: actorOf(input, call) }, ctx.now());
+    // Who decided comes from the call context the host made, never from the input (the contract refuses one).
+    const { result, siteIds } = recordDecisions(ctx.db, { alertIds, resolution: input.resolution, options: input.options, actor: callActor(ctx, call) }, ctx.now());
     afterDecisions(siteIds);
     return result;
   };
@@ -47,7 +45,7 @@ export function decisionsHandlers(ctx: CoreContext): Pick<Handlers, keyof typeof
     },
     'decisions.decideMany': (input, call) => decide(input.alertIds, input, call),
     'decisions.cancel': (input, call) => {
-      const { decision, siteId } = cancelDecision(ctx.db, input.decisionId, actorOf(input, call), ctx.now());
+      const { decision, siteId } = cancelDecision(ctx.db, input.decisionId, callActor(ctx, call), ctx.now());
       afterDecisions([siteId]);
       return decision;
     },
@@ -66,8 +64,8 @@ export function decisionsHandlers(ctx: CoreContext): Pick<Handlers, keyof typeof
       return pendingCount(sqlite, input);
     },
     'outbox.status': (input) => pusher.status(input.siteId),
-    'outbox.setOffline': (input, call) => pusher.setOffline(input.offline, call.actor ?? fallbackActor),
-    'outbox.pushNow': (input, call) => pusher.pushNow({ siteId: input.siteId, actor: call.actor ?? fallbackActor }),
+    'outbox.setOffline': (input, call) => pusher.setOffline(input.offline, callActor(ctx, call)),
+    'outbox.pushNow': (input, call) => pusher.pushNow({ siteId: input.siteId, actor: callActor(ctx, call) }),
     'outbox.list': (input) => listOps(sqlite, input),
     'audit.list': (input) => listAudit(sqlite, input),
     'audit.export': (input) => exportAuditCsv(sqlite, input, ctx.now()),

@@ -9,7 +9,7 @@ import { explainExternalId, explainPerson } from '../sync/explain';
 import type { Explanation } from '../sync/explain';
 import { REASON_TEXT } from '../sync/reasons';
 import type { ReasonCode } from '../sync/reasons';
-import { defaultActor, requireSite } from './core-context';
+import { callActor, requireSite } from './core-context';
 import type { CoreContext } from './core-context';
 
 const OUTCOME_WORDS: Record<string, string> = {
@@ -91,7 +91,7 @@ export function peopleHandlers(
         sourceConnectionId: input.sourceConnectionId,
         token: input.token,
         turnOffSync: input.turnOffSync,
-        actor: call.actor ?? defaultActor(ctx),
+        actor: callActor(ctx, call),
         at: ctx.now().toISOString(),
       });
       ctx.events.emit('people.changed', { siteId: input.siteId });
