@@ -77,6 +77,14 @@ test('add Entrata and Seam, test them, sync, and re-sync one resident to Seam fr
   await expect(editForm.getByTestId('connection-secret-password')).toHaveValue('');
   await expect(editForm.getByTestId('connection-secret-password')).toHaveAttribute('placeholder', '•••• set');
   await expect(editForm.getByTestId('secret-set-password')).toBeVisible();
+  // A saved password is only sent where it was saved: a new address asks for it again.
+  const address = editForm.getByTestId('connection-field-baseUrl');
+  await address.fill('https://elsewhere.example');
+  await expect(editForm.getByTestId('secret-retype-password')).toContainText('The address changed, so enter the API password again');
+  await expect(editForm.getByTestId('connection-secret-password')).toHaveAttribute('required', '');
+  await address.fill(`${entrata.url.toUpperCase()}/another-path`);
+  await expect(editForm.getByTestId('secret-retype-password')).toHaveCount(0);
+  await expect(editForm.getByTestId('connection-secret-password')).not.toHaveAttribute('required', '');
   await editForm.getByRole('button', { name: 'Cancel' }).click();
 
   // --- Seam as an access system ---

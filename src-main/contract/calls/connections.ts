@@ -16,6 +16,8 @@ export interface ConnectionFieldDto {
   help?: string;
   placeholder?: string;
   options?: Array<{ value: string; label: string }>;
+  /** Says where requests, and so the saved secrets, go: changing it means typing the secrets again. */
+  address?: boolean;
 }
 
 export interface ConnectionKindDto {

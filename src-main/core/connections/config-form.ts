@@ -22,7 +22,16 @@ export const PROPERTY_CODES_FIELD: ConnectionFieldDto = {
   help: "The source's ids for this building, comma-separated. Leave empty if the source holds this building only.",
 };
 
-function toFieldDto(f: ConfigField): ConnectionFieldDto {
+/**
+ * Plain-text settings that name the upstream host: the address is built from them
+ * (https://<database>.appfolio.com, https://<subdomain>.entrata.com). URL settings need no entry.
+ */
+const HOST_NAMING_FIELDS: Record<ConnectionRole, Record<string, readonly string[]>> = {
+  source: { appfolio: ['database'], entrata: ['subdomain'] },
+  access: {},
+};
+
+function toFieldDto(f: ConfigField, hostNaming: readonly string[]): ConnectionFieldDto {
   return {
     key: f.key,
     label: f.label,
@@ -31,13 +40,16 @@ function toFieldDto(f: ConfigField): ConnectionFieldDto {
     ...(f.help ? { help: f.help } : {}),
     ...(f.placeholder ? { placeholder: f.placeholder } : {}),
     ...(f.options ? { options: f.options.map((o) => ({ ...o })) } : {}),
+    // Where the secrets are sent: a saved secret must not follow a change of it (see address-change.ts).
+    ...(f.address || f.kind === 'url' || hostNaming.includes(f.key) ? { address: true } : {}),
   };
 }
 
 export function fieldsFor(role: ConnectionRole, kind: string): ConnectionFieldDto[] | null {
   const spec = role === 'source' ? sourceSpecFor(kind) : panelSpecFor(kind);
   if (!spec) return null;
-  const fields = spec.fields.map(toFieldDto);
+  const hostNaming = Object.hasOwn(HOST_NAMING_FIELDS[role], kind) ? HOST_NAMING_FIELDS[role][kind] : [];
+  const fields = spec.fields.map((f) => toFieldDto(f, hostNaming));
   // A spec that asks for its own property ids (under whatever name) maps them itself.
   if (role === 'source' && kind !== 'csv' && !fields.some((f) => /^property(codes|ids?)$/i.test(f.key))) fields.push({ ...PROPERTY_CODES_FIELD });
   return fields;

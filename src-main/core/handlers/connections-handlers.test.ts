@@ -1,4 +1,6 @@
 import { readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,12 +10,12 @@ import { dispatch } from '../../contract/dispatch';
 import type { CallInput, CallName, CallOutput } from '../../contract/api';
 import type { Role } from '../../contract/define';
 import { startDemoAccessServer } from '../demo/demo-access-server';
-import type { DemoAccessServer } from '../demo/demo-access-server';
 import { ENCRYPTED_SECRETS_FILE } from '../secrets/file-secret-store';
+import type { SecretStore } from '../secrets/secret-store';
 
 const dirs: string[] = [];
 const cores: Core[] = [];
-const servers: DemoAccessServer[] = [];
+const servers: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
   for (const c of cores.splice(0)) await c.close();
   for (const s of servers.splice(0)) await s.close();
@@ -27,13 +29,17 @@ async function start() {
   dirs.push(dataDir);
   const core = await createCore({ dataDir, host: 'test' });
   cores.push(core);
-  const call = async <K extends CallName>(name: K, input: CallInput<K>, role: Role = 'manager'): Promise<CallOutput<K>> => {
+  const call = caller(core);
+  const [site] = await call('sites.list', {});
+  return { core, call, dataDir, siteId: site.id };
+}
+
+function caller(core: Core) {
+  return async <K extends CallName>(name: K, input: CallInput<K>, role: Role = 'manager'): Promise<CallOutput<K>> => {
     const out = await dispatch(core.handlers, name, input, { role });
     if (!out.ok) throw Object.assign(new Error(out.error.message), out.error);
     return out.result as CallOutput<K>;
   };
-  const [site] = await call('sites.list', {});
-  return { core, call, dataDir, siteId: site.id };
 }
 
 async function lobbyAccess() {
@@ -121,6 +127,175 @@ describe('connections', () => {
     expect(after.total).toBe(before.total);
     expect(after.rows.filter((p) => !p.accessEnabled)).toHaveLength(disabledBefore);
     expect(after.rows.every((p) => p.sourceConnectionId === null)).toBe(true);
+  });
+});
+
+/**
+ * A server someone else runs: it answers 401 to everything and keeps every Authorization header
+ * it was sent, so a test can show that a saved token never reached it.
+ */
+async function listeningServer() {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers.authorization ?? '');
+    res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  servers.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  return { url, seen };
+}
+
+describe('a saved secret goes only to the address it was saved for', () => {
+  async function lobbyWithToken() {
+    const env = await start();
+    const server = await lobbyAccess();
+    const added = await env.call('connections.add', { siteId: env.siteId, role: 'access', kind: 'demo', name: 'Lobby Access', config: { url: server.url }, secrets: { token: TOKEN } });
+    return { ...env, server, added };
+  }
+
+  it('refuses a new address without the token typed again, and saves nothing', async () => {
+    const { call, core, siteId, server, added } = await lobbyWithToken();
+    const other = await listeningServer();
+
+    const refused = call('connections.update', { id: added.id, name: 'Lobby (moved)', config: { url: other.url } });
+    await expect(refused).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(refused).rejects.toThrow('The address changed, so enter the API token again: a saved secret is only sent to the address it was saved for.');
+
+    // Nothing changed: same name, same address, same token, and the token still works there.
+    const [after] = (await call('connections.list', { siteId })).access.filter((a) => a.id === added.id);
+    expect(after).toMatchObject({ name: 'Lobby Access', config: { url: server.url }, secretsSet: ['token'] });
+    expect(core.upstreams.secrets.peek(`connection:${added.id}`)).toEqual({ token: TOKEN });
+    expect(await call('connections.test', { id: added.id })).toMatchObject({ ok: true });
+
+    // Testing the edited form against the new address is refused the same way, before any request.
+    const draft = call('connections.test', { siteId, id: added.id, role: 'access', kind: 'demo', config: { url: other.url }, secrets: {} });
+    await expect(draft).rejects.toThrow(/The address changed, so enter the API token again/);
+    // Forgetting some other secret is not enough either.
+    await expect(call('connections.update', { id: added.id, config: { url: other.url }, clearSecrets: ['nothing'] })).rejects.toThrow(/enter the API token again/);
+    expect(other.seen).toEqual([]);
+  });
+
+  it('takes a new address together with a new token, and uses that token there', async () => {
+    const { call, core, siteId, added } = await lobbyWithToken();
+    const NEW_TOKEN = 'tok_live_new_place_9876543210';
+    const moved = await startDemoAccessServer({ accounts: [], token: NEW_TOKEN });
+    servers.push(moved);
+
+    const draft = await call('connections.test', { siteId, id: added.id, role: 'access', kind: 'demo', config: { url: moved.url }, secrets: { token: NEW_TOKEN } });
+    expect(draft.ok).toBe(true);
+    const saved = await call('connections.update', { id: added.id, config: { url: moved.url }, secrets: { token: NEW_TOKEN } });
+    expect(saved).toMatchObject({ config: { url: moved.url }, secretsSet: ['token'] });
+    expect(core.upstreams.secrets.peek(`connection:${added.id}`)).toEqual({ token: NEW_TOKEN });
+    expect(await call('connections.test', { id: added.id })).toMatchObject({ ok: true });
+  });
+
+  it('a new address may also forget the saved token instead', async () => {
+    const { call, core, added } = await lobbyWithToken();
+    const other = await listeningServer();
+    const saved = await call('connections.update', { id: added.id, config: { url: other.url }, clearSecrets: ['token'] });
+    expect(saved).toMatchObject({ config: { url: other.url }, secretsSet: [], hasSecret: false });
+    expect(core.upstreams.secrets.peek(`connection:${added.id}`)).toEqual({});
+    await call('connections.test', { id: added.id });
+    expect(other.seen.join('\n')).not.toContain(TOKEN);
+  });
+
+  it('keeps the token when only the path changes, or only the spelling of the same address', async () => {
+    const { call, core, server, added } = await lobbyWithToken();
+    const port = new URL(server.url).port;
+
+    const pathOnly = await call('connections.update', { id: added.id, config: { url: `${server.url}/tenant-a` } });
+    expect(pathOnly).toMatchObject({ config: { url: `${server.url}/tenant-a` }, secretsSet: ['token'] });
+    // Scheme and host in capitals, a trailing slash: the same place.
+    const spelled = await call('connections.update', { id: added.id, config: { url: `HTTP://127.0.0.1:${port}/` } });
+    expect(spelled.secretsSet).toEqual(['token']);
+    const renamed = await call('connections.update', { id: added.id, name: 'Lobby doors', config: { url: server.url } });
+    expect(renamed).toMatchObject({ name: 'Lobby doors', secretsSet: ['token'] });
+    const enabledOnly = await call('connections.update', { id: added.id, enabled: false });
+    expect(enabledOnly).toMatchObject({ enabled: false, secretsSet: ['token'] });
+    expect(core.upstreams.secrets.peek(`connection:${added.id}`)).toEqual({ token: TOKEN });
+    expect(await call('connections.test', { id: added.id })).toMatchObject({ ok: true });
+  });
+
+  it('reads the default port and letter case as the same address, and another port as a new one', async () => {
+    const { call, siteId } = await start();
+    const added = await call('connections.add', { siteId, role: 'access', kind: 'demo', name: 'Cloud doors', config: { url: 'https://doors.example.com/' }, secrets: { token: TOKEN } });
+
+    const same = await call('connections.update', { id: added.id, config: { url: 'HTTPS://Doors.Example.COM:443/api' } });
+    expect(same.secretsSet).toEqual(['token']);
+    await expect(call('connections.update', { id: added.id, config: { url: 'https://doors.example.com:8443/' } })).rejects.toThrow(/enter the API token again/);
+    await expect(call('connections.update', { id: added.id, config: { url: 'http://doors.example.com/' } })).rejects.toThrow(/enter the API token again/);
+    await expect(call('connections.update', { id: added.id, config: { url: 'https://doors.example.com.evil.test/' } })).rejects.toThrow(/enter the API token again/);
+    // Emptying the address points a demo connection elsewhere too (the embedded demo).
+    await expect(call('connections.update', { id: added.id, config: { url: '' } })).rejects.toThrow(/enter the API token again/);
+  });
+
+  it('secrets that cannot be read right now are asked for again too', async () => {
+    // A keychain that can be locked: the saved token is there, but the core cannot read it.
+    const entries = new Map<string, string>();
+    let locked = false;
+    const secretStore: SecretStore = {
+      get: async (ref) => {
+        if (locked) throw new Error('The keychain is locked.');
+        return entries.get(ref) ?? null;
+      },
+      set: async (ref, value) => void entries.set(ref, value),
+      delete: async (ref) => void entries.delete(ref),
+      describe: () => 'Secrets are kept in a test keychain.',
+    };
+    const dataDir = mkdtempSync(join(tmpdir(), 'rollcall-connections-'));
+    dirs.push(dataDir);
+    const first = await createCore({ dataDir, host: 'test', secretStore });
+    const [site] = await caller(first)('sites.list', {});
+    const server = await lobbyAccess();
+    const added = await caller(first)('connections.add', { siteId: site.id, role: 'access', kind: 'demo', name: 'Lobby', config: { url: server.url }, secrets: { token: TOKEN } });
+    await first.close();
+
+    locked = true;
+    const core = await createCore({ dataDir, host: 'test', secretStore });
+    cores.push(core);
+    const call = caller(core);
+    expect((await call('connections.list', { siteId: site.id })).access.find((a) => a.id === added.id)?.secretProblem).toMatch(/locked/);
+    const other = await listeningServer();
+    const moved = call('connections.update', { id: added.id, config: { url: other.url } });
+    await expect(moved).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/enter the API token again/) });
+    // Typing it replaces what could not be read.
+    const retyped = await call('connections.update', { id: added.id, config: { url: other.url }, secrets: { token: 'tok_other_place_0000' } });
+    expect(retyped).toMatchObject({ config: { url: other.url }, secretsSet: ['token'] });
+    locked = false;
+    expect(entries.get(`connection:${added.id}`)).not.toContain(TOKEN);
+  });
+
+  it('a setting that names the host counts as the address, and every saved secret is named', async () => {
+    const { call, siteId } = await start();
+    const added = await call('connections.add', {
+      siteId,
+      role: 'source',
+      kind: 'appfolio',
+      name: 'AppFolio',
+      config: { database: 'acme', clientId: 'client-1' },
+      secrets: { clientSecret: 'appfolio-secret-value-1234' },
+    });
+    await expect(call('connections.update', { id: added.id, config: { database: 'elsewhere', clientId: 'client-1' } })).rejects.toThrow(
+      'The address changed, so enter the API client secret again: a saved secret is only sent to the address it was saved for.',
+    );
+    expect((await call('connections.update', { id: added.id, config: { database: 'ACME', clientId: 'client-2' } })).secretsSet).toEqual(['clientSecret']);
+
+    const member = await call('connections.add', {
+      siteId,
+      role: 'source',
+      kind: 'member',
+      name: 'Gym',
+      config: { baseUrl: 'https://api.gym.example/public/v6', siteId: '-99' },
+      secrets: { apiKey: 'member-api-key-1234', staffPassword: 'member-staff-pass-1234' },
+    });
+    const both = call('connections.update', { id: member.id, config: { baseUrl: 'https://gym.attacker.example/public/v6', siteId: '-99' }, secrets: { apiKey: 'member-api-key-5678' } });
+    await expect(both).rejects.toThrow(
+      'The address changed, so enter the staff password again: a saved secret is only sent to the address it was saved for.',
+    );
+    const none = call('connections.update', { id: member.id, config: { baseUrl: 'https://gym.attacker.example/public/v6', siteId: '-99' } });
+    await expect(none).rejects.toThrow(/enter the API key and staff password again: saved secrets are only sent/);
+    await expect(none).rejects.toMatchObject({ code: 'invalid_input', issues: ['secrets.apiKey: enter it again for the new address', 'secrets.staffPassword: enter it again for the new address'] });
   });
 });
 

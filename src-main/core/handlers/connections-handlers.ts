@@ -4,7 +4,8 @@ import type { connectionsCalls, ConnectionTestResult } from '../../contract/call
 import { ApiError } from '../../contract/errors';
 import type { TestResult } from '../adapters/types';
 import { ConnectionSecrets, scrubSecrets } from '../secrets/connection-secrets';
-import { listKinds, missingSecrets, prepareConfig } from '../connections/config-form';
+import { fieldsFor, listKinds, missingSecrets, prepareConfig } from '../connections/config-form';
+import { assertSecretsStayWithAddress, keptSecrets } from '../connections/address-change';
 import { asAccessSystem, asSourceConnection, listStoredConnections, readConnection, toConnectionDto } from '../connections/connection-store';
 import type { StoredConnection } from '../connections/connection-store';
 import { sourceSpecFor } from '../adapters/registry';
@@ -30,6 +31,12 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
     const c = readConnection(sqlite, id);
     if (!c) throw new ApiError('not_found', 'That connection does not exist (it may have been removed).');
     return c;
+  };
+  /** Which secrets to ask for when the saved ones cannot be read: the required ones, or all. */
+  const secretKeysToRetype = (c: StoredConnection) => {
+    const all = (fieldsFor(c.role, c.kind) ?? []).filter((f) => f.kind === 'secret');
+    const required = all.filter((f) => f.required);
+    return (required.length ? required : all).map((f) => f.key);
   };
   const changed = (siteId: string) => {
     ctx.events.emit('sites.changed', {});
@@ -100,9 +107,15 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       const c = mustRead(input.id);
       const typed = input.secrets ?? {};
       const prepared = prepareConfig(c.role, c.kind, input.config ?? {}, typed, c.config);
+      const secretsChanged = Object.keys(prepared.secrets).length > 0 || (input.clearSecrets ?? []).length > 0;
+      // Before anything is saved: a saved secret never follows the connection to a new address.
+      // Secrets that cannot be read stay in the store unless this edit replaces them, so a move
+      // then needs the secrets typed again, whichever were saved.
+      const unreadable = secrets.failure(c.secretRef) !== null && !secretsChanged;
+      const saved = unreadable ? secretKeysToRetype(c) : secrets.keysSet(c.secretRef);
+      assertSecretsStayWithAddress(c.role, c.kind, c.config, prepared.config, keptSecrets(saved, Object.keys(prepared.secrets), input.clearSecrets));
       const merged = { ...secrets.peek(c.secretRef), ...prepared.secrets };
       for (const key of input.clearSecrets ?? []) delete merged[key];
-      const secretsChanged = Object.keys(prepared.secrets).length > 0 || (input.clearSecrets ?? []).length > 0;
       let ref = c.secretRef;
       if (secretsChanged) {
         ref = ConnectionSecrets.refFor(c.id);
@@ -127,6 +140,8 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       const saved = input.id ? readConnection(sqlite, input.id) : null;
       const base = saved && saved.kind === input.kind && saved.role === input.role ? saved : null;
       const prepared = prepareConfig(input.role, input.kind, input.config, input.secrets, base?.config ?? {});
+      // The form's address may differ from the saved one: the saved secrets are not tried there.
+      if (base) assertSecretsStayWithAddress(base.role, base.kind, base.config, prepared.config, keptSecrets(secrets.keysSet(base.secretRef), Object.keys(prepared.secrets)));
       const merged = { ...(base ? secrets.peek(base.secretRef) : {}), ...prepared.secrets };
       const name = input.name ?? base?.name ?? 'this connection';
       return runTest(() =>
