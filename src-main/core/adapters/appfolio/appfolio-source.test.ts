@@ -139,7 +139,8 @@ describe('AppFolio Database API (v0) with filters[LastUpdatedAtFrom]', () => {
     expect(first.records.map((r) => r.externalId)).toEqual(['1', '2', '3']);
     const latest = Math.max(...[1, 2, 3].map((n) => Date.parse(f.tenants.updatedAt(n)!)));
     expect(first.nextToken).toBe(new Date(latest).toISOString());
-    const later = new Date(latest + 60_000).toISOString();
+    // Still in the past: a change position never moves past the moment of the read.
+    const later = new Date(latest + 500).toISOString();
     f.tenants.upsert(tenant(2, { status: 'Notice' }), later);
     const second = await c.changesSince!(first.nextToken);
     expect(f.v0Queries.at(-1)).toMatchObject({ 'filters[LastUpdatedAtFrom]': first.nextToken });
@@ -256,5 +257,53 @@ describe('AppFolio spec', () => {
     const withDev = appfolioSourceSpec.configSchema.parse({ database: 'acme', clientId: 'cid', developerId: 'dev1' });
     expect(appfolioSourceSpec.create(withDev, { clientSecret: 's' }).changesSince).toBeTypeOf('function');
     expect(appfolioSourceSpec.create(config, { clientSecret: 's' }).changesSince).toBeUndefined();
+  });
+});
+
+describe('AppFolio Database API, the change position', () => {
+  const FAR_FUTURE = '2099-01-01T00:00:00.000Z';
+
+  it('does not let a far-future LastUpdatedAt move the change position past the read', async () => {
+    const f = await start([tenant(1), tenant(2)]);
+    f.tenants.upsert(tenant(3), FAR_FUTURE);
+    const c = v0Source(f);
+    const before = Date.now();
+    const first = await c.changesSince!(null);
+    expect(first.records.map((r) => r.externalId)).toEqual(['1', '2', '3']);
+    expect(Date.parse(first.nextToken)).toBeLessThanOrEqual(before + 1_000);
+    expect(first.nextToken).toBe(f.tenants.updatedAt(2));
+
+    // A change made after the read comes through the next delta (the future-dated one comes again).
+    f.tenants.upsert(tenant(1, { status: 'Notice' }));
+    const next = await c.changesSince!(first.nextToken);
+    expect(next.records.map((r) => [r.externalId, r.status])).toContainEqual(['1', 'Notice']);
+    expect(next.records.map((r) => r.externalId)).toContain('3');
+  });
+
+  it('does not start the next delta from a server clock far ahead when the first read is empty', async () => {
+    // The server's Date header says it is ten years from now.
+    const f = await start([], { clockOffsetMs: 10 * 365 * 24 * 3600_000 });
+    const c = v0Source(f);
+    const first = await c.changesSince!(null);
+    expect(first.records).toEqual([]);
+    expect(Date.parse(first.nextToken)).toBeLessThanOrEqual(Date.now());
+    f.tenants.upsert(tenant(1));
+    expect((await c.changesSince!(first.nextToken)).records.map((r) => r.externalId)).toEqual(['1']);
+  });
+
+  it('reads everything once when a stored position lies beyond the time of the read', async () => {
+    const f = await start([tenant(1), tenant(2)]);
+    const cs = await v0Source(f).changesSince!(FAR_FUTURE);
+    expect(cs.records.map((r) => r.externalId)).toEqual(['1', '2']);
+    expect(f.v0Queries.at(-1)!['filters[LastUpdatedAtFrom]']).not.toBe(FAR_FUTURE);
+    expect(Date.parse(cs.nextToken)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('never moves the change position backwards when the server sends older tenants', async () => {
+    const f = await start([tenant(1), tenant(2)], { ignoreLastUpdatedAtFrom: true });
+    // Both tenants were last updated a second or two before this position.
+    const at = new Date(Date.parse(f.tenants.updatedAt(2)!) + 1_000).toISOString();
+    const cs = await v0Source(f).changesSince!(at);
+    expect(cs.nextToken).toBe(at);
   });
 });

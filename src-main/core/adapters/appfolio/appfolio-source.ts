@@ -19,7 +19,9 @@ import { V0_DEVELOPER_HEADER, V0_EPOCH, V0_TENANTS_PATH, v0PageSchema, v0TenantT
  *   full passes keep it current.
  * - Database API v0 (client id, secret and developer id): `/api/v0/tenants` (appfolio-v0.ts),
  *   whose `filters[LastUpdatedAtFrom]` is the changes feed: `changesSince(token)` asks from the
- *   latest LastUpdatedAt seen so far. AppFolio reports no deletions; people leave by turning Past.
+ *   latest LastUpdatedAt seen so far, up to the moment of that read (a tenant stamped in the
+ *   future must not carry the position past changes still to come). AppFolio reports no
+ *   deletions; people leave by turning Past.
  */
 
 export interface AppfolioSourceOptions {
@@ -48,7 +50,7 @@ export function appfolioUrlFor(database: string): string {
 
 interface PageOut {
   records: SourceRecord[];
-  /** Latest LastUpdatedAt among the rows, epoch ms. */
+  /** Latest LastUpdatedAt among the rows, epoch ms, leaving out any later than the read's `notAfter`. */
   latest: number | null;
   /** The server's clock at the answer (Date header), epoch ms. */
   serverTime: number | null;
@@ -163,7 +165,7 @@ function databaseApiSource(
   const pageSize = Math.max(1, Math.min(1000, opts.pageSize ?? 200));
   const headers = { [V0_DEVELOPER_HEADER]: developerId };
 
-  async function* pages(from: string, signal?: AbortSignal, maxAttempts?: number, size = pageSize): AsyncGenerator<PageOut> {
+  async function* pages(from: string, signal?: AbortSignal, maxAttempts?: number, size = pageSize, notAfter = Infinity): AsyncGenerator<PageOut> {
     const seen = new Set<string>();
     const links = new Set<string>();
     const filters: Record<string, string> = { 'filters[LastUpdatedAtFrom]': from };
@@ -180,7 +182,7 @@ function databaseApiSource(
         if (seen.has(id)) throw malformed(what, `tenant ${id} appears more than once`);
         seen.add(id);
         const at = v0UpdatedAtMs(t);
-        if (at !== null && (latest === null || at > latest)) latest = at;
+        if (at !== null && at <= notAfter && (latest === null || at > latest)) latest = at;
         return v0TenantToRecord(rawRows[i], t);
       });
       yield { records, latest, serverTime };
@@ -228,24 +230,34 @@ function databaseApiSource(
     },
 
     async changesSince(token: string | null, listOpts?: ListOptions): Promise<ChangeSet> {
+      // Before the first request: the position may not move past this moment.
+      const readAt = Date.now();
       let from = V0_EPOCH;
+      let fromMs: number | null = null;
       if (token) {
         const t = Date.parse(token);
         if (Number.isNaN(t)) throw new UpstreamError('The saved AppFolio change position is not a time; a full read is needed.', 400);
-        from = new Date(t).toISOString();
+        // A saved position later than this read cannot be right (no position passes its own read):
+        // an older version let a future-dated tenant carry it ahead. Reading everything once mends it.
+        if (t <= readAt) {
+          fromMs = t;
+          from = new Date(t).toISOString();
+        }
       }
       const records: SourceRecord[] = [];
       let latest: number | null = null;
       let serverTime: number | null = null;
-      for await (const p of pages(from, listOpts?.signal)) {
+      for await (const p of pages(from, listOpts?.signal, undefined, pageSize, readAt)) {
         records.push(...p.records);
         if (p.latest !== null && (latest === null || p.latest > latest)) latest = p.latest;
         serverTime ??= p.serverTime;
       }
-      // The next position is the latest change seen. Rows without a LastUpdatedAt (or no rows)
-      // keep the old position; a first read without any falls back to the server's clock.
-      const next = latest !== null ? new Date(latest).toISOString() : token ? from : new Date(serverTime ?? Date.now()).toISOString();
-      return { records, removedExternalIds: [], nextToken: next };
+      // The next position is the latest change seen up to the moment of the read, and never
+      // earlier than where this read started (a server that ignores the filter sends older rows).
+      // Rows without a LastUpdatedAt, or dated after the read, do not move it; a first read
+      // without any falls back to the server's clock, or ours when the server's is ahead.
+      const next = latest !== null ? Math.max(latest, fromMs ?? latest) : (fromMs ?? Math.min(serverTime ?? readAt, readAt));
+      return { records, removedExternalIds: [], nextToken: new Date(next).toISOString() };
     },
   };
 }

@@ -45,6 +45,10 @@ export interface AppfolioFakeOptions {
   nextPageMethods?: Array<'GET' | 'POST'>;
   /** Leave next_page_path out of Database API answers (the client then pages by number). */
   omitNextPagePath?: boolean;
+  /** Answer every tenant whatever filters[LastUpdatedAtFrom] says (a server that ignores it). */
+  ignoreLastUpdatedAtFrom?: boolean;
+  /** How far the server's clock (its Date header on Database API answers) is ahead of the real one, in ms. */
+  clockOffsetMs?: number;
 }
 
 export interface AppfolioFake {
@@ -166,7 +170,7 @@ export async function startAppfolioFake(opts: AppfolioFakeOptions = {}): Promise
     if (!Number.isInteger(number) || number < 1 || !Number.isInteger(size) || size < 1) return { status: 400, body: { errors: [{ message: 'page[number] and page[size] must be positive.' }] } };
     const rows = tenants
       .filter((t) => !wanted || wanted.has(String(t.property_id)))
-      .filter((t) => Date.parse(stamps.get(String(t.selected_tenant_id)) ?? '') >= from)
+      .filter((t) => opts.ignoreLastUpdatedAtFrom || Date.parse(stamps.get(String(t.selected_tenant_id)) ?? '') >= from)
       .sort((a, b) => String(a.selected_tenant_id).localeCompare(String(b.selected_tenant_id), undefined, { numeric: true }));
     const slice = rows.slice((number - 1) * size, number * size).map(v0Tenant);
     const body: Record<string, unknown> = { data: slice };
@@ -179,7 +183,8 @@ export async function startAppfolioFake(opts: AppfolioFakeOptions = {}): Promise
       }
       body.next_page_path = next;
     }
-    return { status: 200, body };
+    const headers = opts.clockOffsetMs ? { Date: new Date(Date.now() + opts.clockOffsetMs).toUTCString() } : undefined;
+    return { status: 200, body, headers };
   };
 
   const server = await startFakeServer({

@@ -92,6 +92,10 @@ export interface MemberFakeOptions {
   omitPagination?: boolean;
   /** Always answer from the first client, whatever request.offset says (a broken proxy). */
   ignoreOffset?: boolean;
+  /** Answer every client whatever request.lastModifiedDate says (a server that ignores the filter). */
+  ignoreLastModifiedDate?: boolean;
+  /** How far the server's clock (its Date header on client lists) is ahead of the real one, in ms. */
+  clockOffsetMs?: number;
 }
 
 const BASE = '/public/v6';
@@ -148,9 +152,14 @@ export async function startMemberFake(opts: MemberFakeOptions = {}): Promise<Mem
   const clients = new Map<string, MemberFakeClient>();
   const calls: MemberFakeCall[] = [];
   let nextUnique = 100_001;
-  let clock = Date.now() - 60_000;
-  // Strictly increasing stamps keep "modified on or after" reads deterministic in tests.
-  const stamp = () => mindbodyTime((clock = Math.max(clock + 1, Date.now())));
+  let clock = 0;
+  // Strictly increasing stamps keep "modified on or after" reads deterministic in tests; they
+  // never run ahead of the real clock (a future stamp is a fault a test sets on purpose).
+  const stamp = () => {
+    let t = Date.now();
+    while (t <= clock) t = Date.now();
+    return mindbodyTime((clock = t));
+  };
 
   const byId = (id: string) => [...clients.values()].find((c) => c.Id === id) ?? null;
   const store = (client: MemberFakeClient, modifiedAt: string): MemberFakeClient => {
@@ -223,7 +232,7 @@ export async function startMemberFake(opts: MemberFakeOptions = {}): Promise<Mem
     if (!Number.isInteger(offset) || offset < 0) return mbError(400, 'InvalidParameter', 'Offset must be a whole number from 0.');
     const includeInactive = (param(req.query, 'includeInactive') ?? 'false').toLowerCase() === 'true';
     const sinceText = param(req.query, 'lastModifiedDate');
-    const since = sinceText === null ? null : utc(sinceText);
+    const since = sinceText === null || opts.ignoreLastModifiedDate ? null : utc(sinceText);
     if (since !== null && Number.isNaN(since)) return mbError(400, 'InvalidParameter', 'LastModifiedDate is not a date.');
     const ids = list(req.query, 'clientIds');
     if (ids.length > 20) return mbError(400, 'InvalidParameter', 'At most 20 client ids can be asked for at once.');
@@ -239,7 +248,8 @@ export async function startMemberFake(opts: MemberFakeOptions = {}): Promise<Mem
     const from = opts.ignoreOffset ? 0 : offset;
     const page = matching.slice(from, from + capped);
     const pagination = { RequestedLimit: capped, RequestedOffset: offset, PageSize: page.length, TotalResults: matching.length };
-    return { status: 200, body: opts.omitPagination ? { Clients: page } : { PaginationResponse: pagination, Clients: page } };
+    const headers = opts.clockOffsetMs ? { Date: new Date(Date.now() + opts.clockOffsetMs).toUTCString() } : undefined;
+    return { status: 200, body: opts.omitPagination ? { Clients: page } : { PaginationResponse: pagination, Clients: page }, headers };
   };
 
   const server = await startFakeServer({

@@ -9,6 +9,7 @@ import type { MemberSourceOptions } from './member-source';
 import { startMemberFake } from './fake-member';
 import type { MemberFake, MemberFakeClient, MemberFakeOptions } from './fake-member';
 import { memberSourceSpec } from './index';
+import { decodeWatermark, encodeWatermark } from './watermark';
 
 let fake: MemberFake | null = null;
 afterEach(async () => {
@@ -292,5 +293,52 @@ describe('member source against the published Mindbody v6 shapes', () => {
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as Error).message).toMatch(/appears more than once/);
     expect(f.calls).toHaveLength(2);
+  });
+});
+
+describe('member source, the change position', () => {
+  const FAR_FUTURE = '2099-01-01T00:00:00';
+  const positionOf = (token: string) => Date.parse(decodeWatermark(token)!.at);
+
+  it('does not let a far-future LastModifiedDateTime move the change position past the read', async () => {
+    const { fake: f, source } = await start({ clients: many(2) });
+    f.clients.upsert(client('FUTURE'), { modifiedAt: FAR_FUTURE });
+    const before = Date.now();
+    const first = await source.changesSince!(null);
+    expect(first.records.map(idOf).sort()).toEqual(['FUTURE', 'M-100', 'M-101']);
+    expect(positionOf(first.nextToken)).toBeLessThanOrEqual(before + 1_000);
+
+    // A change made after the read comes through the next delta (the future-dated one comes again).
+    f.clients.upsert({ ...f.clients.get('M-100')!, Email: 'changed@example.com' });
+    const next = await source.changesSince!(first.nextToken);
+    expect(next.records.map(idOf).sort()).toEqual(['FUTURE', 'M-100']);
+    expect(next.records.find((r) => idOf(r) === 'M-100')!.email).toBe('changed@example.com');
+  });
+
+  it('does not start the next delta from a server clock far ahead when the first read is empty', async () => {
+    // The server's Date header says it is ten years from now.
+    const { fake: f, source } = await start({ clients: [], clockOffsetMs: 10 * 365 * 24 * 3600_000 });
+    const first = await source.changesSince!(null);
+    expect(first.records).toEqual([]);
+    expect(positionOf(first.nextToken)).toBeLessThanOrEqual(Date.now());
+    f.clients.upsert(client('NEW'));
+    const next = await source.changesSince!(first.nextToken);
+    expect(next.records.map(idOf)).toEqual(['NEW']);
+  });
+
+  it('reads everything once when a stored position lies beyond the time of the read', async () => {
+    const { fake: f, source } = await start({ clients: many(3) });
+    const cs = await source.changesSince!(encodeWatermark({ at: '2099-01-01T00:00:00.000Z', ids: [] }));
+    expect(cs.records).toHaveLength(3);
+    expect(f.calls.at(-1)!.query['request.lastModifiedDate']).toBeUndefined();
+    expect(positionOf(cs.nextToken)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('never moves the change position backwards, even when the server sends older clients', async () => {
+    const { source } = await start({ clients: [client('OLD', { LastModifiedDateTime: '2025-01-01T00:00:00' })], ignoreLastModifiedDate: true });
+    const at = '2025-06-01T00:00:00.000Z';
+    const cs = await source.changesSince!(encodeWatermark({ at, ids: [] }));
+    expect(cs.records).toEqual([]);
+    expect(decodeWatermark(cs.nextToken)!.at).toBe(at);
   });
 });

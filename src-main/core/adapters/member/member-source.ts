@@ -6,7 +6,7 @@ import type { HttpReply, RetryPolicy } from '../http/upstream-http';
 import { readWireJson } from '../wire-text';
 import { clientKey, clientToRecord, clientsPageSchema, mindbodyErrorCode, userTokenSchema } from './member-wire';
 import type { MindbodyClient } from './member-wire';
-import { advanceWatermark, afterWatermark, decodeWatermark, encodeWatermark, parseTime } from './watermark';
+import { advanceWatermark, afterWatermark, decodeWatermark, encodeWatermark, parseTime, usableWatermark } from './watermark';
 import type { Watermark } from './watermark';
 
 /**
@@ -216,19 +216,22 @@ export function createMemberSource(opts: MemberSourceOptions): SourceConnector {
      * second, and the records already handed over at the boundary are dropped here (watermark.ts).
      * Mindbody has no deletions feed (clients are deactivated, which arrives as a change; merged
      * or deleted profiles just stop being listed), so removedExternalIds is always empty and
-     * full passes cover them.
+     * full passes cover them. The position never moves past the moment the read began, by our
+     * clock or the server's, whichever is earlier (watermark.ts).
      */
     async changesSince(token: string | null, listOpts?: ListOptions): Promise<ChangeSet> {
-      const prev = decodeWatermark(token);
+      const readAt = Date.now();
+      const prev = usableWatermark(decodeWatermark(token), readAt);
       const records: SourceRecord[] = [];
-      let startedAt = Date.now();
+      let startedAt = readAt;
       const extra: Record<string, string> = prev ? { 'request.lastModifiedDate': queryTime(prev.at) } : {};
-      for await (const page of readClients(extra, listOpts?.signal, (t) => (startedAt = t))) records.push(...page);
+      // A server clock ahead of ours is not trusted to say when the read began.
+      for await (const page of readClients(extra, listOpts?.signal, (t) => (startedAt = Math.min(t, readAt)))) records.push(...page);
       const modified = (r: SourceRecord) => (typeof r.raw.LastModifiedDateTime === 'string' ? r.raw.LastModifiedDateTime : null);
       const fresh = afterWatermark(prev, records, (r) => r.externalId, modified);
       // Without any modification time to go by, the next read starts from this one's start.
       const timed = records.some((r) => parseTime(modified(r)) !== null);
-      const next = (timed ? advanceWatermark(prev, records, (r) => r.externalId, modified) : null) ?? laterOf(prev, startFrom(startedAt));
+      const next = (timed ? advanceWatermark(prev, records, (r) => r.externalId, modified, readAt) : null) ?? laterOf(prev, startFrom(startedAt));
       return { records: fresh, removedExternalIds: [], nextToken: encodeWatermark(next) };
     },
   };

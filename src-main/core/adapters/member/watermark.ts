@@ -6,6 +6,13 @@
  * The next read asks for "at or after" that time (so a record saved in the same millisecond as the
  * last one we saw, but after our read, is not lost) and drops the records it already handed over
  * at the boundary — otherwise every poll would report the boundary record as a change again.
+ *
+ * The position never goes past the moment the read began. One record stamped in the future (a
+ * vendor clock that is wrong, or a hostile server) would otherwise carry it ahead, and every
+ * change made before that future time would be missed. Such a record is still handed on; it
+ * just does not move the position, so it comes again on each read until its time has passed.
+ * The position never goes backwards either: a server that ignores the filter and sends older
+ * records does not move it.
  */
 
 export interface Watermark {
@@ -64,13 +71,34 @@ export function afterWatermark<T>(prev: Watermark | null, items: T[], idOf: (t: 
   });
 }
 
-/** The position after a read: the newest time seen (or the previous position when nothing is newer). */
-export function advanceWatermark<T>(prev: Watermark | null, items: T[], idOf: (t: T) => string, timeOf: (t: T) => string | null): Watermark | null {
+/**
+ * A stored position for a read that began at `readAt` (epoch ms), or null when there is none to
+ * use. A position later than the read cannot be right (positions are never set past their own
+ * read): it was left by an older version that let a future-dated record carry it ahead, or the
+ * token is not ours. Reading everything once (as for a missing token) mends it; keeping it would
+ * miss every change until that future time.
+ */
+export function usableWatermark(prev: Watermark | null, readAt: number): Watermark | null {
+  return prev && parseTime(prev.at)! <= readAt ? prev : null;
+}
+
+/**
+ * The position after a read: the newest time seen (or the previous position when nothing is
+ * newer). Times after `notAfter` (the moment the read began, epoch ms) and times that cannot be
+ * read are left out, so the position stays within what the read could really have seen.
+ */
+export function advanceWatermark<T>(
+  prev: Watermark | null,
+  items: T[],
+  idOf: (t: T) => string,
+  timeOf: (t: T) => string | null,
+  notAfter = Infinity,
+): Watermark | null {
   let best = prev ? parseTime(prev.at)! : null;
   let ids = new Set(prev?.ids ?? []);
   for (const item of items) {
     const t = parseTime(timeOf(item));
-    if (t === null) continue;
+    if (t === null || t > notAfter) continue;
     if (best === null || t > best) {
       best = t;
       ids = new Set([idOf(item)]);

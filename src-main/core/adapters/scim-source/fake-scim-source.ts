@@ -21,8 +21,13 @@ import type { ScimUser } from './scimmy-directory';
  * - attributeCase 'lower': every attribute name lower-cased (`username`, `resources`…), which
  *   RFC 7643 §2.1 allows since attribute names are case-insensitive.
  * - replyMediaType: the Content-Type of replies (application/scim+json by default).
- * - listStopsAfter: pages starting after this many users come without Resources while
- *   totalResults still counts everyone (a server losing the rest of a list).
+ * - listStopsAfter: pages starting after this many users come without Resources (itemsPerPage
+ *   0) while totalResults still counts everyone (a server losing the rest of a list).
+ * - ignoreStartIndex: every page is the first one again, labelled with the startIndex asked for.
+ * - trickleAfterFirstPage: every page after the first holds one user (a server that keeps going,
+ *   but far slower than its first page and totalResults promise).
+ * - endless: the user list is made up on the spot and never ends: totalResults is this number
+ *   and every page holds as many brand-new users as asked for (a hostile or broken directory).
  */
 
 export interface ScimSourceFakeOptions {
@@ -38,6 +43,9 @@ export interface ScimSourceFakeOptions {
   attributeCase?: 'as-is' | 'lower';
   replyMediaType?: string;
   listStopsAfter?: number;
+  trickleAfterFirstPage?: boolean;
+  ignoreStartIndex?: boolean;
+  endless?: { totalResults: number };
 }
 
 export interface ScimSourceFake {
@@ -47,10 +55,13 @@ export interface ScimSourceFake {
   users: {
     list(): ScimUser[];
     get(id: string): ScimUser | null;
-    /** Adds a user as the directory's admin would; meta.lastModified is stamped now. */
-    add(user: Record<string, unknown>, id?: string): ScimUser;
-    /** Merges `patch` into the user and stamps meta.lastModified. */
-    update(id: string, patch: Record<string, unknown>): ScimUser;
+    /**
+     * Adds a user as the directory's admin would; meta.lastModified is stamped now, or set to
+     * `modifiedAt` as given (a directory whose clock is wrong).
+     */
+    add(user: Record<string, unknown>, id?: string, opts?: { modifiedAt?: string }): ScimUser;
+    /** Merges `patch` into the user and stamps meta.lastModified (now, or `modifiedAt`). */
+    update(id: string, patch: Record<string, unknown>, opts?: { modifiedAt?: string }): ScimUser;
     remove(id: string): boolean;
   };
   requestLog: RequestLogEntry[];
@@ -60,6 +71,7 @@ export interface ScimSourceFake {
 }
 
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const LIST_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 
 const scimError = (status: number, scimType: string | null, detail: string): FakeReply => ({
   status,
@@ -107,7 +119,17 @@ export async function startScimSourceFake(opts: ScimSourceFakeOptions = {}): Pro
   for (const u of opts.users ?? []) putUser(store, u, typeof u.id === 'string' ? u.id : undefined);
   const filterMode = opts.filter ?? 'supported';
 
+  /** A page of made-up users, numbered from startIndex: the `endless` quirk. */
+  const endlessPage = (req: FakeRequest, totalResults: number): FakeReply => {
+    const startIndex = Math.max(1, Number(req.query.get('startIndex') ?? 1) || 1);
+    const count = Math.max(0, Math.min(1000, Number(req.query.get('count') ?? 100) || 0));
+    const Resources = Array.from({ length: count }, (_, i) => ({ id: `endless-${startIndex + i}`, userName: `endless-${startIndex + i}@corp.example`, active: true }));
+    return { status: 200, body: { schemas: [LIST_URN], totalResults, startIndex, itemsPerPage: count, Resources } };
+  };
+
   const forward = async (req: FakeRequest): Promise<FakeReply> => {
+    const listing = req.method === 'GET' && req.path.endsWith('/Users');
+    if (listing && opts.endless) return endlessPage(req, opts.endless.totalResults);
     const query = new URLSearchParams(req.query);
     if (query.has('filter') && req.method === 'GET' && req.path.endsWith('/Users')) {
       if (filterMode === 'rejected') return scimError(400, 'invalidFilter', 'Filtering is not supported by this service provider.');
@@ -115,9 +137,9 @@ export async function startScimSourceFake(opts: ScimSourceFakeOptions = {}): Pro
     }
     const count = Number(query.get('count'));
     if (opts.maxPageSize && (!query.has('count') || !(count <= opts.maxPageSize))) query.set('count', String(opts.maxPageSize));
-    const listing = req.method === 'GET' && req.path.endsWith('/Users');
     if (listing && opts.ignoreCount) query.set('count', String(Math.max(store.users.size, 1)));
     const asked = Math.max(1, Number(query.get('startIndex') ?? 1) || 1);
+    if (listing && opts.ignoreStartIndex) query.set('startIndex', '1');
     const path = req.path.slice(SCIM_BASE_PATH.length);
     const qs = query.toString();
     const res = await fetch(`${directory.url}${path}${qs ? `?${qs}` : ''}`, {
@@ -131,7 +153,16 @@ export async function startScimSourceFake(opts: ScimSourceFakeOptions = {}): Pro
     if (res.status === 200) body = bend(body, req.path);
     if (res.status === 200 && listing && Array.isArray(body.Resources)) {
       if (opts.ignoreCount) body.itemsPerPage = body.Resources.length;
-      if (asked > (opts.listStopsAfter ?? Infinity)) delete body.Resources;
+      if (asked > (opts.listStopsAfter ?? Infinity)) {
+        delete body.Resources;
+        body.itemsPerPage = 0;
+      }
+      if (opts.ignoreStartIndex) body.startIndex = asked;
+      const resources = body.Resources as unknown[] | undefined;
+      if (opts.trickleAfterFirstPage && asked > 1 && resources) {
+        body.Resources = resources.slice(0, 1);
+        body.itemsPerPage = Math.min(1, resources.length);
+      }
       if (opts.omitItemsPerPage) delete body.itemsPerPage;
     }
     if (opts.attributeCase === 'lower' && res.status < 300) body = lowerKeys(body) as Record<string, unknown>;
@@ -180,11 +211,11 @@ export async function startScimSourceFake(opts: ScimSourceFakeOptions = {}): Pro
     users: {
       list: () => [...store.users.values()].map((u) => structuredClone(u)),
       get: (id) => (store.users.has(id) ? structuredClone(store.users.get(id)!) : null),
-      add: (user, id) => structuredClone(putUser(store, user, id)),
-      update(id, patch) {
+      add: (user, id, at) => structuredClone(putUser(store, user, id, at?.modifiedAt)),
+      update(id, patch, at) {
         const current = store.users.get(id);
         if (!current) throw new Error(`No user ${id}`);
-        return structuredClone(putUser(store, { ...current, ...patch }, id));
+        return structuredClone(putUser(store, { ...current, ...patch }, id, at?.modifiedAt));
       },
       remove: (id) => store.users.delete(id),
     },

@@ -284,3 +284,82 @@ describe('SCIM 2.0 source against independent servers', () => {
     expect(lines).toContain('GET /t/scim/v2/ServiceProviderConfig?tenant=acme');
   });
 });
+
+/** The change position inside a SCIM change token (its format is the adapter's own). */
+const positionOf = (token: string): string | null => (JSON.parse(Buffer.from(token.slice('scim1.'.length), 'base64url').toString('utf8')) as { at: string | null }).at;
+const tokenAt = (at: string) => `scim1.${Buffer.from(JSON.stringify({ at, ids: [], undated: null })).toString('base64url')}`;
+const FAR_FUTURE = '2099-01-01T00:00:00.000Z';
+
+describe('SCIM 2.0 source, directories that never finish a list', () => {
+  it('fails the read when pages keep coming far beyond what totalResults and the first page promise', async () => {
+    // 10 users on the first page, then one per page: 51 pages for a list of 60 that should take 6.
+    const { fake, source } = await start({ users: users(60), trickleAfterFirstPage: true }, 10);
+    const err = await readAll(source).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toMatch(/did not end after \d+ pages/);
+    expect((err as UpstreamError).retryable).toBe(true);
+    expect(userReads(fake)).toBeLessThan(30);
+  });
+
+  it('fails the read at an absolute page limit when the directory makes up users forever', async () => {
+    // One made-up user a page, a billion promised: only the absolute limit can end this read.
+    const { source } = await start({ endless: { totalResults: 1_000_000_000 } }, 1);
+    const err = await readAll(source).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toMatch(/did not end after 10000 pages \(it reported 1000000000 users; 10000 came/);
+  }, 60_000);
+
+  it('refuses an empty page (itemsPerPage 0) while fewer than totalResults users were sent', async () => {
+    const { fake, source } = await start({ users: users(7), listStopsAfter: 3, omitListSchemas: true }, 3);
+    const err = await readAll(source).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toMatch(/reported 7 users but sent 3/);
+    // It stops at the empty page rather than asking again and again.
+    expect(userReads(fake)).toBe(2);
+  });
+
+  it('refuses a directory that answers every page with the same users', async () => {
+    // Every page asked for after the first comes back as the first one again.
+    const { fake, source } = await start({ users: users(30), ignoreStartIndex: true }, 10);
+    const err = await readAll(source).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamError);
+    expect((err as Error).message).toMatch(/reading page 2 of the user list: user u00 appears more than once/);
+    expect(userReads(fake)).toBe(2);
+  });
+});
+
+describe('SCIM 2.0 source, the change position', () => {
+  it('does not let a far-future lastModified move the change position past the read', async () => {
+    const { fake, source } = await start({ users: users(3) }, 10);
+    fake.users.update('u01', { active: false }, { modifiedAt: FAR_FUTURE });
+    const before = Date.now();
+    const first = await source.changesSince!(null);
+    expect(first.records).toHaveLength(3);
+    expect(Date.parse(positionOf(first.nextToken)!)).toBeLessThanOrEqual(before + 1_000);
+
+    // A change made after the read must come through the next delta.
+    fake.users.update('u02', { name: { givenName: 'Later', familyName: 'Change' } });
+    const next = await source.changesSince!(first.nextToken);
+    expect(next.records.map((r) => r.externalId)).toContain('u02');
+    expect(next.records.find((r) => r.externalId === 'u02')!.firstName).toBe('Later');
+  });
+
+  it('reads everything once when a stored position lies beyond the time of the read', async () => {
+    const { fake, source } = await start({ users: users(4) }, 10);
+    const cs = await source.changesSince!(tokenAt(FAR_FUTURE));
+    expect(cs.records.map((r) => r.externalId).sort()).toEqual(['u00', 'u01', 'u02', 'u03']);
+    // No filter from the year 2099 was sent, and the new position is back in the present.
+    expect(fake.requestLog.filter((e) => e.path.endsWith('/Users')).length).toBeGreaterThan(0);
+    expect(Date.parse(positionOf(cs.nextToken)!)).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('never moves the change position backwards', async () => {
+    const { fake, source } = await start({ users: [], filter: 'ignored' }, 10);
+    const at = new Date(Date.now() - 60_000).toISOString();
+    // Every user was last modified before the stored position, and the server ignores the filter.
+    for (const u of users(2)) fake.users.add(u, u.id, { modifiedAt: new Date(Date.parse(at) - 5_000).toISOString() });
+    const cs = await source.changesSince!(tokenAt(at));
+    expect(cs.records).toEqual([]);
+    expect(positionOf(cs.nextToken)).toBe(at);
+  });
+});

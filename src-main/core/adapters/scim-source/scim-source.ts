@@ -4,7 +4,7 @@ import { UpstreamError } from '../types';
 import type { ChangeSet, ListOptions, SourceConnector, SourceRecord, TestResult } from '../types';
 import { createUpstreamHttp, parseJson, statusError } from '../http/upstream-http';
 import type { HttpCall, HttpReply, RetryPolicy } from '../http/upstream-http';
-import { advanceWatermark, afterWatermark, parseTime } from '../member/watermark';
+import { advanceWatermark, afterWatermark, parseTime, usableWatermark } from '../member/watermark';
 import type { Watermark } from '../member/watermark';
 import { SCIM_ACCEPT, canonicalize, filterGe, parseEndpoint, readScim, safeDetail, withQuery } from '../scim-target/scim-protocol';
 import { listResponseSchema, scimErrorOf, serviceProviderConfigSchema, userToRecord } from './scim-wire';
@@ -16,15 +16,30 @@ import { listResponseSchema, scimErrorOf, serviceProviderConfigSchema, userToRec
  * (count ignored), itemsPerPage may be missing, `meta` and `active` may be missing (absent
  * `active` is active), attribute names may come in any case (RFC 7643 §2.1), replies may be
  * application/json, and errors arrive as SCIM Error messages. A list that stops short of its
- * totalResults is an error, never a smaller directory.
+ * totalResults is an error, never a smaller directory, and so is one that never ends: a page
+ * limit (from totalResults and the first page's size, and an absolute one) fails the read
+ * rather than letting a broken or hostile directory keep it going forever.
  *
  * changesSince uses `filter=meta.lastModified ge "<time>"` when the server filters, and a full
- * read otherwise (ServiceProviderConfig says no, or the filter is refused with 400/501). SCIM has
- * no deletions feed, so removals are left to full passes.
+ * read otherwise (ServiceProviderConfig says no, or the filter is refused with 400/501). The
+ * position never moves past the moment the read began (see member/watermark.ts). SCIM has no
+ * deletions feed, so removals are left to full passes.
  */
 
 const SYSTEM = 'the directory';
 const DEFAULT_PAGE = 100;
+/** No list may take more pages than this, whatever it reports. */
+const MAX_PAGES = 10_000;
+
+/**
+ * How many pages a list may take: twice what totalResults needs at the first page's size, plus
+ * a few (pages may vary in size, and the last is short), and never more than MAX_PAGES. A server
+ * that keeps sending pages past that is not going to finish the list it promised.
+ */
+function pageLimit(total: number, firstPage: number, itemsPerPage: number | undefined): number {
+  const perPage = Math.max(1, itemsPerPage ? Math.min(firstPage, itemsPerPage) : firstPage);
+  return Math.min(MAX_PAGES, 2 * Math.ceil(total / perPage) + 10);
+}
 
 export interface ScimSourceOptions {
   /** SCIM base URL, e.g. https://idp.example.com/scim/v2 (trailing slash, /Users or a query string are fine) */
@@ -85,7 +100,11 @@ export function createScimSource(opts: ScimSourceOptions): SourceConnector {
     const seen = new Set<string>();
     let total: number | null = null;
     let startIndex = 1;
+    let limit = MAX_PAGES;
     for (let pageNo = 1; ; pageNo++) {
+      if (pageNo > limit) {
+        throw malformed('reading the user list', `the list did not end after ${limit} pages (it reported ${total} users; ${seen.size} came in those pages)`);
+      }
       const what = `reading page ${pageNo} of the user list`;
       const reply = await http.request({
         method: 'GET',
@@ -112,6 +131,7 @@ export function createScimSource(opts: ScimSourceOptions): SourceConnector {
         if (seen.has(id)) throw malformed(what, `user ${id} appears more than once`);
         seen.add(id);
       }
+      if (pageNo === 1) limit = pageLimit(total, users.length, page.itemsPerPage);
       yield users.map((u, i) => userToRecord(raw[i], u));
       startIndex += users.length;
       if (startIndex > total || users.length === 0) break;
@@ -159,12 +179,15 @@ export function createScimSource(opts: ScimSourceOptions): SourceConnector {
     },
 
     async changesSince(token: string | null, listOpts?: ListOptions): Promise<ChangeSet> {
+      // Before the first request: the position may not move past this moment.
+      const readAt = Date.now();
       const prev = decodeToken(token);
+      const prevWm = usableWatermark(prev?.wm ?? null, readAt);
       const signal = listOpts?.signal;
       let records: SourceRecord[] | null = null;
-      if (prev?.wm && (await serverFilters(signal))) {
+      if (prevWm && (await serverFilters(signal))) {
         // A SCIM string literal (RFC 7644 §3.4.2.2); the time is ours, but be exact.
-        const filter = filterGe('meta.lastModified', prev.wm.at);
+        const filter = filterGe('meta.lastModified', prevWm.at);
         try {
           records = await collect(filter, signal);
           filtering = true;
@@ -181,8 +204,8 @@ export function createScimSource(opts: ScimSourceOptions): SourceConnector {
       const undatedDigest = full ? digest(undated) : (prev?.undated ?? null);
       // Users with no lastModified can only be compared as a whole: all of them, if anything changed.
       const undatedChanged = !prev || (full && undatedDigest !== prev.undated);
-      const fresh = [...afterWatermark(prev?.wm ?? null, dated, (r) => r.externalId, modifiedOf), ...(undatedChanged ? undated : [])];
-      const next: ScimToken = { wm: advanceWatermark(prev?.wm ?? null, dated, (r) => r.externalId, modifiedOf), undated: undatedDigest };
+      const fresh = [...afterWatermark(prevWm, dated, (r) => r.externalId, modifiedOf), ...(undatedChanged ? undated : [])];
+      const next: ScimToken = { wm: advanceWatermark(prevWm, dated, (r) => r.externalId, modifiedOf, readAt), undated: undatedDigest };
       return { records: fresh, removedExternalIds: [], nextToken: encodeToken(next) };
     },
   };

@@ -58,10 +58,13 @@ const storeOf = (ctx: unknown): DirectoryStore => {
   return store;
 };
 
-/** Stores a user the way a directory would: server-assigned id, fresh meta. */
-export function putUser(store: DirectoryStore, user: Record<string, unknown>, id?: string): ScimUser {
+/**
+ * Stores a user the way a directory would: server-assigned id, fresh meta. `lastModified`
+ * replaces the stamp (a test's way to play a directory whose clock is wrong).
+ */
+export function putUser(store: DirectoryStore, user: Record<string, unknown>, id?: string, lastModified?: string): ScimUser {
   const existing = id ? store.users.get(id) : undefined;
-  const at = new Date(store.now()).toISOString();
+  const at = lastModified ?? new Date(store.now()).toISOString();
   const created = (existing?.meta as { created?: string } | undefined)?.created ?? at;
   const { schemas: _schemas, meta: _meta, ...rest } = user;
   const stored: ScimUser = { ...structuredClone(rest), id: id ?? randomUUID(), meta: { resourceType: 'User', created, lastModified: at } };
@@ -123,8 +126,16 @@ export const SCIM_BASE_PATH = '/scim/v2';
 export async function startScimmyDirectory(token: string): Promise<ScimmyDirectory> {
   installHandlers();
   const { SCIMMYRouters } = scimmy();
-  let clock = Date.now() - 60_000;
-  const store: DirectoryStore = { users: new Map(), now: () => (clock = Math.max(clock + 1, Date.now())) };
+  let clock = 0;
+  const now = () => {
+    // Strictly increasing, and never ahead of the real clock: a stamp in the future is a fault
+    // the tests inject on purpose, not something the fake should do when many users are added
+    // within one millisecond.
+    let t = Date.now();
+    while (t <= clock) t = Date.now();
+    return (clock = t);
+  };
+  const store: DirectoryStore = { users: new Map(), now };
 
   const app = express();
   // Express 5 parses req.query afresh on each read, so the routers' number casts of startIndex
