@@ -23,6 +23,10 @@ async function showType(page: Page, type: string) {
 async function applyBulk(page: Page, resolution: string, expected: number) {
   await page.getByTestId('bulk-resolution').selectOption(resolution);
   await page.getByTestId('bulk-apply').click();
+  // Bulk choices that overwrite the access system ask first (e2e/inline-errors.spec.ts covers the question).
+  if (['merge', 'source-is-right', 'remove-duplicate'].includes(resolution)) {
+    await page.getByTestId('confirm-dialog').filter({ hasText: 'Once pushed' }).getByTestId('confirm-ok').click();
+  }
   const result = page.getByTestId('bulk-result');
   await expect(result).toBeVisible();
   await expect(page.getByTestId('bulk-recorded')).toHaveAttribute('data-count', String(expected));

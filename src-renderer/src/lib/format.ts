@@ -117,6 +117,12 @@ export function errorMessage(err: unknown): string {
   return typeof err === 'string' ? err : 'Something went wrong.';
 }
 
+/** A server's message ends a sentence that more words follow: give it its full stop if it has none. */
+export function withFullStop(text: string): string {
+  const t = text.trim();
+  return /[.!?…]["”’')]*$/.test(t) ? t : `${t}.`;
+}
+
 /** Status words for settings, where each one is a choice and must read on its own. */
 export const STATUS_CHOICE_LABEL: Record<PersonStatus, string> = {
   applicant: 'Applicant',

@@ -32,6 +32,8 @@ export const useActivityStore = defineStore('activity', () => {
   const detailError = ref<string | null>(null);
 
   const exporting = ref(false);
+  /** The last export that failed, said next to its button until an export goes through. */
+  const exportError = ref<string | null>(null);
 
   function filters() {
     return {
@@ -129,13 +131,17 @@ export const useActivityStore = defineStore('activity', () => {
   async function exportCsv() {
     const siteId = sites.currentId;
     if (!siteId) return;
-    await exportCsvFile(exporting, app, () => api.invoke('activity.export', { siteId, ...filters() }), 'entry', 'entries');
+    await exportCsvFile(exporting, app, () => api.invoke('activity.export', { siteId, ...filters() }), 'entry', 'entries', {
+      error: exportError,
+      what: 'the activity log',
+    });
   }
 
   function resetForSite() {
     entries.value = [];
     total.value = 0;
     loaded.value = false;
+    exportError.value = null;
     close();
     void load();
   }
@@ -155,6 +161,7 @@ export const useActivityStore = defineStore('activity', () => {
     detailLoading,
     detailError,
     exporting,
+    exportError,
     load,
     loadMore,
     refreshHead,

@@ -13,6 +13,7 @@ import type {
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
 import { newestLoad } from '../lib/newest-load';
+import { errorMessage } from '../lib/format';
 
 const SELECTED_KEY = 'rollcall.location';
 const EVENTS_PAGE = 50;
@@ -67,6 +68,16 @@ export const useLocationsStore = defineStore('locations', () => {
   const panelReportedAt = ref<string | null>(null);
   const differencesFor = ref<string | null>(null);
   const resolving = ref<string | null>(null);
+  /**
+   * Said in the differences panel and kept there until the next read goes through: without it an
+   * unread list looks exactly like "the panel and the service agree".
+   */
+  const differencesError = ref<{ locationId: string; text: string } | null>(null);
+  /**
+   * A fix that failed, per `locationId|differenceId`, with the service's or core's words: said on
+   * its row until a fix of that difference goes through.
+   */
+  const resolveErrors = ref<Record<string, { resolution: 'push' | 'accept-panel'; message: string }>>({});
 
   const newest = newestLoad({ loading, error, loaded });
 
@@ -127,8 +138,11 @@ export const useLocationsStore = defineStore('locations', () => {
       differences.value = out.rows;
       panelReportedAt.value = out.panelReportedAt;
       differencesFor.value = out.locationId;
+      if (differencesError.value?.locationId === locationId) differencesError.value = null;
     } catch (err) {
-      app.reportError(err);
+      if (locationId !== selectedId.value) return;
+      const name = locations.value.find((l) => l.id === locationId)?.name ?? 'this location';
+      differencesError.value = { locationId, text: `Could not read the differences for ${name}: ${errorMessage(err)}` };
     }
   }
 
@@ -181,15 +195,29 @@ export const useLocationsStore = defineStore('locations', () => {
     }
   }
 
+  function setResolveError(key: string, value: { resolution: 'push' | 'accept-panel'; message: string } | null) {
+    const next = { ...resolveErrors.value };
+    if (value) next[key] = value;
+    else delete next[key];
+    resolveErrors.value = next;
+  }
+
   async function resolve(differenceId: string, resolution: 'push' | 'accept-panel') {
     const locationId = selectedId.value;
     if (!locationId || resolving.value) return;
     resolving.value = differenceId;
+    const key = `${locationId}|${differenceId}`;
     try {
       const out = await api.invoke('locations.resolveDifference', { locationId, differenceId, resolution });
-      app.notify(out.summary, out.ok ? 'success' : 'error');
+      if (out.ok) {
+        setResolveError(key, null);
+        app.notify(out.summary, 'success');
+      } else {
+        // The service answered but the fix did not take: its own words, on the row.
+        setResolveError(key, { resolution, message: out.summary });
+      }
     } catch (err) {
-      app.reportError(err);
+      setResolveError(key, { resolution, message: errorMessage(err) });
     } finally {
       resolving.value = null;
       void load();
@@ -238,6 +266,8 @@ export const useLocationsStore = defineStore('locations', () => {
     eventsFor.value = null;
     differences.value = [];
     differencesFor.value = null;
+    differencesError.value = null;
+    resolveErrors.value = {};
     void load();
   }
 
@@ -246,6 +276,7 @@ export const useLocationsStore = defineStore('locations', () => {
     eventsFor.value = null;
     differences.value = [];
     differencesFor.value = null;
+    differencesError.value = null;
     void loadEvents();
     void loadDifferences();
   });
@@ -268,6 +299,8 @@ export const useLocationsStore = defineStore('locations', () => {
     panelReportedAt,
     differencesFor,
     resolving,
+    differencesError,
+    resolveErrors,
     select,
     load,
     loadEvents,

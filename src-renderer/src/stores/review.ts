@@ -3,7 +3,7 @@ import { computed, reactive, ref, shallowRef } from 'vue';
 import { api } from '../api';
 import { ALERT_TYPES } from '../contract';
 import type { AlertReviewRow, AlertType, DecideManyResult, DecideResult, DecisionOptions, Resolution } from '../contract';
-import { errorMessage } from '../lib/format';
+import { errorMessage, withFullStop } from '../lib/format';
 import { RESOLUTION_LABEL, isActionable, needsDecision } from '../lib/resolutions';
 import { throttle } from '../lib/throttle';
 import { useAppStore } from './app';
@@ -56,6 +56,10 @@ export const useReviewStore = defineStore('review', () => {
    * next decision goes through: a toast fades while the manager is still looking at the list.
    */
   const decideError = ref<string | null>(null);
+  /** Withdrawals in flight, by decision id: the button waits instead of sending a second one. */
+  const withdrawing = shallowRef<ReadonlySet<string>>(new Set());
+  /** Withdrawals that failed, by decision id: said next to the Withdraw button until one goes through. */
+  const withdrawErrors = ref<Record<string, string>>({});
   const page = ref(0);
   /** Choices that apply to the buttons, the bulk bar and the keys alike. */
   const rememberDismiss = ref(true);
@@ -272,13 +276,27 @@ export const useReviewStore = defineStore('review', () => {
     }
   }
 
+  function setWithdrawError(decisionId: string, text: string | null) {
+    const next = { ...withdrawErrors.value };
+    if (text) next[decisionId] = text;
+    else delete next[decisionId];
+    withdrawErrors.value = next;
+  }
+
   async function cancel(decisionId: string) {
+    if (withdrawing.value.has(decisionId)) return;
+    withdrawing.value = new Set([...withdrawing.value, decisionId]);
     try {
       await api.invoke('decisions.cancel', { decisionId });
+      setWithdrawError(decisionId, null);
       app.notify('The decision was withdrawn; the alert is open again.', 'success');
       await load();
     } catch (err) {
-      app.reportError(err);
+      setWithdrawError(decisionId, `Could not withdraw this decision: ${withFullStop(errorMessage(err))} It still stands.`);
+    } finally {
+      const next = new Set(withdrawing.value);
+      next.delete(decisionId);
+      withdrawing.value = next;
     }
   }
 
@@ -290,6 +308,7 @@ export const useReviewStore = defineStore('review', () => {
     activeId.value = null;
     detailId.value = null;
     bulk.value = null;
+    withdrawErrors.value = {};
     page.value = 0;
     if (wasLoaded) void load();
   }
@@ -307,6 +326,8 @@ export const useReviewStore = defineStore('review', () => {
     bulkBusy,
     bulk,
     decideError,
+    withdrawing,
+    withdrawErrors,
     page,
     rememberDismiss,
     oldAccount,

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { api } from '../api';
 import type { EventMap, SyncRunDto } from '../contract';
-import { errorMessage } from '../lib/format';
+import { errorMessage, withFullStop } from '../lib/format';
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
 
@@ -34,6 +34,12 @@ export const useSyncStore = defineStore('sync', () => {
   /** Why the last approve/discard failed, said inside the review dialog (a toast sits under its backdrop). */
   const heldError = ref<string | null>(null);
   const reviewOpen = ref(false);
+  /**
+   * Why the last Sync now (or All sites) did not go through, kept under the header until a pass
+   * goes through or someone closes it: the header's own "Sync failed" and a toast both fade, and
+   * on a shared front desk nobody may be looking at that moment. `siteId` null: all sites.
+   */
+  const failure = ref<{ siteId: string | null; text: string; retry: 'site' | 'all' } | null>(null);
 
   const lastRun = computed(() => (sites.currentId ? (lastRuns.value[sites.currentId] ?? null) : null));
   /** The site's last pass, when the mass-change guard stopped it and a manager has to decide. */
@@ -50,6 +56,11 @@ export const useSyncStore = defineStore('sync', () => {
   });
 
   const percent = computed(() => (total.value > 0 ? Math.min(100, (done.value / total.value) * 100) : 0));
+  /** The failure that concerns the site on screen (one about another site waits for its own). */
+  const shownFailure = computed(() => {
+    const f = failure.value;
+    return f && (f.siteId === null || f.siteId === sites.currentId) ? f : null;
+  });
 
   /** What the header shows when no pass is running: a held pass keeps saying so. */
   function restingPhase(): SyncPhase {
@@ -86,10 +97,16 @@ export const useSyncStore = defineStore('sync', () => {
       reviewOpen.value = false;
       return;
     }
-    // Only announce a change of state: the same run can be reported twice (reply and event).
-    if (run.status === 'failed' && (phase.value !== 'failed' || error.value !== run.error)) {
+    if (run.status === 'failed' && run.trigger === 'manual') {
+      // A pass someone asked for: said under the header until one goes through (no toast too).
+      // A failed pass rolled back, so "nothing was changed" is what the engine guarantees.
+      failure.value = { siteId: run.siteId, text: `The sync failed: ${withFullStop(run.error ?? 'no reason was given.')} Nothing was changed.`, retry: 'site' };
+    } else if (run.status === 'failed' && (phase.value !== 'failed' || error.value !== run.error)) {
+      // Only announce a change of state: the same run can be reported twice (reply and event).
       app.notify(`Sync failed${run.error ? `: ${run.error}` : ''}`, 'error');
     }
+    // A pass that went through (or was held for review: it ran) settles this site's failure.
+    if ((run.status === 'complete' || run.status === 'held') && failure.value?.siteId === run.siteId) failure.value = null;
     phase.value = run.status === 'failed' ? 'failed' : run.status === 'held' ? 'held' : 'complete';
     error.value = run.error;
     done.value = run.done;
@@ -116,10 +133,13 @@ export const useSyncStore = defineStore('sync', () => {
       const run = runs.find((r) => r.siteId === siteId);
       if (run) finish(run);
     } catch (err) {
+      // The call itself failed. Whether a pass ran is not known here (a dropped connection can
+      // lose the answer of one that did), so it claims nothing; a pass that ends clears it. Kept
+      // for this site even if the user switched away meanwhile: it shows again when they are back.
+      failure.value = { siteId, text: `Could not start the sync: ${withFullStop(errorMessage(err))}`, retry: 'site' };
       if (sites.currentId !== siteId) return;
       phase.value = 'failed';
       error.value = errorMessage(err);
-      app.reportError(err);
       resultTimer = setTimeout(() => (phase.value = restingPhase()), RESULT_MS);
     }
   }
@@ -138,11 +158,20 @@ export const useSyncStore = defineStore('sync', () => {
       const failed = runs.filter((r) => r.status === 'failed');
       const run = runs.find((r) => r.siteId === siteId);
       if (run) finish(run);
-      if (failed.length) app.reportError(new Error(`${failed.length} of ${runs.length} sites failed to sync.`));
+      if (failed.length) {
+        const which = failed.map((r) => `${sites.sites.find((s) => s.id === r.siteId)?.name ?? 'a removed site'}: ${withFullStop(r.error ?? 'no reason was given.')}`);
+        failure.value = {
+          siteId: null,
+          text: `${failed.length} of ${runs.length} sites failed to sync, and nothing was changed at ${failed.length === 1 ? 'it' : 'those'}. ${which.join(' ')}`,
+          retry: 'all',
+        };
+      } else if (failure.value) {
+        failure.value = null;
+      }
     } catch (err) {
+      failure.value = { siteId: null, text: `Could not start the sync of all sites: ${withFullStop(errorMessage(err))}`, retry: 'all' };
       phase.value = 'failed';
       error.value = errorMessage(err);
-      app.reportError(err);
       resultTimer = setTimeout(() => (phase.value = restingPhase()), RESULT_MS);
     }
   }
@@ -171,6 +200,12 @@ export const useSyncStore = defineStore('sync', () => {
     } finally {
       dryRunning.value = false;
     }
+  }
+
+  /** Runs again whatever failed: this site's Sync now, or the pass over all sites. */
+  function retryFailed() {
+    if (failure.value?.retry === 'all') void runAll();
+    else void runNow();
   }
 
   function clearDryRun() {
@@ -278,6 +313,9 @@ export const useSyncStore = defineStore('sync', () => {
     deciding,
     heldError,
     reviewOpen,
+    failure,
+    shownFailure,
+    retryFailed,
     runNow,
     dryRun,
     clearDryRun,
