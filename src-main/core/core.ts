@@ -63,10 +63,49 @@ export interface Core {
  * for every API call. Hosts (Electron, browser, CLI, tests) only carry messages to it.
  */
 export async function createCore(opts: CoreOptions): Promise<Core> {
+  const opened = new OpenedParts();
+  try {
+    return await startCore(opts, opened);
+  } catch (err) {
+    // A step after the database opened failed (a demo server, the secret store, a pass...): close
+    // what was opened, newest first, so no connection, lock, checkpoint thread or server outlives
+    // the failed start. The first error is the one to report; a second from the clean-up is not.
+    await opened.closeAll().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * What start-up has opened so far. Closed in reverse order by close(), or at once when a later
+ * start-up step fails.
+ */
+class OpenedParts {
+  private readonly closers: Array<() => unknown> = [];
+
+  add(close: () => unknown): void {
+    this.closers.push(close);
+  }
+
+  /** Closes every part, newest first, even when one fails; then throws the first failure. */
+  async closeAll(): Promise<void> {
+    const failures: unknown[] = [];
+    for (const close of this.closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length) throw failures[0];
+  }
+}
+
+async function startCore(opts: CoreOptions, opened: OpenedParts): Promise<Core> {
   const now = opts.now ?? (() => new Date());
   // The Electron and browser cores live long and must answer calls while a big pass commits: WAL
   // checkpoints run on a thread of their own. A CLI command exits right after (its close checkpoints).
   const db = await openDatabase(databaseFile(opts.dataDir), { backgroundCheckpoints: opts.host !== 'cli' });
+  opened.add(() => db.close());
   // A pass of a process that was killed stays 'running' in the file; the CLI leaves those alone (see db/interrupted-runs.ts).
   if (opts.host !== 'cli') failInterruptedRuns(db.sqlite, now());
   const events = new CoreEvents();
@@ -76,6 +115,13 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   // Alarm user codes are sealed under a key in the same store; read once here so sealing is synchronous.
   await openAlarmCodes(db, secrets.store);
   const upstreams = new Upstreams(opts.dataDir, { secrets });
+  // The demo's servers start later (now or from a handler); whichever are running at close go.
+  opened.add(async () => {
+    await upstreams.demo?.close();
+    upstreams.demo = null;
+    await alarmPanelDemoFor(upstreams)?.close();
+    attachAlarmPanelDemo(upstreams, null);
+  });
   const engine = new SyncEngine({
     db,
     events,
@@ -111,6 +157,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       })
     : null;
   scheduler?.start();
+  if (scheduler) opened.add(() => scheduler.stop());
 
   // Every call in the contract, from one module per domain. Leaving one out does not compile.
   const handlers: Handlers = {
@@ -133,13 +180,6 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     engine,
     upstreams,
     importCsv: (input) => importCsv(ctx, input),
-    async close() {
-      scheduler?.stop();
-      await upstreams.demo?.close();
-      upstreams.demo = null;
-      await alarmPanelDemoFor(upstreams)?.close();
-      attachAlarmPanelDemo(upstreams, null);
-      await db.close();
-    },
+    close: () => opened.closeAll(),
   };
 }

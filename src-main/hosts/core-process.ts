@@ -9,7 +9,11 @@ import { parseRole } from '../contract/define';
 import { readFlag, resolveDataDir } from '../core/app-paths';
 import { createCore } from '../core/core';
 import { createChannelSecretStore } from '../core/secrets/secret-channel';
+import { hostCallContext } from './host-call-context';
 import type { RawPort } from '../core/secrets/secret-channel';
+import type { Role } from '../contract/define';
+import { describeStartupFailure } from './core-supervisor';
+import type { CoreStartupFailure } from './core-supervisor';
 import pkg from '../../package.json';
 
 interface ParentPort {
@@ -65,7 +69,13 @@ async function main() {
   const dataDir = resolveDataDir(argv);
   const host = (readFlag(argv, '--host') ?? 'browser') as 'electron' | 'browser';
   // Refuses to start with a role it does not know (see parseRole): never a guess at the rights.
-  const role = parseRole(readFlag(argv, '--role') ?? process.env.ROLLCALL_ROLE);
+  // Every start would refuse it again, so the host is told not to retry.
+  let role: Role;
+  try {
+    role = parseRole(readFlag(argv, '--role') ?? process.env.ROLLCALL_ROLE);
+  } catch (err) {
+    throw Object.assign(new Error(err instanceof Error ? err.message : String(err)), { lasting: true });
+  }
   const pipe = parentPipe();
   // Secrets: the browser host's core keeps them itself (an encrypted file in the data folder, the
   // default). Electron's safeStorage exists only in the main process, not in this utilityProcess,
@@ -81,7 +91,8 @@ async function main() {
     // ROLLCALL_BACKGROUND_PUSH=0 leaves pushing to "Push now" (the e2e tests count what one push did).
     backgroundPush: process.env.ROLLCALL_BACKGROUND_PUSH !== '0',
   });
-  const server = serveOverPipe(core.handlers, pipe, { role });
+  // Every call from the window (or the token-holding page) acts as this host's user and role.
+  const server = serveOverPipe(core.handlers, pipe, hostCallContext(host, role));
   core.events.subscribe((name, payload) => server.emit(name, payload));
   // Tell the host we are ready to take calls.
   server.emit('core.ready', { version: pkg.version });
@@ -94,7 +105,31 @@ async function main() {
   process.on('disconnect', shutdown);
 }
 
-main().catch((err) => {
-  console.error('[rollcall core] failed to start:', err);
-  process.exit(1);
-});
+/**
+ * Tells the host why this core could not start, then exits. The host shows the reason to the user
+ * and, when it is lasting, stops restarting; the full error stays on stderr for a reason that is
+ * not already explained. The exit waits for the message to leave (bounded: a host that is gone
+ * must not keep this process alive).
+ */
+function reportStartupFailure(err: unknown): void {
+  const failure: CoreStartupFailure = describeStartupFailure(err);
+  if (!failure.lasting) console.error('[rollcall core] failed to start:', err);
+  const exit = () => process.exit(1);
+  setTimeout(exit, 1000);
+  const port = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  try {
+    if (port) {
+      port.postMessage(failure);
+      // Electron's port has no delivery callback: a moment is enough for the message to leave.
+      setTimeout(exit, 100);
+    } else if (process.send && process.connected) {
+      process.send(failure, () => exit());
+    } else {
+      exit();
+    }
+  } catch {
+    exit();
+  }
+}
+
+main().catch(reportStartupFailure);

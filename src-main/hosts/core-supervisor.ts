@@ -21,6 +21,39 @@ export interface CoreProcess {
 export type CoreStatus = EventMap['core.status'];
 export type CoreState = CoreStatus['state'];
 
+/**
+ * What a core process that could not start sends its host just before it exits. Without it the
+ * host would only see an exit code and say "stopped N times", while the reason (a damaged
+ * database, a folder it may not write) sat in the core's stderr, where a user never looks.
+ */
+export interface CoreStartupFailure {
+  t: 'core.startFailed';
+  /** The reason, in one line, as a user should read it. */
+  message: string;
+  /**
+   * True when every new start would fail the same way until someone acts (a damaged or
+   * unreadable database file, a role that does not exist): the host then stops restarting.
+   */
+  lasting: boolean;
+}
+
+/**
+ * The start-up failure to report for `err`. An error that says it is `lasting` (the database's
+ * explained errors, see db/open-errors.ts; an unknown role) stops the restarts; anything else may
+ * be a passing problem, so the core is started again as before.
+ */
+export function describeStartupFailure(err: unknown): CoreStartupFailure {
+  const said = err instanceof Error ? err.message : String(err);
+  const lasting = (err as { lasting?: unknown } | null)?.lasting === true;
+  return { t: 'core.startFailed', message: said.replace(/\s+/g, ' ').trim() || 'no reason was given', lasting };
+}
+
+export function isStartupFailure(m: unknown): m is CoreStartupFailure {
+  if (!m || typeof m !== 'object') return false;
+  const f = m as Partial<CoreStartupFailure>;
+  return f.t === 'core.startFailed' && typeof f.message === 'string' && typeof f.lasting === 'boolean';
+}
+
 export interface CoreSupervisorOptions {
   /** Starts one core process. Called again for every restart. */
   fork(): CoreProcess;
@@ -45,6 +78,8 @@ export interface CoreSupervisor {
   /** Stops the core gracefully (SIGTERM, so it can close the database) and stops restarting. */
   stop(): Promise<void>;
   state(): CoreState;
+  /** The last status told to the windows, for a window that opens (or reconnects) later. */
+  status(): CoreStatus;
 }
 
 const CRASHED_MESSAGE = 'The Rollcall core stopped while working on this request. It is restarting; try again in a moment.';
@@ -58,6 +93,8 @@ interface Running {
   client: ReturnType<typeof clientOverPipe>;
   readyAt: number | null;
   exited: boolean;
+  /** Set when the process said why it could not start, before it exited. */
+  startFailure: CoreStartupFailure | null;
   readyTimer: ReturnType<typeof setTimeout>;
   exitWaiters: Array<() => void>;
 }
@@ -76,6 +113,7 @@ export function createCoreSupervisor(opts: CoreSupervisorOptions): CoreSuperviso
   const log = opts.log ?? ((m: string) => console.error(m));
 
   let state: CoreState = 'idle';
+  let lastStatus: CoreStatus = { state, message: 'The Rollcall core is not running.', restarts: 0 };
   let current: Running | null = null;
   let restarts = 0;
   let restartTimer: ReturnType<typeof setTimeout> | null = null;
@@ -84,7 +122,8 @@ export function createCoreSupervisor(opts: CoreSupervisorOptions): CoreSuperviso
 
   const setState = (next: CoreState, message: string) => {
     state = next;
-    opts.onStatus?.({ state: next, message, restarts });
+    lastStatus = { state: next, message, restarts };
+    opts.onStatus?.(lastStatus);
   };
 
   const failWaiters = (message: string) => {
@@ -98,7 +137,7 @@ export function createCoreSupervisor(opts: CoreSupervisorOptions): CoreSuperviso
       proc = opts.fork();
     } catch (err) {
       log(`[rollcall] could not start the core: ${err instanceof Error ? err.message : String(err)}`);
-      afterExit(null);
+      afterExit(null, null);
       return;
     }
     const subs = new Set<(m: RpcMessage) => void>();
@@ -119,6 +158,7 @@ export function createCoreSupervisor(opts: CoreSupervisorOptions): CoreSuperviso
       client: clientOverPipe(pipe),
       readyAt: null,
       exited: false,
+      startFailure: null,
       exitWaiters: [],
       readyTimer: setTimeout(() => {
         log(`[rollcall] the core did not get ready within ${Math.round(readyTimeoutMs / 1000)} s; stopping it.`);
@@ -127,6 +167,10 @@ export function createCoreSupervisor(opts: CoreSupervisorOptions): CoreSuperviso
     };
     current = run;
     proc.onMessage((raw) => {
+      if (isStartupFailure(raw) && run.readyAt === null && !run.exited) {
+        run.startFailure = { t: raw.t, message: raw.message, lasting: raw.lasting };
+        return;
+      }
       if (!isRpcMessage(raw) || run.exited) return;
       if (raw.t === 'evt') {
         if (raw.name === 'core.ready' && run.readyAt === null) {
@@ -149,24 +193,34 @@ export function createCoreSupervisor(opts: CoreSupervisorOptions): CoreSuperviso
       if (current === run) current = null;
       for (const done of run.exitWaiters) done();
       if (stopping) return;
-      log(`[rollcall] the core stopped unexpectedly (exit code ${code}).`);
+      const failure = run.startFailure;
+      if (failure) log(`[rollcall] Rollcall could not start: ${failure.message}`);
+      else log(`[rollcall] the core stopped unexpectedly (exit code ${code}).`);
       // A core that ran steadily for a while before dying is not a crash loop: start counting again.
       if (run.readyAt !== null && Date.now() - run.readyAt >= stableAfterMs) restarts = 0;
-      afterExit(code);
+      afterExit(code, failure);
     });
   };
 
-  const afterExit = (code: number | null) => {
+  const afterExit = (code: number | null, failure: CoreStartupFailure | null) => {
     if (stopping) return;
-    if (restarts >= maxRestarts) {
-      const message = `The Rollcall core stopped ${restarts + 1} times in a row (last exit code ${code}). Restart Rollcall; if it keeps happening, check the log.`;
+    // Starting again would only meet the same damaged file or missing permission: say why and wait for a person.
+    if (failure?.lasting || restarts >= maxRestarts) {
+      const message = failure?.lasting
+        ? failure.message
+        : failure
+          ? `The Rollcall core could not start, ${restarts + 1} times in a row. The last reason: ${failure.message}`
+          : `The Rollcall core stopped ${restarts + 1} times in a row (last exit code ${code}). Restart Rollcall; if it keeps happening, check the log.`;
       setState('failed', message);
       failWaiters(message);
       return;
     }
     restarts += 1;
     const delay = backoff(restarts);
-    setState('restarting', 'The Rollcall core stopped unexpectedly and is restarting.');
+    setState(
+      'restarting',
+      failure ? `The Rollcall core could not start (${failure.message}) and is trying again.` : 'The Rollcall core stopped unexpectedly and is restarting.',
+    );
     restartTimer = setTimeout(() => {
       restartTimer = null;
       if (!stopping) spawn();
@@ -176,7 +230,8 @@ export function createCoreSupervisor(opts: CoreSupervisorOptions): CoreSuperviso
   const whenReady = (): Promise<Running> => {
     if (state === 'ready' && current && !current.exited) return Promise.resolve(current);
     if (state === 'failed' || state === 'stopped' || state === 'idle') {
-      const why = state === 'failed' ? 'The Rollcall core has stopped and could not be restarted.' : 'The Rollcall core is not running.';
+      // 'failed' carries the reason (the explained start-up failure, or the crash count).
+      const why = state === 'failed' ? lastStatus.message : 'The Rollcall core is not running.';
       return Promise.reject(new ApiError('unavailable', why));
     }
     return new Promise<Running>((resolve, reject) => {
@@ -227,6 +282,7 @@ export function createCoreSupervisor(opts: CoreSupervisorOptions): CoreSuperviso
       setState('stopped', 'The Rollcall core has stopped.');
     },
     state: () => state,
+    status: () => lastStatus,
   };
 }
 

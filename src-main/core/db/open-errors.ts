@@ -5,6 +5,12 @@
  * cannot read with a new empty database: that would silently lose every admin's edits.
  */
 export class DatabaseOpenError extends Error {
+  /**
+   * Starting again meets the same file until a person acts on it, so a host that restarts a
+   * stopped core must not retry this one (see hosts/core-supervisor.ts).
+   */
+  readonly lasting = true;
+
   constructor(
     message: string,
     readonly file: string,

@@ -99,3 +99,32 @@ describe('browser host console server', () => {
     ws.close();
   });
 });
+
+describe('a console server whose core could not start', () => {
+  it('tells each page why as soon as its socket opens, and answers calls with the reason', async () => {
+    const reason = 'The Rollcall database /data/rollcall.db is damaged. Rollcall has left it exactly as it is.';
+    const status = { state: 'failed', message: reason, restarts: 0 };
+    const failed = await startConsoleServer({
+      staticDir: dir,
+      token: TOKEN,
+      greeting: () => [{ name: 'core.status', payload: status }],
+      call: async () => ({ ok: false, error: { code: 'unavailable', message: reason } }),
+    });
+    try {
+      const messages: unknown[] = [];
+      const ws = new WebSocket(`ws://127.0.0.1:${failed.port}/rpc?token=${TOKEN}`);
+      ws.on('message', (data) => messages.push(JSON.parse(String(data))));
+      await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)));
+      ws.send(JSON.stringify({ t: 'req', id: 1, name: 'sites.list', args: {} }));
+      const end = Date.now() + 5000;
+      while (messages.length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      expect(messages).toEqual([
+        { t: 'evt', name: 'core.status', payload: status },
+        { t: 'res', id: 1, ok: false, error: { code: 'unavailable', message: reason } },
+      ]);
+      ws.close();
+    } finally {
+      await failed.close();
+    }
+  });
+});

@@ -19,6 +19,11 @@ export interface ConsoleServerOptions {
   maxMessageBytes?: number;
   /** Runs one call in the core; never throws. */
   call(name: string, args: unknown): Promise<RpcResult>;
+  /**
+   * Events each page hears as soon as its socket opens. The host passes the core's status when the
+   * core is not running: a page opened after a failed start would otherwise never learn why.
+   */
+  greeting?(): Array<{ name: EventName; payload: unknown }>;
 }
 
 const MIME: Record<string, string> = {
@@ -116,6 +121,7 @@ export async function startConsoleServer(opts: ConsoleServerOptions) {
       // socket and emit 'error'. With no listener that error would be thrown and end the host,
       // so any client holding the token could stop the console for everyone.
       ws.on('error', () => {});
+      for (const e of opts.greeting?.() ?? []) ws.send(JSON.stringify({ t: 'evt', name: e.name, payload: e.payload }));
       ws.on('message', async (data) => {
         let msg: RpcMessage;
         try {

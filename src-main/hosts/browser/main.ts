@@ -31,12 +31,23 @@ async function main() {
   core.start();
   // The first start may seed the demo and run its first pass: wait for the core before printing the URL.
   const ready = await core.call('app.info', {});
-  if (!ready.ok) throw new Error(ready.error.message);
+  // A core that could not start (a damaged database, say) has told the supervisor why, and the
+  // supervisor has printed it in one line. The console is still served: it shows the same reason
+  // to whoever opens it, instead of a page that cannot connect.
+  const failed = !ready.ok && core.state() === 'failed';
+  if (!ready.ok && !failed) throw new Error(ready.error.message);
 
-  const server = await startConsoleServer({ staticDir: join(here, '../renderer'), token, port, call: core.call });
+  const server = await startConsoleServer({
+    staticDir: join(here, '../renderer'),
+    token,
+    port,
+    call: core.call,
+    greeting: () => (core.state() === 'ready' ? [] : [{ name: 'core.status', payload: core.status() }]),
+  });
   broadcast = server.broadcast;
 
-  console.log(`Rollcall console: ${server.url}`);
+  if (failed) console.log(`Rollcall console (it explains the problem; restart Rollcall once it is fixed): ${server.url}`);
+  else console.log(`Rollcall console: ${server.url}`);
   console.log(`Data folder: ${dataDir}`);
   // A line for scripts and tests to pick up.
   console.log(`ROLLCALL_URL=${server.url}`);

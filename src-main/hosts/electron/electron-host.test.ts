@@ -114,6 +114,35 @@ describe('the Electron host', () => {
     expect(host?.supervisor.state()).toBe('stopped');
   });
 
+  it('a core that cannot start: the window shows its reason, also when it loads later, and no restart loop', async () => {
+    // The host of the case above stays registered in these fakes; this one installs its own bridge.
+    ipcMain.removeHandler(IPC_INVOKE);
+    const forksBefore = FakeUtilityProcess.forks.length;
+    const windowsBefore = FakeBrowserWindow.instances.length;
+    runElectronHost({ mainDir, argv: ['/usr/bin/electron', '.', '--data-dir', '/tmp/rollcall-damaged'], env: {}, platform: 'linux', log: () => {} });
+    await tick();
+    expect(FakeUtilityProcess.forks).toHaveLength(forksBefore + 1);
+    const proc = FakeUtilityProcess.forks[forksBefore].proc;
+    const wc = FakeBrowserWindow.instances[windowsBefore].webContents;
+
+    const message = 'The Rollcall database /tmp/rollcall-damaged/rollcall.db is damaged. Rollcall has left it exactly as it is.';
+    proc.fromCore({ t: 'core.startFailed', message, lasting: true });
+    proc.crash(1);
+    const failed = [IPC_EVENT, 'core.status', { state: 'failed', message, restarts: 0 }];
+    expect(wc.sent).toContainEqual(failed);
+    await tick(700);
+    expect(FakeUtilityProcess.forks).toHaveLength(forksBefore + 1);
+
+    // The page (re)loads after the failure: it is told again rather than left empty.
+    wc.sent = [];
+    wc.emit('did-finish-load');
+    expect(wc.sent).toEqual([failed]);
+    // Calls are answered with the same reason.
+    const handler = ipcMain.handlers.get(IPC_INVOKE) as unknown as (e: IpcMainInvokeEvent, n: string, a: unknown) => Promise<RpcResult>;
+    const event = { sender: wc, senderFrame: wc.mainFrame } as unknown as IpcMainInvokeEvent;
+    await expect(handler(event, 'sites.list', {})).resolves.toEqual({ ok: false, error: { code: 'unavailable', message } });
+  });
+
   it('checks for updates only when packaged, and a failing check is only logged', async () => {
     const logs: string[] = [];
     app.isPackaged = false;

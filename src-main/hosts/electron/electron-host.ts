@@ -104,6 +104,12 @@ export function runElectronHost(opts: ElectronHostOptions): ElectronHost | null 
     const win = createMainWindow({ target, preloadPath: join(opts.mainDir, '..', 'preload', 'index.cjs'), log });
     windows.add(win);
     win.on('closed', () => windows.delete(win));
+    // A window that loads after the core failed to start (or while it restarts) missed the status
+    // event: tell it now, so it shows the reason rather than an empty console.
+    win.webContents.on('did-finish-load', () => {
+      const status = supervisor.status();
+      if (status.state !== 'ready') broadcastEvent([win], target.isAppUrl, CORE_STATUS_EVENT, status);
+    });
     return win;
   };
 

@@ -23,7 +23,11 @@ process.on('message', (msg) => {
   }
 });
 
-if (!args.includes('--never-ready')) {
+// --fail-start <json>: say why it could not start (as core-process.ts does), then exit 1.
+if (args.includes('--fail-start')) {
+  const failure = JSON.parse(args[args.indexOf('--fail-start') + 1]);
+  process.send(failure, () => process.exit(1));
+} else if (!args.includes('--never-ready')) {
   const delay = Number(args[args.indexOf('--ready-after') + 1] || 0);
   setTimeout(() => send({ t: 'evt', name: 'core.ready', payload: { version: 'test' } }), delay);
 }
