@@ -239,7 +239,8 @@ export interface AuditEntryDto {
   siteId: string | null;
   at: string;
   actor: string;
-  kind: 'decision' | 'write' | 'outbox';
+  /** change: a setting, connection, person or import changed by hand (see core/audit/change-audit.ts). */
+  kind: 'decision' | 'write' | 'outbox' | 'change';
   action: string;
   personId: string | null;
   personName: string;

@@ -2,10 +2,12 @@ import type Database from 'better-sqlite3';
 import type { AuditEntryDto } from '../../contract/calls/decisions';
 import { csvCell } from '../activity/activity-export';
 import { parseJson } from '../sql-helpers';
+import type { ChangeRow } from './change-audit';
 
 /**
- * The audit trail: every decision and every upstream write, who did it, when, what and with what
- * result. Rows are only ever appended; nothing in the app edits or deletes them.
+ * The audit trail: every decision, every upstream write and every change made by hand (settings,
+ * connections, people; see change-audit.ts), who did it, when, what and with what result. Rows are
+ * only ever appended; nothing in the app edits or deletes them.
  */
 
 export interface AuditWrite {
@@ -100,7 +102,8 @@ function where(filter: AuditFilter, before?: number): { sql: string; params: unk
   const parts: string[] = [];
   const params: unknown[] = [];
   if (filter.siteId) {
-    parts.push('site_id = ?');
+    // App-wide entries (work offline, the demo removed) belong to no site: every site's trail shows them.
+    parts.push('(site_id = ? OR site_id IS NULL)');
     params.push(filter.siteId);
   }
   if (filter.personId) {
@@ -129,7 +132,17 @@ export function listAudit(
   return { total, rows, nextBefore };
 }
 
-const HEADERS = ['time', 'actor', 'kind', 'action', 'person', 'target', 'result', 'message', 'person id', 'alert id', 'decision id', 'operation id', 'site id'];
+/** A change entry's settings, before → after, as one line of text; secrets by label only. */
+export function changesText(detail: Record<string, unknown> | null): string {
+  const rows = Array.isArray(detail?.changes) ? (detail.changes as ChangeRow[]) : [];
+  const parts = rows.map((r) => ('from' in r || 'to' in r ? `${r.label}: ${r.from ?? 'empty'} → ${r.to ?? 'empty'}` : r.label));
+  const secrets = Array.isArray(detail?.secretsChanged) ? (detail.secretsChanged as string[]) : [];
+  if (secrets.length) parts.push(`secrets changed: ${secrets.join(', ')}`);
+  return parts.join('; ');
+}
+
+// "changes" comes last so readers of the older columns still find them where they were.
+const HEADERS = ['time', 'actor', 'kind', 'action', 'person', 'target', 'result', 'message', 'person id', 'alert id', 'decision id', 'operation id', 'site id', 'changes'];
 
 export function exportAuditCsv(sqlite: Database.Database, filter: AuditFilter, now: Date): { fileName: string; csv: string; rows: number } {
   const w = where(filter);
@@ -137,7 +150,7 @@ export function exportAuditCsv(sqlite: Database.Database, filter: AuditFilter, n
   let rows = 0;
   for (const r of sqlite.prepare<unknown[], AuditRow>(`SELECT * FROM audit_entry ${w.sql} ORDER BY id DESC`).iterate(...w.params)) {
     lines.push(
-      [r.at, r.actor, r.kind, r.action, r.person_name, r.target, r.result, r.message, r.person_id, r.alert_id, r.decision_id, r.op_id, r.site_id]
+      [r.at, r.actor, r.kind, r.action, r.person_name, r.target, r.result, r.message, r.person_id, r.alert_id, r.decision_id, r.op_id, r.site_id, changesText(parseJson(r.detail, null))]
         .map(csvCell)
         .join(','),
     );

@@ -6,16 +6,45 @@ import type { TestResult } from '../adapters/types';
 import { ConnectionSecrets, scrubSecrets } from '../secrets/connection-secrets';
 import { fieldsFor, listKinds, missingSecrets, prepareConfig } from '../connections/config-form';
 import { assertSecretsStayWithAddress, keptSecrets } from '../connections/address-change';
-import { asAccessSystem, asSourceConnection, listStoredConnections, readConnection, toConnectionDto } from '../connections/connection-store';
+import { asAccessSystem, asSourceConnection, kindLabel, listStoredConnections, readConnection, toConnectionDto } from '../connections/connection-store';
 import type { StoredConnection } from '../connections/connection-store';
+import type { ConnectionRole } from '../../contract/calls/connections';
+import { diffSettings, inSentence, keyLabel, recordChange, scrubValue } from '../audit/change-audit';
+import type { ChangeRow } from '../audit/change-audit';
 import { sourceSpecFor } from '../adapters/registry';
 import { listDeliveries } from '../connections/deliveries';
 import { resyncPerson } from '../connections/resync';
-import { requireSite } from './core-context';
+import { callActor, requireSite } from './core-context';
 import type { CoreContext } from './core-context';
 
 /** A live test gets this long in all, retries included, before we say the system did not answer. */
 const TEST_TIMEOUT_MS = 30_000;
+
+/*
+ * The audit side of the connections page: what an entry says about a connection. Settings are named
+ * by their form labels, with values before and after; secrets only ever by their labels.
+ */
+
+/** Plain settings in the order the form shows them, then any the form does not show (a CSV file name). */
+function settingKeys(role: ConnectionRole, kind: string, ...configs: Record<string, unknown>[]): string[] {
+  const fields = (fieldsFor(role, kind) ?? []).filter((f) => f.kind !== 'secret').map((f) => f.key);
+  return [...new Set([...fields, ...configs.flatMap((c) => Object.keys(c))])];
+}
+
+function labelOf(role: ConnectionRole, kind: string, key: string): string {
+  return fieldsFor(role, kind)?.find((f) => f.key === key)?.label ?? keyLabel(key);
+}
+
+/** "Seam access system", "Yardi source" (a label's list of brands in brackets left out). */
+function kindWords(role: ConnectionRole, kind: string): string {
+  return `${kindLabel(role, kind).replace(/\s*\(.*\)$/, '')} ${role === 'source' ? 'source' : 'access system'}`;
+}
+
+/** "Connection 'Doors' updated: name, API address; secrets changed: API key". */
+function sentence(head: string, settings: string[], secretsWord: string, secretLabels: string[]): string {
+  const parts = [...(settings.length ? [settings.join(', ')] : []), ...(secretLabels.length ? [`${secretsWord}: ${secretLabels.join(', ')}`] : [])];
+  return parts.length ? `${head}: ${parts.join('; ')}` : head;
+}
 
 /**
  * The connections page and per-person re-sync. Secrets come in through add / update / test and
@@ -69,7 +98,7 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       return { siteId: input.siteId, sources: sources.map(dto), access: access.map(dto), secretStorage: secrets.store.describe() };
     },
 
-    'connections.add': async (input) => {
+    'connections.add': async (input, call) => {
       requireSite(ctx, input.siteId);
       if (input.role === 'source' && input.kind === 'csv') {
         throw new ApiError('invalid_input', 'A CSV source is made by importing a file, not added here.');
@@ -82,19 +111,42 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       // Secrets first: if the store refuses them, nothing half-made is left in the database.
       if (ref) await secrets.save(ref, prepared.secrets);
       const at = ctx.now().toISOString();
+      const clean = (v: string | null) => scrubValue(v, [...secrets.allValues(), ...Object.values(prepared.secrets)]);
+      const settings = diffSettings({}, prepared.config, settingKeys(input.role, input.kind, prepared.config), (k) => labelOf(input.role, input.kind, k)).map(
+        (r): ChangeRow => ({ ...r, to: clean(r.to ?? null) }),
+      );
+      const secretLabels = Object.keys(prepared.secrets).map((k) => labelOf(input.role, input.kind, k));
       try {
-        if (input.role === 'source') {
-          const block = sourceSpecFor(input.kind)?.block ?? 'integrations';
-          sqlite
-            .prepare(
-              `INSERT INTO source_connection (id, site_id, kind, block, name, enabled, config, secret_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(id, input.siteId, input.kind, block, input.name, input.enabled ? 1 : 0, JSON.stringify(prepared.config), ref, at);
-        } else {
-          sqlite
-            .prepare(`INSERT INTO access_system (id, site_id, kind, name, enabled, config, secret_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-            .run(id, input.siteId, input.kind, input.name, input.enabled ? 1 : 0, JSON.stringify(prepared.config), ref, at);
-        }
+        // The connection and its audit entry commit together.
+        sqlite.transaction(() => {
+          if (input.role === 'source') {
+            const block = sourceSpecFor(input.kind)?.block ?? 'integrations';
+            sqlite
+              .prepare(
+                `INSERT INTO source_connection (id, site_id, kind, block, name, enabled, config, secret_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              )
+              .run(id, input.siteId, input.kind, block, input.name, input.enabled ? 1 : 0, JSON.stringify(prepared.config), ref, at);
+          } else {
+            sqlite
+              .prepare(`INSERT INTO access_system (id, site_id, kind, name, enabled, config, secret_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+              .run(id, input.siteId, input.kind, input.name, input.enabled ? 1 : 0, JSON.stringify(prepared.config), ref, at);
+          }
+          const name = clean(input.name) ?? '';
+          recordChange(sqlite, {
+            siteId: input.siteId,
+            at,
+            actor: callActor(ctx, call),
+            action: 'connection-added',
+            target: name,
+            message: sentence(
+              `Connection '${name}' added (${kindWords(input.role, input.kind)}${input.enabled ? '' : ', turned off'})`,
+              settings.map((r) => inSentence(r.label)),
+              'secrets set',
+              secretLabels,
+            ),
+            detail: { subject: 'connection', connectionId: id, role: input.role, kind: input.kind, enabled: input.enabled, changes: settings, secretsChanged: secretLabels },
+          });
+        })();
       } catch (err) {
         if (ref) await secrets.remove(ref).catch(() => undefined);
         throw err;
@@ -103,7 +155,7 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       return dto(mustRead(id));
     },
 
-    'connections.update': async (input) => {
+    'connections.update': async (input, call) => {
       const c = mustRead(input.id);
       const typed = input.secrets ?? {};
       const prepared = prepareConfig(c.role, c.kind, input.config ?? {}, typed, c.config);
@@ -114,8 +166,23 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       const unreadable = secrets.failure(c.secretRef) !== null && !secretsChanged;
       const saved = unreadable ? secretKeysToRetype(c) : secrets.keysSet(c.secretRef);
       assertSecretsStayWithAddress(c.role, c.kind, c.config, prepared.config, keptSecrets(saved, Object.keys(prepared.secrets), input.clearSecrets));
-      const merged = { ...secrets.peek(c.secretRef), ...prepared.secrets };
+      const stored = secrets.peek(c.secretRef);
+      const merged = { ...stored, ...prepared.secrets };
       for (const key of input.clearSecrets ?? []) delete merged[key];
+
+      // What the audit entry says changed, worked out before the old secrets leave the store.
+      const clean = (v: string | null) => scrubValue(v, [...secrets.allValues(), ...Object.values(stored), ...Object.values(prepared.secrets)]);
+      const name = input.name ?? c.name;
+      const enabled = input.enabled ?? c.enabled;
+      const settings: ChangeRow[] = [
+        ...(name !== c.name ? [{ key: 'name', label: 'Name', from: c.name, to: name }] : []),
+        ...diffSettings(c.config, prepared.config, settingKeys(c.role, c.kind, c.config, prepared.config), (k) => labelOf(c.role, c.kind, k)),
+      ].map((r) => ({ ...r, from: clean(r.from ?? null), to: clean(r.to ?? null) }));
+      // A secret typed again with the value it already had is not a change; one that cannot be read is.
+      const replaced = Object.entries(prepared.secrets).filter(([k, v]) => unreadable || stored[k] !== v).map(([k]) => k);
+      const cleared = (input.clearSecrets ?? []).filter((k) => saved.includes(k) && !(k in prepared.secrets));
+      const secretLabels = [...new Set([...replaced, ...cleared])].map((k) => labelOf(c.role, c.kind, k));
+
       let ref = c.secretRef;
       if (secretsChanged) {
         ref = ConnectionSecrets.refFor(c.id);
@@ -123,9 +190,32 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
         if (Object.keys(merged).length === 0) ref = null;
       }
       const table = c.role === 'source' ? 'source_connection' : 'access_system';
-      sqlite
-        .prepare(`UPDATE ${table} SET name = ?, enabled = ?, config = ?, secret_ref = ? WHERE id = ?`)
-        .run(input.name ?? c.name, (input.enabled ?? c.enabled) ? 1 : 0, JSON.stringify(prepared.config), ref, c.id);
+      sqlite.transaction(() => {
+        sqlite.prepare(`UPDATE ${table} SET name = ?, enabled = ?, config = ?, secret_ref = ? WHERE id = ?`).run(name, enabled ? 1 : 0, JSON.stringify(prepared.config), ref, c.id);
+        const switched = enabled !== c.enabled;
+        if (!switched && !settings.length && !secretLabels.length) return;
+        const target = clean(name) ?? '';
+        const onOff = enabled ? 'turned on' : 'turned off';
+        const onlySwitched = switched && !settings.length && !secretLabels.length;
+        recordChange(sqlite, {
+          siteId: c.siteId,
+          at: ctx.now().toISOString(),
+          actor: callActor(ctx, call),
+          action: onlySwitched ? `connection-${onOff.replace(' ', '-')}` : 'connection-updated',
+          target,
+          message: onlySwitched
+            ? `Connection '${target}' ${onOff}`
+            : sentence(`Connection '${target}' updated`, [...(switched ? [onOff] : []), ...settings.map((r) => inSentence(r.label))], 'secrets changed', secretLabels),
+          detail: {
+            subject: 'connection',
+            connectionId: c.id,
+            role: c.role,
+            kind: c.kind,
+            changes: [...(switched ? [{ key: 'enabled', label: 'Status', from: c.enabled ? 'on' : 'off', to: enabled ? 'on' : 'off' }] : []), ...settings],
+            secretsChanged: secretLabels,
+          },
+        });
+      })();
       changed(c.siteId);
       return dto(mustRead(c.id));
     },
@@ -152,18 +242,31 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       );
     },
 
-    'connections.remove': async (input) => {
+    'connections.remove': async (input, call) => {
       const c = mustRead(input.id);
       let peopleKept = 0;
-      if (c.role === 'source') {
-        // The people stay (a source going away is not those people leaving): the foreign key
-        // unlinks them, so they show as added by hand and no later pass disables them.
-        peopleKept = Number(sqlite.prepare('SELECT count(*) FROM person WHERE source_connection_id = ?').pluck().get(c.id));
-        sqlite.prepare('DELETE FROM source_connection WHERE id = ?').run(c.id);
-      } else {
-        // Its mirrored accounts and delivery states go with it; the people stay.
-        sqlite.prepare('DELETE FROM access_system WHERE id = ?').run(c.id);
-      }
+      sqlite.transaction(() => {
+        if (c.role === 'source') {
+          // The people stay (a source going away is not those people leaving): the foreign key
+          // unlinks them, so they show as added by hand and no later pass disables them.
+          peopleKept = Number(sqlite.prepare('SELECT count(*) FROM person WHERE source_connection_id = ?').pluck().get(c.id));
+          sqlite.prepare('DELETE FROM source_connection WHERE id = ?').run(c.id);
+        } else {
+          // Its mirrored accounts and delivery states go with it; the people stay.
+          sqlite.prepare('DELETE FROM access_system WHERE id = ?').run(c.id);
+        }
+        const name = scrubValue(c.name, secrets.allValues()) ?? '';
+        const kept = peopleKept ? ` (the ${peopleKept.toLocaleString('en-US')} ${peopleKept === 1 ? 'person' : 'people'} it brought in stay, no longer synced)` : '';
+        recordChange(sqlite, {
+          siteId: c.siteId,
+          at: ctx.now().toISOString(),
+          actor: callActor(ctx, call),
+          action: 'connection-removed',
+          target: name,
+          message: `Connection '${name}' removed${kept}`,
+          detail: { subject: 'connection', connectionId: c.id, role: c.role, kind: c.kind, peopleKept },
+        });
+      })();
       if (c.secretRef) await secrets.remove(c.secretRef).catch(() => undefined);
       changed(c.siteId);
       return { removed: true, peopleKept };

@@ -1,9 +1,12 @@
 import type { Handlers } from '../../contract/rpc';
 import type { PersonExplanation } from '../../contract/calls/people';
+import type { PersonDetail } from '../../contract/dto';
 import { ApiError } from '../../contract/errors';
 import { getPerson, listPeople } from '../people/people-queries';
 import { bulkDelete, previewBulkDelete } from '../people/bulk-delete';
 import { auditWriter } from '../audit/audit-log';
+import { auditValue, inSentence, recordChange, sameValue, valueList } from '../audit/change-audit';
+import type { ChangeRow } from '../audit/change-audit';
 import { detectAlerts } from '../alerts/detect-alerts';
 import { explainExternalId, explainPerson } from '../sync/explain';
 import type { Explanation } from '../sync/explain';
@@ -20,6 +23,34 @@ const OUTCOME_WORDS: Record<string, string> = {
   processed: 'is in sync (nothing changed)',
   error: 'could not be processed',
 };
+
+/** The admin-owned fields as the audit names them, in the person panel's order. */
+const ADMIN_FIELDS = [
+  { key: 'accessEnabled', label: 'Access' },
+  // Stored as "decoupled"; the panel's switch is "Track source updates", its inverse.
+  { key: 'decoupled', label: 'Track source updates' },
+  { key: 'notes', label: 'Notes' },
+  { key: 'appMessage', label: 'App message' },
+  { key: 'customTags', label: 'Custom tags' },
+  { key: 'grants', label: 'Grants' },
+] as const;
+
+/** Free text can run long: the sentence only says it changed, the detail has it (cut short). */
+const LONG_TEXT = new Set<string>(['notes', 'appMessage']);
+
+function adminChanges(before: PersonDetail, patch: Partial<Pick<PersonDetail, (typeof ADMIN_FIELDS)[number]['key']>>): ChangeRow[] {
+  const rows: ChangeRow[] = [];
+  for (const { key, label } of ADMIN_FIELDS) {
+    const next = patch[key];
+    if (next === undefined) continue;
+    const old = before[key];
+    const shown = (v: unknown) => (Array.isArray(v) ? [...new Set(v)] : v);
+    if (sameValue(shown(old), shown(next))) continue;
+    const value = (v: unknown) => auditValue(key === 'decoupled' ? !v : shown(v));
+    rows.push({ key, label, from: value(old), to: value(next) });
+  }
+  return rows;
+}
 
 function withHeadline(e: Explanation): PersonExplanation {
   const who = e.name || e.externalId || 'This record';
@@ -48,7 +79,7 @@ export function peopleHandlers(
       requireSite(ctx, input.siteId);
       return withHeadline(explainExternalId(ctx.db, input.siteId, input.externalId.trim()));
     },
-    'people.updateAdmin': (input) => {
+    'people.updateAdmin': (input, call) => {
       const before = getPerson(sqlite, input.id);
       const p = input.patch;
       const at = ctx.now().toISOString();
@@ -76,6 +107,21 @@ export function peopleHandlers(
         }
         const changed = sqlite.prepare(`UPDATE person SET ${sets.join(', ')} WHERE id = ?`).run(...args, input.id).changes;
         if (changed !== 1) throw new ApiError('not_found', 'That person no longer exists.');
+        const changes = adminChanges(before, p);
+        if (!changes.length) return;
+        const name = `${before.firstName} ${before.lastName}`.trim() || before.externalId || 'This person';
+        const words = changes.map((c) => (LONG_TEXT.has(c.key) ? `${inSentence(c.label)} changed` : valueList([c])));
+        recordChange(sqlite, {
+          siteId: before.siteId,
+          at,
+          actor: callActor(ctx, call),
+          action: 'person-updated',
+          personId: input.id,
+          personName: name,
+          target: name,
+          message: `${name}: ${words.join('; ')}`,
+          detail: { subject: 'person', changes },
+        });
       })();
       ctx.events.emit('people.changed', { siteId: before.siteId });
       return getPerson(sqlite, input.id);

@@ -6,10 +6,14 @@ import { exportCsvFile } from '../lib/export-csv';
 import { useAppStore } from './app';
 import { useSitesStore } from './sites';
 import { newestLoad } from '../lib/newest-load';
+import { throttle } from '../lib/throttle';
 
 const PAGE = 100;
 
-/** The audit trail: every decision and upstream write, newest first, optionally for one person. */
+/**
+ * The audit trail: every decision, upstream write and change made by hand (settings, connections,
+ * people, imports), newest first, optionally for one person.
+ */
 export const useAuditStore = defineStore('audit', () => {
   const app = useAppStore();
   const sites = useSitesStore();
@@ -45,7 +49,6 @@ export const useAuditStore = defineStore('audit', () => {
     );
   }
 
-
   /** New entries arrived: re-read the first page unless the user paged back (then just the total). */
   async function refreshHead() {
     if (!loaded.value) return;
@@ -57,6 +60,14 @@ export const useAuditStore = defineStore('audit', () => {
       // The next full load catches up.
     }
   }
+
+  // Changes by hand arrive with the events their screens already send (decisions and pushes are
+  // followed from wire-events): re-read the head, at most ~2x a second, once the trail is open.
+  const onChange = throttle(() => void refreshHead(), 400);
+  api.on('sites.changed', onChange);
+  api.on('people.changed', onChange);
+  api.on('sync.finished', onChange);
+  api.on('locations.changed', onChange);
 
   async function loadMore() {
     if (!hasMore.value || loadingMore.value) return;
@@ -93,11 +104,12 @@ export const useAuditStore = defineStore('audit', () => {
     if (loadedOnce) void load();
   }
 
+  /** Opening the screen: the first load, or catch up with whatever was recorded meanwhile. */
   function ensureLoaded() {
     if (!loadedOnce) {
       loadedOnce = true;
       void load();
-    }
+    } else void refreshHead();
   }
 
   return {
