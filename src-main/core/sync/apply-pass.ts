@@ -61,8 +61,8 @@ export function applyPlan(sqlite: Database.Database, plan: PassPlan, ctx: ApplyC
   const markRemoved = sqlite.prepare(
     'UPDATE person SET removed_at_source = 1, held_reason = NULL, source_hash = NULL, updated_at = ? WHERE id = ? AND decoupled = 0',
   );
-  const hold = sqlite.prepare('UPDATE person SET held_reason = ? WHERE id = ?');
-  const clearHeld = sqlite.prepare('UPDATE person SET held_reason = NULL WHERE id = ?');
+  const hold = sqlite.prepare('UPDATE person SET held_reason = ? WHERE id = ? AND decoupled = 0');
+  const clearHeld = sqlite.prepare('UPDATE person SET held_reason = NULL WHERE id = ? AND decoupled = 0');
   const deleteHeldAll = sqlite.prepare('DELETE FROM held_record WHERE source_connection_id = ?');
   const deleteHeldOne = sqlite.prepare('DELETE FROM held_record WHERE source_connection_id = ? AND external_id = ?');
   const held = new ChunkedInsert(

@@ -596,9 +596,10 @@ function planConnection(
   }
   // A person held by an earlier pass whose record is no longer held: clear the badge. Records
   // that were updated or disabled clear it in their own write. (Held people never pass the
-  // screen, so they are all in `linked`.)
+  // screen, so they are all in `linked`.) A person an admin took over keeps even the badge: a
+  // pass changes nothing of theirs, and tracking them again puts their record through the rules.
   if (read.complete) {
-    const stale = [...linked.values()].filter((p) => p.heldReason && !held.has(p.externalId ?? '') && seen.has(p.externalId ?? ''));
+    const stale = [...linked.values()].filter((p) => p.heldReason && !p.decoupled && !held.has(p.externalId ?? '') && seen.has(p.externalId ?? ''));
     if (stale.length) {
       const cleared = new Set<string>();
       const byPerson = new Map<string, Decision>();

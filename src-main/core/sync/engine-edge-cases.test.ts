@@ -188,3 +188,19 @@ describe('retention', () => {
     expect(explainExternalId(db, siteId, 'P-1').steps.join('\n')).toMatch(/Status Past is not one this site syncs/);
   });
 });
+
+describe('a person an admin took over (track source updates off)', () => {
+  it('keeps their held badge untouched by later passes, like every other field of theirs', async () => {
+    const { siteId, source, engine } = setup([rec('R-1')]);
+    await engine.runSite(siteId, { trigger: 'manual' });
+    // The source changes the email: the person is held for review.
+    source.records = [rec('R-1', { email: 'ana.new@example.com' })];
+    await engine.runSite(siteId, { trigger: 'manual' });
+    expect(personByExt(db, 'R-1')).toMatchObject({ held_reason: 'email_changed' });
+    db.sqlite.prepare(`UPDATE person SET decoupled = 1 WHERE external_id = 'R-1'`).run();
+    const before = personByExt(db, 'R-1');
+    const run = await engine.runSite(siteId, { trigger: 'manual' });
+    expect(run.status).toBe('complete');
+    expect(personByExt(db, 'R-1')).toEqual(before);
+  });
+});
