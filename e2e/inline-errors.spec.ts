@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
 import { callCore } from './core-call';
+import { askBulkResolution } from './alerts-bulk';
 import { startAlarmPanelFake } from '../src-main/core/adapters/alarm-panel/fake-alarm-panel';
 
 // Failures a front-desk person must not miss on a shared workstation: each one is said next to
@@ -114,18 +115,7 @@ test('a sync that fails at an upstream says why and stays said until a pass goes
 
 test('bulk “source is right” asks first, saying how many and what is overwritten; Cancel leaves the alerts open', async ({ page, host, shot }) => {
   await page.goto(host.url);
-  await page.getByTestId('nav-alerts').click();
-  await page.getByTestId('filter-type').selectOption('name_mismatch');
-  const cards = page.getByTestId('alert-item');
-  await expect(cards.first()).toHaveAttribute('data-alert-type', 'name_mismatch');
-  await cards.nth(0).getByTestId('alert-select').click();
-  await cards.nth(2).getByTestId('alert-select').click({ modifiers: ['Shift'] });
-  await expect(page.getByTestId('bulk-bar')).toContainText('3 selected');
-  await page.getByTestId('bulk-resolution').selectOption('source-is-right');
-  await page.getByTestId('bulk-apply').click();
-
-  const confirm = page.getByTestId('confirm-dialog').filter({ hasText: 'Source is right' });
-  await expect(confirm).toBeVisible();
+  const confirm = await askBulkResolution(page, 'name_mismatch', 3, 'source-is-right', 'Source is right');
   await expect(confirm).toContainText('“Source is right” for 3 alerts?');
   await expect(confirm).toContainText('3 access-system names are overwritten with the name in the source');
   await expect(confirm).toContainText('withdrawn');
@@ -137,6 +127,7 @@ test('bulk “source is right” asks first, saying how many and what is overwri
   // Nothing was recorded: the three stay open and selected.
   await expect(page.locator('[data-pending]')).toHaveCount(0);
   await expect(page.getByTestId('bulk-bar')).toContainText('3 selected');
+  const cards = page.getByTestId('alert-item');
   for (const i of [0, 1, 2]) await expect(cards.nth(i).getByTestId('alert-actions')).toBeVisible();
 
   // Asked again, and confirmed, it is recorded.
@@ -147,15 +138,7 @@ test('bulk “source is right” asks first, saying how many and what is overwri
 
 test('bulk merge of duplicate accounts asks first too', async ({ page, host }) => {
   await page.goto(host.url);
-  await page.getByTestId('nav-alerts').click();
-  await page.getByTestId('filter-type').selectOption('duplicate_accounts');
-  const cards = page.getByTestId('alert-item');
-  await expect(cards.first()).toHaveAttribute('data-alert-type', 'duplicate_accounts');
-  await cards.nth(0).getByTestId('alert-select').click();
-  await cards.nth(1).getByTestId('alert-select').click({ modifiers: ['Shift'] });
-  await page.getByTestId('bulk-resolution').selectOption('merge');
-  await page.getByTestId('bulk-apply').click();
-  const confirm = page.getByTestId('confirm-dialog').filter({ hasText: 'Merge' });
+  const confirm = await askBulkResolution(page, 'duplicate_accounts', 2, 'merge', 'Merge');
   await expect(confirm).toContainText('“Merge” for 2 alerts?');
   await expect(confirm).toContainText('2 duplicate accounts are linked to their person and take the source’s name, email and phone');
   await page.keyboard.press('Escape');

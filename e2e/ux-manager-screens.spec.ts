@@ -2,6 +2,7 @@
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
 import { callCore } from './core-call';
+import { askBulkResolution } from './alerts-bulk';
 
 // A manager's day on the manager screens, done the demanding way: offline, keyboard first, with
 // calls that fail, long lists to check before approving, and a connection that will not go away.
@@ -92,17 +93,7 @@ test('alert details: Escape from inside the panel closes it and the keyboard is 
 
 test('bulk removal of duplicate accounts asks first and names how many accounts go', async ({ page, host, shot }) => {
   await page.goto(host.url);
-  await page.getByTestId('nav-alerts').click();
-  await page.getByTestId('filter-type').selectOption('duplicate_accounts');
-  const cards = page.getByTestId('alert-item');
-  await expect(cards.first()).toHaveAttribute('data-alert-type', 'duplicate_accounts');
-  await cards.nth(0).getByTestId('alert-select').click();
-  await cards.nth(2).getByTestId('alert-select').click({ modifiers: ['Shift'] });
-  await expect(page.getByTestId('bulk-bar')).toContainText('3 selected');
-  await page.getByTestId('bulk-resolution').selectOption('remove-duplicate');
-  await page.getByTestId('bulk-apply').click();
-  const confirm = page.getByTestId('confirm-dialog').filter({ hasText: 'duplicate account' });
-  await expect(confirm).toBeVisible();
+  const confirm = await askBulkResolution(page, 'duplicate_accounts', 3, 'remove-duplicate', 'duplicate account');
   await expect(confirm).toContainText('Remove 3 duplicate accounts?');
   await expect(confirm).toContainText('3 duplicate accounts are deleted in the access system');
   await expect(confirm).toContainText('withdrawn');

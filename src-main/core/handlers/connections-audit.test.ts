@@ -36,22 +36,25 @@ async function start() {
   const site = await call('sites.create', { name: 'Harbor View' });
   const fake = await startSeamFake();
   fakes.push(fake);
-  return { core, call, siteId: site.id, fake };
-}
-
-const hashes = (secret: string) => [createHash('sha256').update(secret).digest('hex'), createHash('sha1').update(secret).digest('hex'), Buffer.from(secret).toString('base64')];
-
-describe('audit of connection changes', () => {
-  it('records add, edit (settings by name, secrets by label), switch off and remove, with the caller as actor', async () => {
-    const { core, call, siteId, fake } = await start();
-    const added = await call('connections.add', {
-      siteId,
+  // The Seam connection most tests start from, saved with FIRST_KEY.
+  const addDoors = () =>
+    call('connections.add', {
+      siteId: site.id,
       role: 'access',
       kind: 'seam',
       name: 'Doors',
       config: { baseUrl: fake.url, acsSystemId: fake.acsSystemId },
       secrets: { apiKey: FIRST_KEY },
     });
+  return { core, call, siteId: site.id, fake, addDoors };
+}
+
+const hashes = (secret: string) => [createHash('sha256').update(secret).digest('hex'), createHash('sha1').update(secret).digest('hex'), Buffer.from(secret).toString('base64')];
+
+describe('audit of connection changes', () => {
+  it('records add, edit (settings by name, secrets by label), switch off and remove, with the caller as actor', async () => {
+    const { core, call, siteId, fake, addDoors } = await start();
+    const added = await addDoors();
 
     await call('connections.update', {
       id: added.id,
@@ -100,15 +103,8 @@ describe('audit of connection changes', () => {
   });
 
   it('names a cleared secret, and hides a key pasted into a plain setting or an address with a password', async () => {
-    const { core, call, siteId, fake } = await start();
-    const added = await call('connections.add', {
-      siteId,
-      role: 'access',
-      kind: 'seam',
-      name: 'Doors',
-      config: { baseUrl: fake.url, acsSystemId: fake.acsSystemId },
-      secrets: { apiKey: FIRST_KEY },
-    });
+    const { core, call, siteId, addDoors } = await start();
+    const added = await addDoors();
     // The id box is plain text; someone pastes the key there by mistake.
     await call('connections.update', { id: added.id, config: { acsSystemId: FIRST_KEY } });
     const [, pasted] = (await changeEntries(call)).filter((e) => e.detail?.subject === 'connection');
@@ -133,15 +129,8 @@ describe('audit of connection changes', () => {
   });
 
   it('writes nothing for a refused, invalid or empty change', async () => {
-    const { core, call, siteId, fake } = await start();
-    const added = await call('connections.add', {
-      siteId,
-      role: 'access',
-      kind: 'seam',
-      name: 'Doors',
-      config: { baseUrl: fake.url, acsSystemId: fake.acsSystemId },
-      secrets: { apiKey: FIRST_KEY },
-    });
+    const { core, call, siteId, fake, addDoors } = await start();
+    const added = await addDoors();
     const before = auditCount(core);
 
     // Front desk may not; a missing key; an unknown setting; a move without the key typed again.
