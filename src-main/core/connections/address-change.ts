@@ -1,6 +1,7 @@
 import type { ConnectionFieldDto, ConnectionRole } from '../../contract/calls/connections';
 import { ApiError } from '../../contract/errors';
 import { fieldsFor } from './config-form';
+import { inSentence } from '../audit/change-audit';
 
 /**
  * A saved secret is only ever sent to the address it was saved for. Secrets are write-only on
@@ -66,11 +67,6 @@ export function assertSecretsStayWithAddress(
 export function keptSecrets(saved: string[], typed: Iterable<string>, forgotten: Iterable<string> = []): string[] {
   const replaced = new Set([...typed, ...forgotten]);
   return saved.filter((key) => !replaced.has(key));
-}
-
-/** "Staff password" reads "staff password" mid-sentence; "API key" stays as it is. */
-function inSentence(label: string): string {
-  return /^[A-Z][a-z]/.test(label) ? label.charAt(0).toLowerCase() + label.slice(1) : label;
 }
 
 function listed(items: string[]): string {
