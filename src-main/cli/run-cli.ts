@@ -80,7 +80,7 @@ export async function runCli(argv: string[], io: CliIo = { out: (l) => console.l
     return out.result as CallOutput<K>;
   };
   try {
-    return await run(args, core, call, io, argv);
+    return await run(args, core, call, io, argv, actor);
   } finally {
     await core.close();
   }
@@ -128,7 +128,7 @@ async function resolveSite(call: Call, ref: string | undefined): Promise<string>
   throw new CliError(`${found.length ? 'Several sites match' : 'No site matches'} "${ref}". Sites:\n${list}`);
 }
 
-async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo, argv: string[] = []): Promise<number> {
+async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo, argv: string[], actor: string): Promise<number> {
   const json = args.flags.has('json');
   const out = (value: unknown, human: () => void) => (json ? io.out(JSON.stringify(value, null, 2)) : human());
   const table = (rows: readonly object[], columns: string[]) => printTable(rows, columns, io.out);
@@ -161,7 +161,10 @@ async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo, argv: st
       } catch (err) {
         throw new CliError(`Cannot read ${file}: ${(err as Error).message}`);
       }
+      // Not an API call (the file is read here, not sent as base64), so the actor the call context
+      // would carry is handed over directly: the import is audited as the console's is.
       const result = await core.importCsv({
+        actor,
         siteId,
         fileName: file,
         bytes,

@@ -6,6 +6,8 @@ import { ApiError } from '../contract/errors';
 import { createCsvSource } from './adapters/csv';
 import type { ColumnMappingInput, CsvReport } from './adapters/csv';
 import type { SourceConnection } from './db/entities';
+import { cap, countsText, recordChange } from './audit/change-audit';
+import { hostActor } from './handlers/core-context';
 import type { CoreContext } from './handlers/core-context';
 import { settingsView } from './handlers/settings-handlers';
 import { parseJson } from './sql-helpers';
@@ -22,6 +24,11 @@ export interface CsvImportInput {
   enableIntegrations?: boolean;
   /** How the pass shows in the activity log: 'cli' (the default) or 'manual' from the console. */
   trigger?: SyncTrigger;
+  /**
+   * Who is importing, for the audit trail: the caller's host sets it (the console's call context,
+   * the CLI's "cli:<user>" or --actor). Left out, the core's own host stands in, as for a call.
+   */
+  actor?: string;
 }
 
 export interface CsvImportResult {
@@ -67,9 +74,11 @@ export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promis
   }
 
   const view = settingsView(ctx, input.siteId);
+  let integrationsTurnedOn = false;
   if (!view.settings.integrationsEnabled) {
     if (input.enableIntegrations && !input.dryRun) {
       sqlite.prepare(`UPDATE site SET settings = json_set(settings, '$.integrationsEnabled', json('true')) WHERE id = ?`).run(input.siteId);
+      integrationsTurnedOn = true;
       warnings.push('Integrations were off for this site; they are on now.');
     } else {
       warnings.push('Integrations are off for this site, so nothing from the file will sync. Turn them on in Sync settings or pass --enable-integrations.');
@@ -123,7 +132,49 @@ export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promis
   renameSync(tmp, join(dir, `${conn}.csv`));
   // The file just stored must be read: a pass that started before it may have read the old one.
   const run = await ctx.engine.runSite(input.siteId, { trigger: input.trigger ?? 'cli', fresh: true });
-  return { report, run, warnings, sourceConnectionId: conn, fileCounts: fileCounts(ctx, run, conn) };
+  const result: CsvImportResult = { report, run, warnings, sourceConnectionId: conn, fileCounts: fileCounts(ctx, run, conn) };
+  // Audited here, not by each caller, so the console and the CLI record an import alike, once.
+  recordImport(ctx, input, result, integrationsTurnedOn);
+  // Turning the integrations block on is a settings change other windows should see.
+  if (integrationsTurnedOn) ctx.events.emit('sites.changed', {});
+  return result;
+}
+
+/**
+ * The change entry of an applied import, whatever its pass did (applied, held, failed). The import
+ * stores the file and runs a pass across awaits, so it cannot share one transaction with this
+ * entry; it is written as soon as the pass has settled. A dry run changes nothing and a file that
+ * cannot be read never gets this far: neither is audited.
+ */
+function recordImport(ctx: CoreContext, input: CsvImportInput, result: CsvImportResult, integrationsTurnedOn: boolean): void {
+  const fileName = cap(input.fileName.split(/[\\/]/).pop() ?? input.fileName);
+  const records = result.report.records;
+  const recordWords = `${records.toLocaleString('en-US')} ${records === 1 ? 'record' : 'records'}`;
+  const run = result.run;
+  let message: string;
+  if (run.status === 'held') message = `CSV file '${fileName}' stored: ${recordWords}; the pass was held for approval${run.preview?.reason ? ` (${run.preview.reason})` : ''}`;
+  else if (run.status === 'failed') message = `CSV file '${fileName}' stored, but the pass failed: ${run.error ?? 'no reason given'}`;
+  else message = `CSV file '${fileName}' imported: ${recordWords}; ${countsText(result.fileCounts)}`;
+  if (integrationsTurnedOn) message += '; integrations were turned on for this site';
+  recordChange(ctx.db.sqlite, {
+    siteId: input.siteId,
+    at: ctx.now().toISOString(),
+    actor: input.actor ?? hostActor(ctx.host, ctx.role),
+    action: 'csv-imported',
+    target: fileName,
+    result: run.status === 'complete' ? 'applied' : run.status,
+    message,
+    detail: {
+      subject: 'csv-import',
+      fileName,
+      records,
+      badRows: result.report.badRowCount,
+      counts: result.fileCounts,
+      runId: run.id,
+      sourceConnectionId: result.sourceConnectionId,
+      integrationsTurnedOn,
+    },
+  });
 }
 
 /**

@@ -8,6 +8,7 @@ import type { MessagePipe, RpcMessage } from '../contract/rpc';
 import { parseRole } from '../contract/define';
 import { readFlag, resolveDataDir } from '../core/app-paths';
 import { createCore } from '../core/core';
+import type { Core } from '../core/core';
 import { createChannelSecretStore } from '../core/secrets/secret-channel';
 import { hostCallContext } from './host-call-context';
 import type { RawPort } from '../core/secrets/secret-channel';
@@ -64,7 +65,16 @@ process.on('unhandledRejection', (reason) => {
   console.error('[rollcall core] a stray promise rejection (ignored):', reason instanceof Error ? reason.message : String(reason));
 });
 
-async function main() {
+/**
+ * How long a stop signal that arrives during start-up waits for the start to finish before the
+ * process exits anyway. ROLLCALL_SHUTDOWN_WAIT_MS shortens it for the tests.
+ */
+const SHUTDOWN_WAIT_MS = Number(process.env.ROLLCALL_SHUTDOWN_WAIT_MS) > 0 ? Number(process.env.ROLLCALL_SHUTDOWN_WAIT_MS) : 10_000;
+
+/** Set by the first stop signal; start-up checks it before it starts serving. */
+let stopRequested = false;
+
+async function main(): Promise<Core> {
   const argv = process.argv.slice(2);
   const dataDir = resolveDataDir(argv);
   const host = (readFlag(argv, '--host') ?? 'browser') as 'electron' | 'browser';
@@ -91,18 +101,14 @@ async function main() {
     // ROLLCALL_BACKGROUND_PUSH=0 leaves pushing to "Push now" (the e2e tests count what one push did).
     backgroundPush: process.env.ROLLCALL_BACKGROUND_PUSH !== '0',
   });
+  // Told to stop while starting: the core is only opened to be closed again (see stop below).
+  if (stopRequested) return core;
   // Every call from the window (or the token-holding page) acts as this host's user and role.
   const server = serveOverPipe(core.handlers, pipe, hostCallContext(host, role));
   core.events.subscribe((name, payload) => server.emit(name, payload));
   // Tell the host we are ready to take calls.
   server.emit('core.ready', { version: pkg.version });
-  const shutdown = async () => {
-    await core.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
-  process.on('disconnect', shutdown);
+  return core;
 }
 
 /**
@@ -132,4 +138,41 @@ function reportStartupFailure(err: unknown): void {
   }
 }
 
-main().catch(reportStartupFailure);
+const started = main();
+started.catch(reportStartupFailure);
+
+/*
+ * Stop signals are handled from the first moment, not only once the core is ready: quitting
+ * during the first start (the demo seed takes a while) must not cut the process off with the
+ * database open. A stop waits for start-up to end, then closes the core and exits. A start-up
+ * that fails reports itself and exits (see reportStartupFailure). One that neither finishes nor
+ * fails within SHUTDOWN_WAIT_MS (or a close that hangs) is left behind: SQLite's journal makes an unclosed file safe to
+ * open again, and a quit must not hang for ever.
+ */
+function stop(why: string): void {
+  if (stopRequested) return;
+  stopRequested = true;
+  let ready = false;
+  const bound = setTimeout(() => {
+    const still = ready ? 'still closing' : 'still starting';
+    console.error(`[rollcall core] ${why}, but the core was ${still} ${SHUTDOWN_WAIT_MS / 1000} s later; exiting without closing it.`);
+    process.exit(1);
+  }, SHUTDOWN_WAIT_MS);
+  started.then(
+    async (core) => {
+      ready = true;
+      try {
+        await core.close();
+      } catch (err) {
+        console.error('[rollcall core] closing the core failed:', err instanceof Error ? err.message : String(err));
+        process.exit(1);
+      }
+      clearTimeout(bound);
+      process.exit(0);
+    },
+    () => undefined,
+  );
+}
+process.on('SIGTERM', () => stop('asked to stop (SIGTERM)'));
+process.on('SIGINT', () => stop('asked to stop (SIGINT)'));
+process.on('disconnect', () => stop('the host went away'));

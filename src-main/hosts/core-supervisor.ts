@@ -82,6 +82,14 @@ export interface CoreSupervisor {
   status(): CoreStatus;
 }
 
+/** How long stop() waits for a running core to close its database before giving up on it. */
+const STOP_WAIT_MS = 5_000;
+/**
+ * The same for a core still starting: core-process.ts lets start-up finish (up to 10 s) before it
+ * closes, so a quit during the first demo seed is held that long rather than cutting it off.
+ */
+const STOP_WAIT_STARTING_MS = 15_000;
+
 const CRASHED_MESSAGE = 'The Rollcall core stopped while working on this request. It is restarting; try again in a moment.';
 
 export function defaultBackoffMs(attempt: number): number {
@@ -274,7 +282,7 @@ export function createCoreSupervisor(opts: CoreSupervisorOptions): CoreSuperviso
       const run = current;
       if (run && !run.exited) {
         await new Promise<void>((done) => {
-          const timer = setTimeout(done, 5_000);
+          const timer = setTimeout(done, run.readyAt === null ? STOP_WAIT_STARTING_MS : STOP_WAIT_MS);
           run.exitWaiters.push(() => (clearTimeout(timer), done()));
           run.proc.kill();
         });

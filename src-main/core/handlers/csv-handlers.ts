@@ -7,7 +7,6 @@ import type { CsvField, CsvReport } from '../adapters/csv';
 import { UpstreamError } from '../adapters/types';
 import type { SourceRecord } from '../adapters/types';
 import { importCsv } from '../csv-import';
-import { cap, countsText, recordChange } from '../audit/change-audit';
 import { callActor, requireSite } from './core-context';
 import type { CoreContext } from './core-context';
 import { settingsView } from './settings-handlers';
@@ -114,7 +113,7 @@ export function csvHandlers(ctx: CoreContext): Pick<Handlers, 'csv.inspect' | 'c
 
     'csv.import': async (input, call) => {
       requireSite(ctx, input.siteId);
-      const wasOn = settingsView(ctx, input.siteId).settings.integrationsEnabled;
+      // The import audits itself (applied, held or failed; never a dry run) with this call's actor.
       const result = await importCsv(ctx, {
         siteId: input.siteId,
         fileName: input.fileName,
@@ -124,43 +123,8 @@ export function csvHandlers(ctx: CoreContext): Pick<Handlers, 'csv.inspect' | 'c
         dryRun: input.dryRun,
         enableIntegrations: input.enableIntegrations,
         trigger: 'manual',
+        actor: callActor(ctx, call),
       });
-      const turnedOn = !wasOn && settingsView(ctx, input.siteId).settings.integrationsEnabled;
-      if (!input.dryRun) {
-        // The import stores the file and runs a pass across awaits, so it cannot share one
-        // transaction with this entry; it is written as soon as the pass has settled. A dry run
-        // changes nothing and a file that cannot be read never gets here: neither is audited.
-        const fileName = cap(input.fileName.split(/[\\/]/).pop() ?? input.fileName);
-        const records = result.report.records;
-        const recordWords = `${records.toLocaleString('en-US')} ${records === 1 ? 'record' : 'records'}`;
-        const run = result.run;
-        let message: string;
-        if (run.status === 'held') message = `CSV file '${fileName}' stored: ${recordWords}; the pass was held for approval${run.preview?.reason ? ` (${run.preview.reason})` : ''}`;
-        else if (run.status === 'failed') message = `CSV file '${fileName}' stored, but the pass failed: ${run.error ?? 'no reason given'}`;
-        else message = `CSV file '${fileName}' imported: ${recordWords}; ${countsText(result.fileCounts)}`;
-        if (turnedOn) message += '; integrations were turned on for this site';
-        recordChange(ctx.db.sqlite, {
-          siteId: input.siteId,
-          at: ctx.now().toISOString(),
-          actor: callActor(ctx, call),
-          action: 'csv-imported',
-          target: fileName,
-          result: run.status === 'complete' ? 'applied' : run.status,
-          message,
-          detail: {
-            subject: 'csv-import',
-            fileName,
-            records,
-            badRows: result.report.badRowCount,
-            counts: result.fileCounts,
-            runId: run.id,
-            sourceConnectionId: result.sourceConnectionId,
-            integrationsTurnedOn: turnedOn,
-          },
-        });
-      }
-      // Turning the integrations block on is a settings change other windows should see.
-      if (turnedOn) ctx.events.emit('sites.changed', {});
       return {
         report: toReportDto(result.report),
         run: result.run,

@@ -15,7 +15,7 @@ import { useSyncStore } from './sync';
 /**
  * Called once at start-up (after Pinia is installed): loads the first data, subscribes every
  * store to the core's events, reloads per-site data when the site changes, and catches up
- * after a dropped connection comes back.
+ * after a dropped connection comes back or the core has been restarted.
  */
 export async function wireEvents(): Promise<void> {
   const app = useAppStore();
@@ -72,21 +72,37 @@ export async function wireEvents(): Promise<void> {
     reloadSettings();
   });
 
+  /** Events were missed: re-read everything on screen. */
+  const catchUp = () => {
+    void sites.load();
+    void sync.loadLastRun();
+    people.refresh();
+    void activity.load();
+    void alerts.load();
+    void settings.load();
+    void review.load();
+    void outbox.load();
+    void audit.refreshHead();
+  };
+
   let dropped = false;
   api.onStatus((s) => {
     if (s === 'reconnecting' || s === 'unreachable') dropped = true;
     if (s === 'open' && dropped) {
       dropped = false;
-      // Events were missed while the socket was down: re-read everything on screen.
-      void sites.load();
-      void sync.loadLastRun();
-      people.refresh();
-      void activity.load();
-      void alerts.load();
-      void settings.load();
-      void review.load();
-      void outbox.load();
-      void audit.refreshHead();
+      catchUp();
+    }
+  });
+
+  // The host restarted a core that stopped. The socket stayed open, but nothing was heard while the
+  // core was down, and what changed meanwhile (a pass cut short, the CLI on the same data folder)
+  // is only in the database: re-read once the new core says it is ready.
+  let coreWasDown = false;
+  api.on('core.status', (s) => {
+    if (s.state === 'restarting') coreWasDown = true;
+    else if (s.state === 'ready' && coreWasDown) {
+      coreWasDown = false;
+      catchUp();
     }
   });
 
