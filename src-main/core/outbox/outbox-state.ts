@@ -57,14 +57,69 @@ export function outboxStatus(sqlite: Database.Database, siteId?: string): Outbox
 }
 
 /**
+ * Who is sending an operation right now: the process, and the pusher in it. Kept beside the
+ * 'sending' mark (same transaction) so that a second core opened on the same data folder — the
+ * CLI next to the window — can tell a write still in flight from one whose process died.
+ */
+export interface SendOwner {
+  pid: number;
+  owner: string;
+}
+
+const ownerKey = (opId: string) => `sending:${opId}`;
+
+/** Pushers of this process that are still open, by owner id: the same pid is not enough here. */
+const liveOwners = new Map<string, () => boolean>();
+
+export function registerOwner(owner: string, alive: () => boolean): void {
+  liveOwners.set(owner, alive);
+}
+
+export function setSendOwner(sqlite: Database.Database, opId: string, owner: SendOwner): void {
+  writeState(sqlite, ownerKey(opId), JSON.stringify(owner));
+}
+
+export function clearSendOwner(sqlite: Database.Database, opId: string): void {
+  writeState(sqlite, ownerKey(opId), null);
+}
+
+/** A write in flight is orphaned once the pusher that claimed it is gone (or unknown). */
+function ownerAlive(text: string | null): boolean {
+  if (!text) return false;
+  let o: Partial<SendOwner>;
+  try {
+    o = JSON.parse(text) as Partial<SendOwner>;
+  } catch {
+    return false;
+  }
+  if (typeof o.pid !== 'number' || typeof o.owner !== 'string') return false;
+  if (o.pid === process.pid) return liveOwners.get(o.owner)?.() ?? false;
+  try {
+    process.kill(o.pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists, it just is not ours to signal.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * After a crash: an operation marked 'sending' may or may not have reached the upstream. It goes
  * back in the queue flagged as interrupted, and is sent again with the same idempotency key, so
- * the upstream applies it at most once.
+ * the upstream applies it at most once. An operation whose pusher is still running (another core
+ * on this data folder) is left to it.
  */
 export function recoverInterrupted(sqlite: Database.Database): { id: string; site_id: string; decision_id: string }[] {
-  const rows = sqlite
-    .prepare<[], { id: string; site_id: string; decision_id: string }>(`SELECT id, site_id, decision_id FROM outbox_op WHERE status = 'sending'`)
-    .all();
-  if (rows.length) sqlite.prepare(`UPDATE outbox_op SET status = 'pending', interrupted = 1, next_attempt_at = NULL WHERE status = 'sending'`).run();
-  return rows;
+  return sqlite.transaction(() => {
+    const rows = sqlite
+      .prepare<[], { id: string; site_id: string; decision_id: string }>(`SELECT id, site_id, decision_id FROM outbox_op WHERE status = 'sending'`)
+      .all()
+      .filter((r) => !ownerAlive(readState(sqlite, ownerKey(r.id))));
+    const requeue = sqlite.prepare(`UPDATE outbox_op SET status = 'pending', interrupted = 1, next_attempt_at = NULL WHERE id = ? AND status = 'sending'`);
+    for (const r of rows) {
+      requeue.run(r.id);
+      clearSendOwner(sqlite, r.id);
+    }
+    return rows;
+  })();
 }

@@ -16,7 +16,7 @@ import type { OpRow } from '../decisions/decision-queries';
 import { parseJson } from '../sql-helpers';
 import { nextAttemptDelay, DEFAULT_BACKOFF } from './backoff';
 import type { BackoffPolicy } from './backoff';
-import { outboxStatus, readMode, recoverInterrupted, setMode, writeState } from './outbox-state';
+import { clearSendOwner, outboxStatus, readMode, recoverInterrupted, registerOwner, setMode, setSendOwner, writeState } from './outbox-state';
 
 /**
  * Sends the outbox upstream. Rules, in the order they matter:
@@ -27,8 +27,9 @@ import { outboxStatus, readMode, recoverInterrupted, setMode, writeState } from 
  *   before/after. If-Match carries the same version, closing the gap between read and write.
  * - An operation is marked 'sending' in a committed transaction before its request leaves; after
  *   a crash it is sent again with the same idempotency key, so the upstream applies it once.
- * - Temporary trouble (429, 5xx) is retried later with backoff; an unreachable upstream switches
- *   to offline (auto) and stops the push with everything kept.
+ * - Temporary trouble (429, 5xx) is retried later with backoff, and nothing else is sent to that
+ *   access system in the same push; an unreachable upstream switches to offline (auto) and stops
+ *   the push with everything kept.
  */
 
 export interface PusherDeps {
@@ -58,6 +59,7 @@ interface DecisionInfo {
   person_id: string | null;
   person_name: string;
   basis: string;
+  decided_at: string;
 }
 
 const COMPARED: (keyof AccountValues)[] = ['firstName', 'lastName', 'email', 'phone', 'suspended'];
@@ -69,8 +71,12 @@ export class OutboxPusher {
   private timer: NodeJS.Timeout | null = null;
   private readonly backoff: BackoffPolicy;
 
+  /** Names this pusher on the writes it claims (see outbox-state.ts). */
+  private readonly owner = randomUUID();
+
   constructor(private readonly deps: PusherDeps) {
     this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
+    registerOwner(this.owner, () => deps.db.dataSource.isInitialized);
   }
 
   private get sqlite() {
@@ -210,6 +216,10 @@ export class OutboxPusher {
 
     const items: PushItem[] = [];
     const blocked = new Set<string>();
+    // Access systems that answered "slow down" (429) or "in trouble" (5xx) in this push: a rate
+    // limit or an outage is the whole system's, so the writes still waiting for it stay queued
+    // (no try counted) instead of each meeting the same answer, retries and all.
+    const paused = new Set<string>();
     const touchedDecisions = new Set<string>();
     const reopened = new Set<string>();
     const alertSites = new Set<string>();
@@ -223,6 +233,10 @@ export class OutboxPusher {
       if (!op || op.status !== 'pending') continue;
       const nowIso = this.deps.now().toISOString();
       if (op.next_attempt_at && op.next_attempt_at > nowIso) {
+        blocked.add(op.person_key);
+        continue;
+      }
+      if (paused.has(op.access_system_id)) {
         blocked.add(op.person_key);
         continue;
       }
@@ -245,7 +259,10 @@ export class OutboxPusher {
           alertSites.add(decision.site_id);
         }
       }
-      if (outcome.kind === 'retry') blocked.add(op.person_key);
+      if (outcome.kind === 'retry') {
+        blocked.add(op.person_key);
+        paused.add(op.access_system_id);
+      }
       if (outcome.kind === 'unreachable') {
         setMode(sqlite, 'offline-auto', outcome.message);
         wentOffline = true;
@@ -298,9 +315,10 @@ export class OutboxPusher {
     try {
       const anyApplied = !!sqlite.prepare(`SELECT 1 FROM outbox_op WHERE decision_id = ? AND status = 'applied'`).get(op.decision_id);
 
-      // The source values this decision pushes must still be what the source says.
+      // The person must still be someone the source gives access to, and the source values this
+      // decision pushes must still be what the source says.
       if (!anyApplied && usesSourceValues(decision.resolution)) {
-        const changed = this.sourceChange(basis);
+        const changed = this.personGone(decision) ?? this.sourceChange(basis);
         if (changed) return changed;
       }
 
@@ -398,6 +416,46 @@ export class OutboxPusher {
   }
 
   /**
+   * A decision made for a person who has since lost access (moved out, removed at the source,
+   * turned off by an admin) or been deleted from Rollcall must not create, link or rename an
+   * account for them: that would hand access back to someone the source took it from. A person
+   * whose access was already off when the decision was made is left to the manager's word.
+   */
+  private personGone(decision: DecisionInfo): Outcome | null {
+    if (!decision.person_id) return null;
+    const row = this.sqlite
+      .prepare<[string], { access_enabled: number; disabled_at: string | null; disabled_by: string | null; removed_at_source: number; status: string | null }>(
+        'SELECT access_enabled, disabled_at, disabled_by, removed_at_source, status FROM person WHERE id = ?',
+      )
+      .get(decision.person_id);
+    const who = decision.person_name || 'This person';
+    if (!row) {
+      return {
+        kind: 'conflict',
+        message: `${who} is no longer in Rollcall (deleted after the decision); nothing was written.`,
+        remoteId: null,
+        before: null,
+        after: null,
+        changed: ['person deleted'],
+      };
+    }
+    if (row.access_enabled === 1 || (row.disabled_at !== null && row.disabled_at < decision.decided_at)) return null;
+    const why = row.removed_at_source
+      ? 'the source no longer lists them'
+      : row.disabled_by === 'sync'
+        ? `the source now says ${row.status ? `“${row.status}”` : 'they should not have access'}`
+        : 'an admin turned it off';
+    return {
+      kind: 'conflict',
+      message: `${who}'s access was turned off after the decision (${why}); nothing was written, so no account was created or linked for them.`,
+      remoteId: null,
+      before: null,
+      after: null,
+      changed: ['access turned off'],
+    };
+  }
+
+  /**
    * Compares what the source says now with what the decision saw. "Now" is the newest version we
    * have of the source record: a record the last pass held back (an email change, a disputed
    * match) is newer than the person row, which keeps its old values and hash while it is held.
@@ -446,11 +504,14 @@ export class OutboxPusher {
    * database (the window and the CLI) never both send it.
    */
   private markSending(op: OpRow): boolean {
-    return (
-      this.sqlite
-        .prepare(`UPDATE outbox_op SET status = 'sending', sent_at = ? WHERE id = ? AND status = 'pending'`)
-        .run(this.deps.now().toISOString(), op.id).changes === 1 && !!this.claimed.add(op.id)
-    );
+    const { sqlite } = this;
+    return sqlite.transaction(() => {
+      const taken =
+        sqlite.prepare(`UPDATE outbox_op SET status = 'sending', sent_at = ? WHERE id = ? AND status = 'pending'`).run(this.deps.now().toISOString(), op.id)
+          .changes === 1;
+      if (taken) setSendOwner(sqlite, op.id, { pid: process.pid, owner: this.owner });
+      return taken && !!this.claimed.add(op.id);
+    })();
   }
 
   /** Writes the outcome (op, decision, alert, mirror, audit) in one transaction. */
@@ -489,6 +550,7 @@ export class OutboxPusher {
       // unreachable panel) only counts while nobody else has claimed or finished it meanwhile:
       // another pusher's own applied write must not be turned into a conflict here.
       if (!claimed && sqlite.prepare('SELECT status FROM outbox_op WHERE id = ?').pluck().get(op.id) !== 'pending') return false;
+      if (claimed) clearSendOwner(sqlite, op.id);
       sqlite.prepare('UPDATE outbox_op SET attempts = attempts + 1 WHERE id = ?').run(op.id);
       if (outcome.kind === 'applied') {
         const account = outcome.account;
@@ -618,7 +680,12 @@ export class OutboxPusher {
       return;
     }
     if (!account) return;
-    const linksPerson = link && (op.kind === 'create' || 'externalRef' in parseJson<Record<string, unknown>>(op.payload, {}));
+    const linksPerson =
+      link &&
+      (op.kind === 'create' || 'externalRef' in parseJson<Record<string, unknown>>(op.payload, {})) &&
+      // A person deleted meanwhile cannot be linked (and must not fail the whole push).
+      !!decision.person_id &&
+      !!sqlite.prepare('SELECT 1 FROM person WHERE id = ?').get(decision.person_id);
     const existing = sqlite
       .prepare<[string, string], { id: string; person_id: string | null }>('SELECT id, person_id FROM access_account WHERE access_system_id = ? AND remote_id = ?')
       .get(op.access_system_id, account.remoteId);
