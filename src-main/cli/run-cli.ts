@@ -51,6 +51,9 @@ Commands:
                                                   preview deleting the people synced from a source (every source when left out)
   bulk-delete ... --yes [--token t] [--keep-sync]  delete them (only if the set is still the one previewed with --token);
                                                   their sources are turned off unless --keep-sync
+  backup [--json]                                 write a backup of the database now to <data folder>/backups and print its path
+                                                  (to restore: quit Rollcall, copy a backup over rollcall.db and
+                                                  delete rollcall.db-wal and rollcall.db-shm beside it if present)
 
 Data folder: --data-dir DIR or ROLLCALL_DATA_DIR (default: the app-data folder).
 Who is acting: --actor NAME names you in the audit trail for any command (default: cli:<your user name>).`;
@@ -324,6 +327,11 @@ async function run(args: ParsedArgs, core: Core, call: Call, io: CliIo, argv: st
       out(result, () =>
         io.out(`Deleted ${result.deleted} people.${result.sourcesTurnedOff.length ? ` Turned off: ${result.sourcesTurnedOff.join(', ')}.` : ' Their sources stay on: the next pass adds them again.'}`),
       );
+      return 0;
+    }
+    case 'backup': {
+      const done = await call('app.backupNow', {});
+      out(done, () => io.out(`Backup written to ${done.file} (${(done.bytes / 1024 / 1024).toFixed(1)} MB).`));
       return 0;
     }
     default:

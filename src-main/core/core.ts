@@ -10,6 +10,7 @@ import { Upstreams } from './upstreams';
 import { alarmPanelDemoFor, attachAlarmPanelDemo } from './adapters/alarm-panel';
 import { SyncEngine } from './sync/sync-engine';
 import { SyncScheduler } from './triggers/sync-scheduler';
+import { DatabaseBackups } from './db/backups';
 import { resolveSiteSettings } from './sync/site-defaults';
 import { afterPassSteps } from './after-pass';
 import { importCsv } from './csv-import';
@@ -159,9 +160,14 @@ async function startCore(opts: CoreOptions, opened: OpenedParts): Promise<Core> 
   scheduler?.start();
   if (scheduler) opened.add(() => scheduler.stop());
 
+  // Long-running cores back up daily (and on start when the newest backup is a day old); any core backs up when asked.
+  const backups = new DatabaseBackups({ sqlite: db.sqlite, dataDir: opts.dataDir, now, log: (m) => console.warn(`[rollcall core] ${m}`) });
+  if (opts.schedule) backups.start();
+  opened.add(() => backups.stop());
+
   // Every call in the contract, from one module per domain. Leaving one out does not compile.
   const handlers: Handlers = {
-    ...sitesHandlers(ctx),
+    ...sitesHandlers(ctx, backups),
     ...peopleHandlers(ctx),
     ...syncHandlers(ctx),
     ...activityHandlers(ctx),

@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { WalCheckpointer } from './wal-checkpointer';
-import { explainOpenError } from './open-errors';
+import { explainOpenError, newerVersionError } from './open-errors';
 
 export interface OpenDatabase {
   file: string;
@@ -31,12 +31,47 @@ export interface OpenDatabaseOptions {
 /** Longest wait for another process's migrations (or a long pass's write) before opening fails. */
 const MIGRATION_LOCK_WAIT_MS = 60_000;
 
+/** The name of every migration this build has, as TypeORM records it in the `migrations` table. */
+function knownMigrationNames(): Set<string> {
+  // The instance's `name`: class names do not survive minification.
+  return new Set(MIGRATIONS.map((M) => new M().name));
+}
+
+/**
+ * Migrations the file records that this build does not have, oldest first: a newer Rollcall
+ * wrote the file. Only reads, so a file that is refused stays as it was.
+ */
+function unknownMigrations(sqlite: Database.Database): string[] {
+  const table = sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'`).get();
+  if (!table) return [];
+  const known = knownMigrationNames();
+  const done = sqlite.prepare('SELECT name FROM migrations ORDER BY timestamp, id').pluck().all() as string[];
+  return done.filter((name) => !known.has(name));
+}
+
+/**
+ * Runs first on the new connection, before anything that may write (the switch to WAL, the
+ * migrations): a file from a newer Rollcall is refused untouched. TypeORM does not close a
+ * connection whose preparation failed, so it is closed here.
+ */
+function refuseNewerFile(db: Database.Database, file: string): void {
+  let unknown: string[];
+  try {
+    unknown = unknownMigrations(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  if (unknown.length === 0) return;
+  db.close();
+  throw newerVersionError(file, unknown);
+}
+
 function hasPendingMigrations(sqlite: Database.Database): boolean {
   const table = sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'migrations'`).get();
   if (!table) return true;
   const done = new Set(sqlite.prepare('SELECT name FROM migrations').pluck().all() as string[]);
-  // The instance's `name`, as TypeORM records it: class names do not survive minification.
-  return MIGRATIONS.some((M) => !done.has(new M().name));
+  return [...knownMigrationNames()].some((name) => !done.has(name));
 }
 
 /**
@@ -88,7 +123,8 @@ function switchToWal(db: Database.Database): void {
 
 /**
  * Opens (creating if needed) the SQLite file, turns on WAL and foreign keys, and runs pending
- * migrations. Never `synchronize`: the schema only changes through migrations.
+ * migrations. Never `synchronize`: the schema only changes through migrations. A file from a
+ * newer Rollcall (migrations this build does not have) is refused before anything is written.
  */
 export async function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Promise<OpenDatabase> {
   try {
@@ -106,6 +142,7 @@ export async function openDatabase(file: string, opts: OpenDatabaseOptions = {})
     logging: false,
     prepareDatabase: (db: Database.Database) => {
       db.pragma('busy_timeout = 5000');
+      refuseNewerFile(db, file);
       switchToWal(db);
       db.pragma('foreign_keys = ON');
       db.pragma('synchronous = NORMAL');

@@ -26,6 +26,25 @@ const LEFT_ALONE = 'Rollcall has left it exactly as it is.';
 const WAY_OUT = 'Restore it from a backup, or move it aside to start with a new, empty database.';
 const ELSEWHERE = 'or start Rollcall on another folder with --data-dir or ROLLCALL_DATA_DIR.';
 
+/** How many of the unknown steps a message names before "and N more". */
+const NAMED_STEPS = 3;
+
+/**
+ * The file records migrations this build does not have: a newer Rollcall wrote it (someone tried
+ * the next version, then went back). TypeORM would open it anyway, since it only runs the steps it
+ * has, and this build would then read and write tables whose shape it does not know.
+ */
+export function newerVersionError(file: string, unknownSteps: readonly string[]): DatabaseOpenError {
+  const named = unknownSteps.slice(0, NAMED_STEPS).join(', ');
+  const more = unknownSteps.length > NAMED_STEPS ? ` and ${unknownSteps.length - NAMED_STEPS} more` : '';
+  return new DatabaseOpenError(
+    `The Rollcall database ${file} was written by a newer version of Rollcall: it has changes this version does not know (${named}${more}). ` +
+      `${LEFT_ALONE} Go back to that newer version to keep using it, restore a backup made before the upgrade, ${ELSEWHERE}`,
+    file,
+    null,
+  );
+}
+
 function codeOf(err: unknown): string | null {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : null;

@@ -28,6 +28,8 @@ const NOPE = 'does-not-exist-0000';
 function staleInputs(siteId: string): Record<CallName, unknown[]> {
   return {
     'app.info': [{}],
+    'app.backupNow': [{}],
+    'app.backupStatus': [{}],
     'sites.list': [{}],
     'sites.create': [{ name: '  Second  ' }],
     'people.list': [{ siteId: NOPE }, { siteId, query: '%_\\\'"; --', offset: 10_000_000 }],

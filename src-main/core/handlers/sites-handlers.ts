@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
 import type { Handlers } from '../../contract/rpc';
+import type { BackupDone } from '../../contract/calls/app';
 import { ApiError } from '../../contract/errors';
 import { listSites } from '../sites/site-queries';
 import { defaultSiteSettings } from '../sync/site-defaults';
 import { listAlerts } from '../alerts/alert-queries';
 import { recordChange } from '../audit/change-audit';
+import type { DatabaseBackups } from '../db/backups';
 import { callActor, requireSite } from './core-context';
 import type { CoreContext } from './core-context';
 
-export function sitesHandlers(ctx: CoreContext): Pick<Handlers, 'app.info' | 'sites.list' | 'sites.create' | 'alerts.list'> {
+type AppCalls = 'app.info' | 'app.backupNow' | 'app.backupStatus';
+
+export function sitesHandlers(ctx: CoreContext, backups: DatabaseBackups): Pick<Handlers, AppCalls | 'sites.list' | 'sites.create' | 'alerts.list'> {
   const { sqlite } = ctx.db;
   return {
     'app.info': () => ({
@@ -18,6 +23,41 @@ export function sitesHandlers(ctx: CoreContext): Pick<Handlers, 'app.info' | 'si
       databaseFile: ctx.db.file,
       role: ctx.role,
     }),
+    'app.backupNow': async (_input, call) => {
+      const actor = callActor(ctx, call);
+      let done: BackupDone;
+      try {
+        done = await backups.backupNow();
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        try {
+          recordChange(sqlite, {
+            siteId: null,
+            at: ctx.now().toISOString(),
+            actor,
+            action: 'backup-written',
+            result: 'failed',
+            message: `Backup of the database not written: ${message}`,
+            detail: { subject: 'backup', folder: backups.folder },
+          });
+        } catch {
+          // A full disk may refuse this entry too; the caller still gets the reason.
+        }
+        throw new ApiError('unavailable', message);
+      }
+      // Written after the copy, so the backup does not hold its own entry.
+      recordChange(sqlite, {
+        siteId: null,
+        at: ctx.now().toISOString(),
+        actor,
+        action: 'backup-written',
+        target: basename(done.file),
+        message: `Backup of the database written to ${done.file} (${(done.bytes / 1024 / 1024).toFixed(1)} MB)`,
+        detail: { subject: 'backup', file: done.file, bytes: done.bytes },
+      });
+      return done;
+    },
+    'app.backupStatus': () => backups.status(),
     'sites.list': () => listSites(sqlite),
     'sites.create': (input, call) => {
       const taken = sqlite.prepare('SELECT 1 FROM site WHERE lower(name) = lower(?)').get(input.name);
