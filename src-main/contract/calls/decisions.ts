@@ -280,6 +280,12 @@ export const decisionsCalls = {
         olderThanDays: z.number().int().min(0).max(36500).optional(),
         text: searchText.optional(),
         status: z.enum(['open', 'resolved', 'resolved_at_source', 'dismissed', 'all']).default('open'),
+        /**
+         * Only alerts whose latest decision still waits in the outbox (recorded, not pushed yet).
+         * Lets the review list find those without reading every resolved alert of the site.
+         * Only `true` is accepted: leave it out for no such filter.
+         */
+        pendingDecision: z.literal(true).optional(),
         limit: z.number().int().min(1).max(10_000).default(5000),
       })
       .strict(),

@@ -237,11 +237,27 @@ interface ReviewRow extends AlertRow {
 /** Alerts for bulk review: filters in SQL, the latest decision joined in, resolution order kept. */
 export function queryAlerts(
   sqlite: Database.Database,
-  input: { siteId: string; type?: AlertType; olderThanDays?: number; text?: string; status: AlertStatus | 'all'; limit: number },
+  input: {
+    siteId: string;
+    type?: AlertType;
+    olderThanDays?: number;
+    text?: string;
+    status: AlertStatus | 'all';
+    pendingDecision?: boolean;
+    limit: number;
+  },
   now: Date,
 ): AlertReviewRow[] {
   const parts = ['a.site_id = ?'];
   const params: unknown[] = [input.siteId];
+  // Waiting decisions are few and resolved alerts many: start from the decisions (CROSS JOIN keeps
+  // that order in SQLite, through idx_decision_site_status), and keep an alert only while the
+  // waiting decision is its latest one (a later decision replaces it).
+  const from = input.pendingDecision ? 'decision p CROSS JOIN alert a ON a.id = p.alert_id' : 'alert a';
+  if (input.pendingDecision) {
+    parts.push('p.site_id = ?', `p.status = 'pending'`, 'd.seq = p.seq');
+    params.push(input.siteId);
+  }
   if (input.status !== 'all') {
     parts.push('a.status = ?');
     params.push(input.status);
@@ -266,7 +282,7 @@ export function queryAlerts(
       `SELECT a.id, a.site_id, a.type, a.fingerprint, a.status, a.title, a.person_ids, a.detail, a.opened_at, a.updated_at,
               d.id AS d_id, d.resolution AS d_resolution, d.status AS d_status, d.actor AS d_actor, d.decided_at AS d_decided_at,
               d.task AS d_task, d.error AS d_error
-         FROM alert a
+         FROM ${from}
          LEFT JOIN decision d ON d.seq = (SELECT max(seq) FROM decision WHERE alert_id = a.id)
         WHERE ${parts.join(' AND ')}
         ORDER BY ${TYPE_RANK}, a.opened_at, a.title, a.fingerprint

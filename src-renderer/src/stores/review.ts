@@ -81,11 +81,12 @@ export const useReviewStore = defineStore('review', () => {
     return out;
   });
 
-  function query(status: 'open' | 'resolved') {
+  /** `waiting`: only resolved alerts whose decision still waits to be pushed (found in SQL, however many resolved there are). */
+  function query(status: 'open' | 'waiting') {
     const siteId = sites.currentId!;
     return api.invoke('alerts.query', {
       siteId,
-      status,
+      ...(status === 'waiting' ? { status: 'resolved' as const, pendingDecision: true as const } : { status }),
       ...(filters.type ? { type: filters.type } : {}),
       ...(filters.age !== null ? { olderThanDays: filters.age } : {}),
       ...(filters.text.trim() ? { text: filters.text.trim() } : {}),
@@ -97,9 +98,8 @@ export const useReviewStore = defineStore('review', () => {
     // Decided alerts are closed in the core but their writes may not have gone out yet:
     // they stay in the list, in place, until pushed.
     await newest.run(
-      () => Promise.all([query('open'), query('resolved')]),
-      ([open, resolved]) => {
-        const waiting = resolved.filter((r) => r.decision?.status === 'pending');
+      () => Promise.all([query('open'), query('waiting')]),
+      ([open, waiting]) => {
         rows.value = [...open, ...waiting].sort(byReviewOrder);
         prune();
       },
