@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
 import { callCore } from './core-call';
-import { askBulkResolution } from './alerts-bulk';
+import { askBulkResolution } from './alerts-helpers';
 import { startAlarmPanelFake } from '../src-main/core/adapters/alarm-panel/fake-alarm-panel';
 
 // Failures a front-desk person must not miss on a shared workstation: each one is said next to

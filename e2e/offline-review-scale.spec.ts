@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures';
+import { goOffline } from './alerts-helpers';
 
 // Offline bulk review at scale in the window: 520 open alerts of all four kinds, some with
 // hostile names (very long, right-to-left override, zero-width, HTML), select all and apply.
@@ -60,10 +61,7 @@ test('520 alerts: select all and apply stays responsive, hostile names stay text
   });
   await page.goto(host.url);
 
-  await page.getByTestId('outbox-mode').click();
-  await page.getByTestId('work-offline').click();
-  await expect(page.getByTestId('outbox-mode')).toHaveAttribute('data-mode', 'offline-manual');
-  await page.keyboard.press('Escape');
+  await goOffline(page);
 
   await page.getByTestId('nav-alerts').click();
   const summary = page.getByTestId('alerts-summary');

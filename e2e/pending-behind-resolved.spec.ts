@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { test, expect } from './fixtures';
+import { goOffline } from './alerts-helpers';
 
 // A site with years of history: more than 5,000 resolved alerts. A decision made offline waits to
 // be pushed and must stay on the Alerts screen, in place, however many resolved alerts came
@@ -37,10 +38,7 @@ test('a decision waiting to push stays on the Alerts screen behind 6,000 resolve
   seedResolved(host.dataDir, 6000);
   await page.goto(host.url);
 
-  await page.getByTestId('outbox-mode').click();
-  await page.getByTestId('work-offline').click();
-  await expect(page.getByTestId('outbox-mode')).toHaveAttribute('data-mode', 'offline-manual');
-  await page.keyboard.press('Escape');
+  await goOffline(page);
 
   await page.getByTestId('nav-alerts').click();
   await page.getByTestId('filter-type').selectOption('name_mismatch');

@@ -2,7 +2,7 @@
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
 import { callCore } from './core-call';
-import { askBulkResolution } from './alerts-bulk';
+import { askBulkResolution, goOffline } from './alerts-helpers';
 
 // A manager's day on the manager screens, done the demanding way: offline, keyboard first, with
 // calls that fail, long lists to check before approving, and a connection that will not go away.
@@ -26,12 +26,6 @@ async function refuseCalls(page: Page, refuse: (name: string, args: Record<strin
   });
 }
 
-async function goOffline(page: Page) {
-  await page.getByTestId('outbox-mode').click();
-  await page.getByTestId('work-offline').click();
-  await expect(page.getByTestId('outbox-mode')).toHaveAttribute('data-mode', 'offline-manual');
-  await page.keyboard.press('Escape');
-}
 
 /** Excludes the current residents, so Sync now would disable them: the guard holds the pass; opens its review. */
 async function holdAPassAndOpenIt(page: Page) {

@@ -20,3 +20,11 @@ export async function askBulkResolution(page: Page, type: string, count: number,
   await expect(confirm).toBeVisible();
   return confirm;
 }
+
+/** Switches the outbox to "work offline" from the header menu: decisions stay on this computer. */
+export async function goOffline(page: Page): Promise<void> {
+  await page.getByTestId('outbox-mode').click();
+  await page.getByTestId('work-offline').click();
+  await expect(page.getByTestId('outbox-mode')).toHaveAttribute('data-mode', 'offline-manual');
+  await page.keyboard.press('Escape');
+}
