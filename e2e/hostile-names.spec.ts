@@ -99,3 +99,27 @@ test('a bidi override in an account name shows as a marker and cannot reorder th
   expect(increasing(await startsOf(panelCell, ['Ali', 'U+202E', 'exe', 'live']))).toBe(true);
   await shot('hostile-names-alert-detail');
 });
+
+test('names in a CSV file show their hidden characters in the import preview', async ({ page, host, shot }) => {
+  // A zero-width space makes "Mira" and "Mi\u200Bra" look like the same name; an override reorders the text.
+  const file = ['id,first,last,email', 'c-1,Mi\u200Bra,Holt,mira@example.com', `c-2,${HOSTILE_FIRST},${HOSTILE_LAST},ali@example.com`].join('\n');
+  await page.goto(host.url);
+  await page.getByTestId('nav-connections').click();
+  await page.getByTestId('connections-source').getByTestId('csv-import-open').click();
+  const dialog = page.getByTestId('csv-import-dialog');
+  await dialog.getByTestId('csv-file').setInputFiles({ name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(file, 'utf8') });
+
+  // Cells by position: ID, first name, last name…
+  const rows = dialog.getByTestId('csv-sample-row');
+  await expect(rows).toHaveCount(2);
+  const mira = rows.nth(0).locator('td').nth(1);
+  await expect(mira.getByTestId('hidden-char')).toHaveText('U+200B');
+  await expect(mira).toHaveAttribute('title', 'Mi[U+200B]ra');
+  const ali = rows.nth(1).locator('td').nth(1);
+  await expect(ali.getByTestId('hidden-char')).toHaveText('U+202E');
+  expect(await ali.evaluate((el) => el.textContent)).not.toContain('\u202E');
+  expect(increasing(await startsOf(ali, ['Ali', 'U+202E', 'exe', 'live']))).toBe(true);
+  // The override, never closed in the file, stays inside its cell: the last name reads as sent.
+  await expect(rows.nth(1).locator('td').nth(2)).toHaveText(HOSTILE_LAST);
+  await shot('hostile-names-csv-preview');
+});

@@ -138,3 +138,26 @@ test('sync panel shows the keypad changes as differences, and one is resolved', 
   await expect(page.locator('[data-testid="location-event"][data-type="resolve"]')).toHaveCount(2);
   await shot('location-events-resolved');
 });
+
+test('a panel user whose name holds a hidden direction character shows it as a marker in the differences', async ({ page, host }) => {
+  const sites = await invoke<Array<{ id: string; isDemo: boolean }>>(host.url, 'sites.list', {});
+  const siteId = sites.find((s) => s.isDemo)!.id;
+  await invoke(host.url, 'locations.connect', { siteId, name: 'Test alarm service', baseUrl: fake.url, apiKey: fake.apiKey, locationIds: ['LOC-E1'] });
+  // Typed at the keypad: an override that would make the name, and the code after it, read backwards.
+  fake.editPanelUser('LOC-E1', 45, { name: 'Ali \u202Eexe.live', code: '7731' });
+
+  await page.goto(host.url);
+  await page.getByTestId('nav-locations').click();
+  const card = page.locator('[data-testid="location-card"][data-location="LOC-E1"]');
+  await card.getByTestId('location-sync-panel').click();
+  await page.getByTestId('location-select').selectOption({ label: 'Test office (LOC-E1)' });
+  const row = page.locator('[data-testid="difference-row"][data-slot="45"]');
+  await expect(row).toBeVisible({ timeout: 20_000 });
+  // Slot, difference, at the service, on the panel.
+  const onPanel = row.locator('td').nth(3);
+  await expect(onPanel.getByTestId('hidden-char')).toHaveText('U+202E');
+  expect(await onPanel.evaluate((el) => el.textContent)).not.toContain('\u202E');
+  // The name is isolated: the code and partitions after it read as they should.
+  await expect(onPanel).toContainText(/live\s*· code •••1 · partition 1$/);
+  await expect(onPanel.locator('bdi')).toHaveCSS('unicode-bidi', 'isolate');
+});

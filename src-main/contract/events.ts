@@ -30,6 +30,8 @@ export interface EventMap {
   'locations.changed': { siteId: string; locationId: string | null };
   /** A decision was recorded or withdrawn, the outbox moved, or the online/offline mode changed. */
   'outbox.changed': { mode: OutboxMode; pending: number; pendingDecisions: number };
+  /** The core tried a backup of the database (the daily one or one asked for); managers' windows re-ask app.backupStatus. */
+  'app.backupChanged': { ok: boolean; at: string };
 }
 
 export type EventName = keyof EventMap;
@@ -45,4 +47,5 @@ export const EVENT_NAMES: readonly EventName[] = [
   'locations.progress',
   'locations.changed',
   'outbox.changed',
+  'app.backupChanged',
 ];

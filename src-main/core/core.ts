@@ -161,7 +161,7 @@ async function startCore(opts: CoreOptions, opened: OpenedParts): Promise<Core> 
   if (scheduler) opened.add(() => scheduler.stop());
 
   // Long-running cores back up daily (and on start when the newest backup is a day old); any core backs up when asked.
-  const backups = new DatabaseBackups({ sqlite: db.sqlite, dataDir: opts.dataDir, now, log: (m) => console.warn(`[rollcall core] ${m}`) });
+  const backups = new DatabaseBackups({ sqlite: db.sqlite, dataDir: opts.dataDir, now, events, log: (m) => console.warn(`[rollcall core] ${m}`) });
   if (opts.schedule) backups.start();
   opened.add(() => backups.stop());
 

@@ -51,20 +51,12 @@ function unknownMigrations(sqlite: Database.Database): string[] {
 
 /**
  * Runs first on the new connection, before anything that may write (the switch to WAL, the
- * migrations): a file from a newer Rollcall is refused untouched. TypeORM does not close a
- * connection whose preparation failed, so it is closed here.
+ * migrations): a file from a newer Rollcall is refused untouched. (openDatabase closes the
+ * connection when this throws.)
  */
 function refuseNewerFile(db: Database.Database, file: string): void {
-  let unknown: string[];
-  try {
-    unknown = unknownMigrations(db);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
-  if (unknown.length === 0) return;
-  db.close();
-  throw newerVersionError(file, unknown);
+  const unknown = unknownMigrations(db);
+  if (unknown.length) throw newerVersionError(file, unknown);
 }
 
 function hasPendingMigrations(sqlite: Database.Database): boolean {
@@ -122,6 +114,22 @@ function switchToWal(db: Database.Database): void {
 }
 
 /**
+ * Closes what a failed open left behind: the checkpointer's thread first (it holds a connection
+ * of its own), then TypeORM's data source, then the raw connection in case TypeORM never took it
+ * (a failed prepareDatabase) or its close failed. Each step runs whatever the one before did;
+ * the open's own error is the one reported, so failures here are dropped.
+ */
+async function closeAfterFailure(dataSource: DataSource, connection: Database.Database | null, checkpointer: WalCheckpointer | null): Promise<void> {
+  await checkpointer?.stop().catch(() => undefined);
+  if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+  try {
+    if (connection?.open) connection.close();
+  } catch {
+    // Nothing more can be done with a connection that will not close.
+  }
+}
+
+/**
  * Opens (creating if needed) the SQLite file, turns on WAL and foreign keys, and runs pending
  * migrations. Never `synchronize`: the schema only changes through migrations. A file from a
  * newer Rollcall (migrations this build does not have) is refused before anything is written.
@@ -132,6 +140,8 @@ export async function openDatabase(file: string, opts: OpenDatabaseOptions = {})
   } catch (err) {
     throw explainOpenError(file, err);
   }
+  /** The raw connection TypeORM opened, once it has: closed by every failure below, whatever state TypeORM is in. */
+  let connection: Database.Database | null = null;
   const dataSource = new DataSource({
     type: 'better-sqlite3',
     database: file,
@@ -141,6 +151,8 @@ export async function openDatabase(file: string, opts: OpenDatabaseOptions = {})
     synchronize: false,
     logging: false,
     prepareDatabase: (db: Database.Database) => {
+      // Kept before anything can throw: TypeORM forgets a connection whose preparation failed.
+      connection = db;
       db.pragma('busy_timeout = 5000');
       refuseNewerFile(db, file);
       switchToWal(db);
@@ -148,23 +160,19 @@ export async function openDatabase(file: string, opts: OpenDatabaseOptions = {})
       db.pragma('synchronous = NORMAL');
     },
   });
+  let checkpointer: WalCheckpointer | null = null;
   try {
     await dataSource.initialize();
+    const sqlite = (dataSource.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
+    // Started before the migrations so that the thread's start-up overlaps them.
+    checkpointer = opts.backgroundCheckpoints && file !== ':memory:' ? new WalCheckpointer(sqlite, file) : null;
+    await runPendingMigrations(dataSource, sqlite);
   } catch (err) {
-    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    // Closed, so that a caller who reports the error and carries on holds no handle or lock on the file.
+    await closeAfterFailure(dataSource, connection, checkpointer);
     throw explainOpenError(file, err);
   }
   const sqlite = (dataSource.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
-  // Started before the migrations so that the thread's start-up overlaps them.
-  const checkpointer = opts.backgroundCheckpoints && file !== ':memory:' ? new WalCheckpointer(sqlite, file) : null;
-  try {
-    await runPendingMigrations(dataSource, sqlite);
-  } catch (err) {
-    await checkpointer?.stop();
-    // Closed, so that a caller who reports the error and carries on holds no lock on the file.
-    await dataSource.destroy().catch(() => undefined);
-    throw explainOpenError(file, err);
-  }
   // Never rejects: a thread that cannot start leaves SQLite's default checkpoints on.
   await checkpointer?.ready;
   return {
