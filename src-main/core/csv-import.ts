@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutcomeCounts, SyncRunDto, SyncTrigger } from '../contract/dto';
 import { ApiError } from '../contract/errors';
@@ -74,11 +74,10 @@ export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promis
   }
 
   const view = settingsView(ctx, input.siteId);
-  let integrationsTurnedOn = false;
+  // Turned on together with the stored file below, never for an import that does not get stored.
+  const integrationsTurnedOn = !view.settings.integrationsEnabled && !!input.enableIntegrations && !input.dryRun;
   if (!view.settings.integrationsEnabled) {
-    if (input.enableIntegrations && !input.dryRun) {
-      sqlite.prepare(`UPDATE site SET settings = json_set(settings, '$.integrationsEnabled', json('true')) WHERE id = ?`).run(input.siteId);
-      integrationsTurnedOn = true;
+    if (integrationsTurnedOn) {
       warnings.push('Integrations were off for this site; they are on now.');
     } else {
       warnings.push('Integrations are off for this site, so nothing from the file will sync. Turn them on in Sync settings or pass --enable-integrations.');
@@ -117,18 +116,36 @@ export async function importCsv(ctx: CoreContext, input: CsvImportInput): Promis
     });
     return { report, run, warnings, sourceConnectionId: id, fileCounts: fileCounts(ctx, run, id) };
   }
-  if (!conn) {
-    conn = randomUUID();
-    sqlite
-      .prepare(`INSERT INTO source_connection (id, site_id, kind, block, name, enabled, config, created_at) VALUES (?, ?, 'csv', 'integrations', 'CSV import', 1, ?, ?)`)
-      .run(conn, input.siteId, config, ctx.now().toISOString());
-  } else {
-    sqlite.prepare('UPDATE source_connection SET config = ?, enabled = 1 WHERE id = ?').run(config, conn);
-  }
+  // The file is written first, under a temporary name: one that cannot be stored (a full disk, a
+  // folder it may not write) changes no setting. It takes its place once the settings are saved.
+  const isNew = !conn;
+  conn = conn ?? randomUUID();
   const dir = importsDir(ctx);
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `${conn}.csv.tmp`);
-  writeFileSync(tmp, input.bytes);
+  try {
+    writeFileSync(tmp, input.bytes);
+    const id = conn;
+    sqlite.transaction(() => {
+      if (integrationsTurnedOn) {
+        sqlite.prepare(`UPDATE site SET settings = json_set(settings, '$.integrationsEnabled', json('true')) WHERE id = ?`).run(input.siteId);
+      }
+      if (isNew) {
+        sqlite
+          .prepare(`INSERT INTO source_connection (id, site_id, kind, block, name, enabled, config, created_at) VALUES (?, ?, 'csv', 'integrations', 'CSV import', 1, ?, ?)`)
+          .run(id, input.siteId, config, ctx.now().toISOString());
+      } else {
+        sqlite.prepare('UPDATE source_connection SET config = ?, enabled = 1 WHERE id = ?').run(config, id);
+      }
+    })();
+  } catch (err) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // The reason the import failed is the one to report.
+    }
+    throw err;
+  }
   renameSync(tmp, join(dir, `${conn}.csv`));
   // The file just stored must be read: a pass that started before it may have read the old one.
   const run = await ctx.engine.runSite(input.siteId, { trigger: input.trigger ?? 'cli', fresh: true });

@@ -57,14 +57,19 @@ export function cap(text: string, max: number = MAX_VALUE_CHARS): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** A value as the trail shows it: plain text, capped; null for "not set". */
-export function auditValue(value: unknown): string | null {
+/**
+ * A value as the trail shows it: plain text, capped; null for "not set". With `secretValues`, it
+ * is scrubbed (see scrubValue) before it is cut: a cut first could split a secret, and the part
+ * left would no longer match it.
+ */
+export function auditValue(value: unknown, secretValues?: Iterable<string>): string | null {
   if (value === undefined || value === null || value === '') return null;
   let text: string;
   if (typeof value === 'boolean') text = value ? 'on' : 'off';
   else if (Array.isArray(value)) text = value.length ? value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ') : '';
   else if (typeof value === 'object') text = JSON.stringify(value);
   else text = String(value);
+  if (secretValues) text = scrubValue(text, secretValues) ?? '';
   return text === '' ? null : cap(text);
 }
 
@@ -80,19 +85,29 @@ export function sameValue(a: unknown, b: unknown): boolean {
  */
 export function scrubValue(value: string | null, secretValues: Iterable<string>): string | null {
   if (value === null) return null;
-  let out = value.replace(/\/\/[^/@\s]+@/g, '//••••@');
+  // Up to the last "@" before the path: a password may hold an "@" of its own.
+  let out = value.replace(/\/\/[^/?#\s]+@/g, '//••••@');
   for (const s of secretValues) if (s && s.length >= 4 && out.includes(s)) out = out.split(s).join('••••');
   return out;
 }
 
-/** The settings whose values differ between `before` and `after`, in the order of `keys`. */
-export function diffSettings<T extends object>(before: T, after: T, keys: Iterable<string>, labelOf: (key: string) => string): ChangeRow[] {
+/**
+ * The settings whose values differ between `before` and `after`, in the order of `keys`. Values
+ * are scrubbed of `secretValues` when given (see auditValue).
+ */
+export function diffSettings<T extends object>(
+  before: T,
+  after: T,
+  keys: Iterable<string>,
+  labelOf: (key: string) => string,
+  secretValues?: Iterable<string>,
+): ChangeRow[] {
   const rows: ChangeRow[] = [];
   const a = before as Record<string, unknown>;
   const b = after as Record<string, unknown>;
   for (const key of new Set(keys)) {
     if (sameValue(a[key], b[key])) continue;
-    rows.push({ key, label: labelOf(key), from: auditValue(a[key]), to: auditValue(b[key]) });
+    rows.push({ key, label: labelOf(key), from: auditValue(a[key], secretValues), to: auditValue(b[key], secretValues) });
   }
   return rows;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BackupDone, BackupStatus } from '../../contract/calls/app';
 import { databaseFile } from '../app-paths';
+import type { CoreEvents } from '../core-events';
 
 /*
  * Backups of rollcall.db: the decisions not yet pushed, the audit trail, settings and connections
@@ -19,7 +20,8 @@ import { databaseFile } from '../app-paths';
  * A backup is written under a `.partial` name and renamed when complete, so a failure (disk full,
  * folder not writable, the core closing) never leaves a half-written file that looks like a
  * backup, and never pushes a good one out of the kept set. Failures of the daily backup are kept
- * as a status the Settings screen shows; they never reach the rest of the app.
+ * as a status the Settings screen shows, and every attempt is announced (app.backupChanged) so a
+ * manager's header can say when backups keep failing; they never stop the rest of the app.
  */
 
 /** How many backups are kept; older ones (by the time in their name) are removed after a new one. */
@@ -52,8 +54,12 @@ interface BackupFile {
   at: Date;
 }
 
-/** The backups in `folder`, newest first. Only names this module writes count; anything else there is left alone. */
-function listBackups(folder: string): BackupFile[] {
+/**
+ * The backups in `folder`, newest first. Only names this module writes count; anything else there
+ * is left alone. With `now`, backups dated after it (written while the clock was ahead) come last:
+ * they were written before any backup dated up to now, whatever their names say.
+ */
+function listBackups(folder: string, now?: Date): BackupFile[] {
   let names: string[];
   try {
     names = readdirSync(folder);
@@ -67,7 +73,8 @@ function listBackups(folder: string): BackupFile[] {
     const [, y, mo, d, h, mi] = m.map(Number);
     found.push({ file: join(folder, name), at: new Date(y, mo - 1, d, h, mi) });
   }
-  return found.sort((a, b) => b.at.getTime() - a.at.getTime() || b.file.localeCompare(a.file));
+  const ahead = (b: BackupFile) => (now && b.at.getTime() > now.getTime() ? 1 : 0);
+  return found.sort((a, b) => ahead(a) - ahead(b) || b.at.getTime() - a.at.getTime() || b.file.localeCompare(a.file));
 }
 
 function codeOf(err: unknown): string {
@@ -108,6 +115,8 @@ export interface BackupDeps {
   now(): Date;
   /** Where a failed daily backup is reported besides the status (the core's log). */
   log?(message: string): void;
+  /** Told after every attempt (app.backupChanged), once the status says how it went. */
+  events?: Pick<CoreEvents, 'emit'>;
 }
 
 /** Writes backups on request and once a day; one at a time. */
@@ -174,7 +183,7 @@ export class DatabaseBackups {
   }
 
   status(): BackupStatus {
-    const newest = listBackups(this.folder)[0];
+    const newest = listBackups(this.folder, this.deps.now())[0];
     let last: BackupDone | null = null;
     if (newest && newest.file === this.lastWritten?.file) last = this.lastWritten;
     else if (newest) {
@@ -208,18 +217,34 @@ export class DatabaseBackups {
     } catch (err) {
       removePartial(partial);
       const failure = new BackupFailedError(err instanceof Stopping ? err.message : describeBackupFailure(err, folder), { cause: err });
-      if (!(err instanceof Stopping)) this.lastFailure = { at: at.toISOString(), message: failure.message };
+      if (!(err instanceof Stopping)) {
+        this.lastFailure = { at: at.toISOString(), message: failure.message };
+        this.announce(false, at);
+      }
       throw failure;
     }
     this.lastFailure = null;
-    this.prune(folder);
+    this.prune(folder, at);
     this.lastWritten = { file, bytes: statSync(file).size, at: at.toISOString() };
+    this.announce(true, at);
     return this.lastWritten;
   }
 
-  /** Removes all but the newest BACKUPS_KEPT. A file that cannot be removed stays; the backup still counts. */
-  private prune(folder: string): void {
-    for (const old of listBackups(folder).slice(BACKUPS_KEPT)) {
+  /** A window that cannot be told is no reason to report a written backup as failed (or the reverse). */
+  private announce(ok: boolean, at: Date): void {
+    try {
+      this.deps.events?.emit('app.backupChanged', { ok, at: at.toISOString() });
+    } catch (err) {
+      this.deps.log?.(`Could not announce the backup: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Removes all but the newest BACKUPS_KEPT, the one just written (dated `now`) always among them.
+   * A file that cannot be removed stays; the backup still counts.
+   */
+  private prune(folder: string, now: Date): void {
+    for (const old of listBackups(folder, now).slice(BACKUPS_KEPT)) {
       try {
         rmSync(old.file, { force: true });
       } catch (err) {

@@ -111,8 +111,9 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       // Secrets first: if the store refuses them, nothing half-made is left in the database.
       if (ref) await secrets.save(ref, prepared.secrets);
       const at = ctx.now().toISOString();
-      const clean = (v: string | null) => scrubValue(v, [...secrets.allValues(), ...Object.values(prepared.secrets)]);
-      const settings = diffSettings({}, prepared.config, settingKeys(input.role, input.kind, prepared.config), (k) => labelOf(input.role, input.kind, k)).map(
+      const known = [...secrets.allValues(), ...Object.values(prepared.secrets)];
+      const clean = (v: string | null) => scrubValue(v, known);
+      const settings = diffSettings({}, prepared.config, settingKeys(input.role, input.kind, prepared.config), (k) => labelOf(input.role, input.kind, k), known).map(
         (r): ChangeRow => ({ ...r, to: clean(r.to ?? null) }),
       );
       const secretLabels = Object.keys(prepared.secrets).map((k) => labelOf(input.role, input.kind, k));
@@ -171,12 +172,13 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       for (const key of input.clearSecrets ?? []) delete merged[key];
 
       // What the audit entry says changed, worked out before the old secrets leave the store.
-      const clean = (v: string | null) => scrubValue(v, [...secrets.allValues(), ...Object.values(stored), ...Object.values(prepared.secrets)]);
+      const known = [...secrets.allValues(), ...Object.values(stored), ...Object.values(prepared.secrets)];
+      const clean = (v: string | null) => scrubValue(v, known);
       const name = input.name ?? c.name;
       const enabled = input.enabled ?? c.enabled;
       const settings: ChangeRow[] = [
         ...(name !== c.name ? [{ key: 'name', label: 'Name', from: c.name, to: name }] : []),
-        ...diffSettings(c.config, prepared.config, settingKeys(c.role, c.kind, c.config, prepared.config), (k) => labelOf(c.role, c.kind, k)),
+        ...diffSettings(c.config, prepared.config, settingKeys(c.role, c.kind, c.config, prepared.config), (k) => labelOf(c.role, c.kind, k), known),
       ].map((r) => ({ ...r, from: clean(r.from ?? null), to: clean(r.to ?? null) }));
       // A secret typed again with the value it already had is not a change; one that cannot be read is.
       const replaced = Object.entries(prepared.secrets).filter(([k, v]) => unreadable || stored[k] !== v).map(([k]) => k);
@@ -184,13 +186,16 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       const secretLabels = [...new Set([...replaced, ...cleared])].map((k) => labelOf(c.role, c.kind, k));
 
       let ref = c.secretRef;
+      // What the store held under the new ref before this edit, to put back if the edit is not saved.
+      const newRef = ConnectionSecrets.refFor(c.id);
+      const before = c.secretRef === newRef && secrets.failure(c.secretRef) === null ? stored : {};
       if (secretsChanged) {
-        ref = ConnectionSecrets.refFor(c.id);
+        ref = newRef;
         await secrets.save(ref, merged);
         if (Object.keys(merged).length === 0) ref = null;
       }
       const table = c.role === 'source' ? 'source_connection' : 'access_system';
-      sqlite.transaction(() => {
+      const save = sqlite.transaction(() => {
         sqlite.prepare(`UPDATE ${table} SET name = ?, enabled = ?, config = ?, secret_ref = ? WHERE id = ?`).run(name, enabled ? 1 : 0, JSON.stringify(prepared.config), ref, c.id);
         const switched = enabled !== c.enabled;
         if (!switched && !settings.length && !secretLabels.length) return;
@@ -215,7 +220,15 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
             secretsChanged: secretLabels,
           },
         });
-      })();
+      });
+      try {
+        save();
+      } catch (err) {
+        // The database still has the old address: the secrets typed for the new one must not stay
+        // where the next request to the old address would pick them up.
+        if (secretsChanged) await secrets.save(newRef, before).catch(() => undefined);
+        throw err;
+      }
       changed(c.siteId);
       return dto(mustRead(c.id));
     },

@@ -4,7 +4,7 @@ import type { LocationActionResult, locationsCalls, LocationsRunResult } from '.
 import { ApiError } from '../../contract/errors';
 import { LocationService } from '../locations/location-service';
 import { alarmClientResolver } from '../locations/client-resolver';
-import { auditValue, recordChange, scrubValue } from '../audit/change-audit';
+import { auditValue, recordChange } from '../audit/change-audit';
 import { callActor, requireSite } from './core-context';
 import type { CoreContext } from './core-context';
 
@@ -131,7 +131,7 @@ export function locationsHandlers(ctx: CoreContext): Pick<Handlers, keyof typeof
       }
       const locations = (await service.list(input.siteId)).filter((l) => l.accessSystemId === id);
       // Kept only once the service answered (a failed connect leaves nothing), so audited here.
-      const baseUrl = scrubValue(auditValue(input.baseUrl), [input.apiKey]);
+      const baseUrl = auditValue(input.baseUrl, [input.apiKey]);
       recordChange(sqlite, {
         siteId: input.siteId,
         at: ctx.now().toISOString(),

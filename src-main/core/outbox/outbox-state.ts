@@ -104,17 +104,29 @@ function ownerAlive(text: string | null): boolean {
 }
 
 /**
+ * A claim older than this is orphaned whoever seems to hold it. One send (the adapter's retries and
+ * timeouts included) ends within a few minutes; a process id, though, is reused by the system
+ * (after a reboot, quickly on Windows), and an unrelated process holding it would otherwise keep
+ * the write 'sending' for ever.
+ */
+export const CLAIM_STALE_MS = 30 * 60_000;
+
+/**
  * After a crash: an operation marked 'sending' may or may not have reached the upstream. It goes
  * back in the queue flagged as interrupted, and is sent again with the same idempotency key, so
  * the upstream applies it at most once. An operation whose pusher is still running (another core
- * on this data folder) is left to it.
+ * on this data folder) is left to it, unless its claim is older than CLAIM_STALE_MS.
  */
-export function recoverInterrupted(sqlite: Database.Database): { id: string; site_id: string; decision_id: string }[] {
+export function recoverInterrupted(sqlite: Database.Database, now: Date = new Date()): { id: string; site_id: string; decision_id: string }[] {
+  const staleBefore = new Date(now.getTime() - CLAIM_STALE_MS).toISOString();
   return sqlite.transaction(() => {
     const rows = sqlite
-      .prepare<[], { id: string; site_id: string; decision_id: string }>(`SELECT id, site_id, decision_id FROM outbox_op WHERE status = 'sending'`)
+      .prepare<[], { id: string; site_id: string; decision_id: string; sent_at: string | null }>(
+        `SELECT id, site_id, decision_id, sent_at FROM outbox_op WHERE status = 'sending'`,
+      )
       .all()
-      .filter((r) => !ownerAlive(readState(sqlite, ownerKey(r.id))));
+      .filter((r) => r.sent_at === null || r.sent_at < staleBefore || !ownerAlive(readState(sqlite, ownerKey(r.id))))
+      .map(({ id, site_id, decision_id }) => ({ id, site_id, decision_id }));
     const requeue = sqlite.prepare(`UPDATE outbox_op SET status = 'pending', interrupted = 1, next_attempt_at = NULL WHERE id = ? AND status = 'sending'`);
     for (const r of rows) {
       requeue.run(r.id);

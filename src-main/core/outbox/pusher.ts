@@ -85,7 +85,7 @@ export class OutboxPusher {
 
   /** Call once at start-up, before any push. */
   recover(): number {
-    const rows = recoverInterrupted(this.sqlite);
+    const rows = recoverInterrupted(this.sqlite, this.deps.now());
     if (rows.length) {
       const audit = auditWriter(this.sqlite);
       const at = this.deps.now().toISOString();
@@ -316,9 +316,14 @@ export class OutboxPusher {
       const anyApplied = !!sqlite.prepare(`SELECT 1 FROM outbox_op WHERE decision_id = ? AND status = 'applied'`).get(op.decision_id);
 
       // The person must still be someone the source gives access to, and the source values this
-      // decision pushes must still be what the source says.
+      // decision pushes must still be what the source says. The person is checked for a create
+      // even when part of the decision already went (remove-duplicate deletes, then creates): a
+      // new account is access given, whatever went before it.
+      const checkPerson = usesSourceValues(decision.resolution) && (!anyApplied || op.kind === 'create');
+      const gone = checkPerson ? this.personGone(decision) : null;
+      if (gone) return gone;
       if (!anyApplied && usesSourceValues(decision.resolution)) {
-        const changed = this.personGone(decision) ?? this.sourceChange(basis);
+        const changed = this.sourceChange(basis);
         if (changed) return changed;
       }
 
@@ -356,6 +361,10 @@ export class OutboxPusher {
       }
       if (alreadyGone) return { kind: 'applied', account: null, note: 'The account was already gone.' };
 
+      // Again in the same tick as the claim: the reads above wait on the network, and a pass (or
+      // an admin) may have turned the person's access off meanwhile.
+      const goneSince = checkPerson ? this.personGone(decision) : null;
+      if (goneSince) return goneSince;
       if (!this.markSending(op)) return { kind: 'taken' };
       sent = true;
       const wo = { idempotencyKey: op.idempotency_key, ifVersion: op.base_version };
