@@ -48,6 +48,17 @@ async function startsOf(el: Locator, pieces: string[]): Promise<number[]> {
 
 const increasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]);
 
+/**
+ * Waits until the pieces start left to right. Measured again until then: a list that re-renders
+ * (the search filter settling) can detach the nodes being measured, and a detached range reads 0.
+ */
+async function expectInOrder(el: Locator, pieces: string[]): Promise<void> {
+  await expect.poll(async () => {
+    const xs = await startsOf(el, pieces);
+    return increasing(xs) ? 'left to right' : `left edges: ${xs.join(', ')}`;
+  }).toBe('left to right');
+}
+
 test('a bidi override in an account name shows as a marker and cannot reorder the text around it', async ({ page, host, shot }) => {
   const [site] = await callCore<Array<{ id: string }>>(host.url, 'sites.list', {});
   const [mismatch] = await callCore<AlertRow[]>(host.url, 'alerts.query', { siteId: site.id, type: 'name_mismatch' });
@@ -73,8 +84,7 @@ test('a bidi override in an account name shows as a marker and cannot reorder th
   await expect(marker).toHaveText('U+202E');
   await expect(marker).toHaveAttribute('title', /hidden direction character/);
   expect(await title.evaluate((el) => el.textContent)).not.toContain('\u202E');
-  const titleXs = await startsOf(title, ['Name differs', 'vs', '“', 'Ali', 'U+202E', 'exe', 'live', 'Hassan', '”']);
-  expect(increasing(titleXs), `left edges: ${titleXs.join(', ')}`).toBe(true);
+  await expectInOrder(title, ['Name differs', 'vs', '“', 'Ali', 'U+202E', 'exe', 'live', 'Hassan', '”']);
   // The name is isolated from the text around it.
   await expect(title.locator('bdi')).toHaveCSS('unicode-bidi', 'isolate');
 
@@ -82,7 +92,7 @@ test('a bidi override in an account name shows as a marker and cannot reorder th
   const firstRow = card.locator('table.compare tbody tr').filter({ hasText: 'First name' });
   const cell = firstRow.locator('td').nth(1);
   await expect(cell.getByTestId('hidden-char')).toHaveText('U+202E');
-  expect(increasing(await startsOf(cell, ['Ali', 'U+202E', 'exe', 'live']))).toBe(true);
+  await expectInOrder(cell, ['Ali', 'U+202E', 'exe', 'live']);
   await shot('hostile-names-alert-card');
 
   // The detail panel: its heading and its comparison.
@@ -96,7 +106,7 @@ test('a bidi override in an account name shows as a marker and cannot reorder th
   // (The heading is cut to one line; the panel's own comparison shows the name whole.)
   const panelCell = panel.locator('table.compare tbody tr').filter({ hasText: 'First name' }).locator('td').nth(1);
   await expect(panelCell.getByTestId('hidden-char')).toBeVisible();
-  expect(increasing(await startsOf(panelCell, ['Ali', 'U+202E', 'exe', 'live']))).toBe(true);
+  await expectInOrder(panelCell, ['Ali', 'U+202E', 'exe', 'live']);
   await shot('hostile-names-alert-detail');
 });
 
@@ -118,7 +128,7 @@ test('names in a CSV file show their hidden characters in the import preview', a
   const ali = rows.nth(1).locator('td').nth(1);
   await expect(ali.getByTestId('hidden-char')).toHaveText('U+202E');
   expect(await ali.evaluate((el) => el.textContent)).not.toContain('\u202E');
-  expect(increasing(await startsOf(ali, ['Ali', 'U+202E', 'exe', 'live']))).toBe(true);
+  await expectInOrder(ali, ['Ali', 'U+202E', 'exe', 'live']);
   // The override, never closed in the file, stays inside its cell: the last name reads as sent.
   await expect(rows.nth(1).locator('td').nth(2)).toHaveText(HOSTILE_LAST);
   await shot('hostile-names-csv-preview');
