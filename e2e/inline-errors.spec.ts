@@ -3,8 +3,8 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, expect } from './fixtures';
-import type { Page } from '@playwright/test';
 import { callCore } from './core-call';
+import { refuseCalls } from './refuse-calls';
 import { askBulkResolution } from './alerts-helpers';
 import { startAlarmPanelFake } from '../src-main/core/adapters/alarm-panel/fake-alarm-panel';
 
@@ -14,25 +14,6 @@ import { startAlarmPanelFake } from '../src-main/core/adapters/alarm-panel/fake-
 
 /** Longer than a toast lives, to show that what is said stays. */
 const TOAST_GONE_MS = 6500;
-
-/**
- * Stands between the console and the core and answers the calls `refuse` picks with an error, as
- * the core would answer a call that fails.
- */
-async function refuseCalls(page: Page, refuse: (name: string, args: Record<string, unknown>) => string | null) {
-  await page.routeWebSocket(/\/rpc/, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((text) => {
-      const msg = JSON.parse(String(text)) as { t: string; id: number; name: string; args?: Record<string, unknown> };
-      const message = msg.t === 'req' ? refuse(msg.name, msg.args ?? {}) : null;
-      if (message) {
-        ws.send(JSON.stringify({ t: 'res', id: msg.id, ok: false, error: { code: 'internal', message } }));
-        return;
-      }
-      server.send(text);
-    });
-  });
-}
 
 /** A SCIM directory (a real HTTP server on port 0) that refuses its token until `answer` says otherwise. */
 async function startDirectory(): Promise<{ url: string; answer: 'refuse' | 'empty'; close(): Promise<void> }> {

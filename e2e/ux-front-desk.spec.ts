@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import { test, expect } from './fixtures';
+import { refuseCalls } from './refuse-calls';
 import type { Page } from '@playwright/test';
 import { callCore } from './core-call';
 
@@ -211,18 +212,7 @@ test('a search with no match says what to try next', async ({ page, host, shot }
 
 test('when the people list cannot be read, the list says so in plain words and can try again', async ({ page, host, shot }) => {
   let failing = true;
-  // Stand between the console and the core, and refuse people.list while `failing`.
-  await page.routeWebSocket(/\/rpc/, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((text) => {
-      const msg = JSON.parse(String(text)) as { t: string; id: number; name: string };
-      if (failing && msg.t === 'req' && msg.name === 'people.list') {
-        ws.send(JSON.stringify({ t: 'res', id: msg.id, ok: false, error: { code: 'internal', message: 'The database is busy. Try again in a moment.' } }));
-        return;
-      }
-      server.send(text);
-    });
-  });
+  await refuseCalls(page, (name) => (failing && name === 'people.list' ? 'The database is busy. Try again in a moment.' : null));
   await page.goto(host.url);
   const error = page.getByTestId('people-error');
   await expect(error).toContainText('Could not load people: The database is busy');

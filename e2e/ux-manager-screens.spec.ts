@@ -2,30 +2,11 @@
 import { test, expect } from './fixtures';
 import type { Page } from '@playwright/test';
 import { callCore } from './core-call';
+import { refuseCalls } from './refuse-calls';
 import { askBulkResolution, goOffline } from './alerts-helpers';
 
 // A manager's day on the manager screens, done the demanding way: offline, keyboard first, with
 // calls that fail, long lists to check before approving, and a connection that will not go away.
-
-/**
- * Stands between the console and the core and answers the calls `refuse` picks with an error,
- * after an optional delay (to see the screen while the call runs).
- */
-async function refuseCalls(page: Page, refuse: (name: string, args: Record<string, unknown>) => string | null, delayMs = 0) {
-  await page.routeWebSocket(/\/rpc/, (ws) => {
-    const server = ws.connectToServer();
-    ws.onMessage((text) => {
-      const msg = JSON.parse(String(text)) as { t: string; id: number; name: string; args?: Record<string, unknown> };
-      const message = msg.t === 'req' ? refuse(msg.name, msg.args ?? {}) : null;
-      if (message) {
-        setTimeout(() => ws.send(JSON.stringify({ t: 'res', id: msg.id, ok: false, error: { code: 'internal', message } })), delayMs);
-        return;
-      }
-      server.send(text);
-    });
-  });
-}
-
 
 /** Excludes the current residents, so Sync now would disable them: the guard holds the pass; opens its review. */
 async function holdAPassAndOpenIt(page: Page) {

@@ -209,3 +209,28 @@ describe('database backups', () => {
     expect(backupFileName(new Date(2027, 0, 2, 0, 7))).toBe('rollcall-2027-01-02-0007.db');
   });
 });
+
+// Retention when the names lie about the order: backups written while the clock was set ahead
+// carry dates later than any backup written after it was put right.
+describe('backups written while the clock was ahead', () => {
+  it('never remove the backup just written; the future-dated ones go first', async () => {
+    const { dataDir, db } = await dataFolder();
+    const folder = join(dataDir, 'backups');
+    mkdirSync(folder);
+    // A week of daily backups from when the clock said 2031.
+    const ahead = Array.from({ length: BACKUPS_KEPT }, (_, i) => backupFileName(new Date(2031, 0, 1 + i, 3, 0)));
+    for (const name of ahead) writeFileSync(join(folder, name), 'an older copy');
+
+    const clock = { now: new Date(2026, 2, 14, 9, 5) };
+    const service = backups(db, dataDir, clock);
+    const done = await service.backupNow();
+
+    expect(existsSync(done.file)).toBe(true);
+    const names = readdirSync(folder).sort();
+    expect(names).toHaveLength(BACKUPS_KEPT);
+    expect(names).toContain(backupFileName(clock.now));
+    // The oldest of the wrongly dated ones (by when it was really written) made room.
+    expect(names).not.toContain(ahead[0]);
+    expect(service.status().last?.file).toBe(done.file);
+  });
+});

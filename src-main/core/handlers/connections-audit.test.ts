@@ -8,6 +8,7 @@ import type { Core } from '../core';
 import { startSeamFake } from '../adapters/seam/fake-seam';
 import type { SeamFake } from '../adapters/seam/fake-seam';
 import { auditCount, auditTableText, callAs, changeEntries } from '../audit/change-audit-harness';
+import { MAX_VALUE_CHARS } from '../audit/change-audit';
 
 /*
  * "Who changed the Seam address?": every add, edit, switch and removal of a connection leaves an
@@ -145,5 +146,67 @@ describe('audit of connection changes', () => {
     await call('connections.update', { id: added.id, name: 'Doors', enabled: true, config: { baseUrl: fake.url, acsSystemId: fake.acsSystemId }, secrets: { apiKey: FIRST_KEY } });
 
     expect(auditCount(core)).toBe(before);
+  });
+});
+
+/*
+ * A secret in the wrong place never reaches the audit trail, not even in part: one that a long
+ * value's cut would split, and a password with an "@" in an address.
+ */
+describe('secrets in plain settings, as the audit stores them', () => {
+  it('a saved key pasted where a long value is cut short leaves no part of it in the trail', async () => {
+    const { core, call, siteId, fake, addDoors } = await start();
+    await addDoors();
+    // The key starts a few characters before the cut: cut first, it would be stored in part.
+    const groups = `${'g'.repeat(MAX_VALUE_CHARS - 10)}${FIRST_KEY}, more`;
+    await call('connections.add', {
+      siteId,
+      role: 'access',
+      kind: 'seam',
+      name: 'Garage',
+      config: { baseUrl: fake.url, acsSystemId: fake.acsSystemId, accessGroupIds: groups },
+      secrets: { apiKey: 'seam_garage_key_0a1b2c3d' },
+    });
+    expect(auditTableText(core)).not.toContain(FIRST_KEY.slice(0, 9));
+  });
+
+  it('a password with an "@" in an address is hidden whole', async () => {
+    const { core, call, siteId, fake, addDoors } = await start();
+    await addDoors();
+    const url = new URL(fake.url);
+    await call('connections.add', {
+      siteId,
+      role: 'access',
+      kind: 'seam',
+      name: 'Garage',
+      config: { baseUrl: `${url.protocol}//svc:pa@ss-9f8e7d@${url.host}/`, acsSystemId: fake.acsSystemId },
+      secrets: { apiKey: 'seam_garage_key_0a1b2c3d' },
+    });
+    const text = auditTableText(core);
+    expect(text).not.toContain('9f8e7d');
+    expect(text).toContain(url.host);
+  });
+});
+
+describe('an edit whose database write fails', () => {
+  it('leaves the saved secret as it was, so the old address never gets the key typed for the new one', async () => {
+    const { core, call, siteId, fake, addDoors } = await start();
+    await addDoors();
+    const doors = (await call('connections.list', { siteId })).access.find((a) => a.name === 'Doors')!;
+    const other = await startSeamFake();
+    fakes.push(other);
+    // The audit entry that commits with the edit cannot be written (a full disk, say).
+    core.db.sqlite.exec(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_entry BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`);
+
+    await expect(
+      call('connections.update', { id: doors.id, config: { baseUrl: other.url }, secrets: { apiKey: 'seam_key_for_the_new_place' } }),
+    ).rejects.toThrow(/full/);
+
+    core.db.sqlite.exec('DROP TRIGGER refuse_audit');
+    const after = (await call('connections.list', { siteId })).access.find((a) => a.id === doors.id)!;
+    expect(after.config.baseUrl).toBe(fake.url);
+    const ref = core.db.sqlite.prepare('SELECT secret_ref FROM access_system WHERE id = ?').pluck().get(doors.id) as string;
+    expect(core.upstreams.secrets.peek(ref)).toEqual({ apiKey: FIRST_KEY });
+    expect(await core.upstreams.secrets.store.get(ref)).toBe(JSON.stringify({ apiKey: FIRST_KEY }));
   });
 });
