@@ -113,9 +113,8 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       const at = ctx.now().toISOString();
       const known = [...secrets.allValues(), ...Object.values(prepared.secrets)];
       const clean = (v: string | null) => scrubValue(v, known);
-      const settings = diffSettings({}, prepared.config, settingKeys(input.role, input.kind, prepared.config), (k) => labelOf(input.role, input.kind, k), known).map(
-        (r): ChangeRow => ({ ...r, to: clean(r.to ?? null) }),
-      );
+      // Values are scrubbed of every known secret (and any address password) as they are diffed.
+      const settings = diffSettings({}, prepared.config, settingKeys(input.role, input.kind, prepared.config), (k) => labelOf(input.role, input.kind, k), known);
       const secretLabels = Object.keys(prepared.secrets).map((k) => labelOf(input.role, input.kind, k));
       try {
         // The connection and its audit entry commit together.
@@ -177,9 +176,9 @@ export function connectionsHandlers(ctx: CoreContext): Pick<Handlers, keyof type
       const name = input.name ?? c.name;
       const enabled = input.enabled ?? c.enabled;
       const settings: ChangeRow[] = [
-        ...(name !== c.name ? [{ key: 'name', label: 'Name', from: c.name, to: name }] : []),
+        ...(name !== c.name ? [{ key: 'name', label: 'Name', from: clean(c.name), to: clean(name) }] : []),
         ...diffSettings(c.config, prepared.config, settingKeys(c.role, c.kind, c.config, prepared.config), (k) => labelOf(c.role, c.kind, k), known),
-      ].map((r) => ({ ...r, from: clean(r.from ?? null), to: clean(r.to ?? null) }));
+      ];
       // A secret typed again with the value it already had is not a change; one that cannot be read is.
       const replaced = Object.entries(prepared.secrets).filter(([k, v]) => unreadable || stored[k] !== v).map(([k]) => k);
       const cleared = (input.clearSecrets ?? []).filter((k) => saved.includes(k) && !(k in prepared.secrets));
